@@ -1,0 +1,23 @@
+# The two commands of the README: `make run` and `make test`.
+# Everything they need (Debian packages, .venv, a private PostGIS) is installed
+# by scripts/ on first use and skipped on later runs.
+.PHONY: run test lint bench e2e-deps stop clean-db
+
+run:
+	@scripts/run.sh
+
+test:
+	@scripts/test.sh $(ARGS)
+
+lint:
+	@scripts/venv.sh && .venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+bench:
+	@scripts/bench.sh $(ARGS)
+
+stop:
+	@scripts/postgis.sh stop run; scripts/postgis.sh stop test
+
+# Deletes the private clusters' data (the demo database and the test one).
+clean-db: stop
+	@rm -rf "$${SSE_PGDATA_ROOT:-/var/lib/sse-platform}"

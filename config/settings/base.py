@@ -1,0 +1,211 @@
+"""Settings read from the environment; overlays (test, production) import from here.
+
+Environment:
+  DATABASE_URL   postgis://user:pass@host:port/name (required; `make run` and
+                 `make test` provide one for their private clusters)
+  SECRET_KEY     required unless DEBUG is on
+  DEBUG          1/true to enable debug pages (never in production)
+  ALLOWED_HOSTS  comma-separated host names
+  MAP_TILES_URL  optional tile layer URL template; empty means no external tiles
+  MAP_TILES_ATTRIBUTION  attribution shown with that tile layer
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name, default=""):
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG")
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    SECRET_KEY = "insecure-development-key-only-used-with-debug"  # noqa: S105
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+
+if not os.environ.get("DATABASE_URL"):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set. Use `make run` / `make test`, which provision a private "
+        "PostGIS, or point DATABASE_URL at your own PostGIS database (postgis://...)."
+    )
+DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+# GeoDjango needs the PostGIS backend whatever scheme the URL used.
+DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "django.contrib.postgres",
+    "leaflet",
+    "rest_framework",
+    "rest_framework_gis",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "simple_history",
+    # Our apps, in dependency order: mapping -> legislation -> registry.
+    "registry",
+    "legislation",
+    "mapping",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+LANGUAGE_CODE = "en"
+# The languages of the five countries' committees, besides English.
+LANGUAGES = [
+    ("en", "English"),
+    ("km", "ភាសាខ្មែរ"),
+    ("ky", "Кыргызча"),
+    ("mn", "Монгол"),
+    ("th", "ไทย"),
+    ("vi", "Tiếng Việt"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Without collectstatic (development, tests) WhiteNoise serves from the finders.
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "media/"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Uploads: refuse large request bodies early; the importer sets its own file cap.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Storage SRID for every geometry: the data arrives in lon/lat and committees
+# cross borders, so EPSG:4326 everywhere; metric work uses geography casts.
+STORAGE_SRID = 4326
+
+# How far outside the generalized (1:10m) coastline a point may lie and still
+# be placed in the nearest area of its country, in metres.
+COAST_TOLERANCE_METRES = float(os.environ.get("COAST_TOLERANCE_METRES", "2000"))
+
+_tiles_url = os.environ.get("MAP_TILES_URL", "").strip()
+LEAFLET_CONFIG = {
+    # No external tiles unless a deployment configures them: the platform must
+    # work offline, and boundaries and data are drawn from our own endpoints.
+    "TILES": [("Base map", _tiles_url, {"attribution": os.environ.get("MAP_TILES_ATTRIBUTION", "")})]
+    if _tiles_url
+    else [],
+    "DEFAULT_CENTER": (15.0, 100.0),
+    "DEFAULT_ZOOM": 3,
+    "MIN_ZOOM": 2,
+    "MAX_ZOOM": 18,
+    "RESET_VIEW": False,
+    "ATTRIBUTION_PREFIX": "Boundaries: Natural Earth",
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_THROTTLE_ANON", "120/minute"),
+        "user": os.environ.get("API_THROTTLE_USER", "2000/minute"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SSE mapping and cooperative registry API",
+    "DESCRIPTION": "Countries, areas, SSE entities, working definitions, classifications, "
+    "legal instruments, R193 assessments and published map editions.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from the sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+SILENCED_SYSTEM_CHECKS = [
+    # gis.W001: Debian 12's GDAL 3.6 cannot restrict file/network access from
+    # GDAL itself; we never hand GDAL a user-supplied path or URL (uploads are
+    # read by pyogrio from files we wrote to a private temporary directory).
+    "gis.W001",
+]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

@@ -1,0 +1,26 @@
+"""Load the five countries and their first-level areas from fixtures/boundaries (idempotent)."""
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from registry.boundaries import BOUNDARY_DIR, BoundaryDataError, BoundaryLoader
+
+
+class Command(BaseCommand):
+    help = __doc__
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--directory", default=str(BOUNDARY_DIR), help="Folder holding the boundary files (default: %(default)s)"
+        )
+
+    def handle(self, *args, directory, verbosity, **options):
+        def progress(iterable, **kwargs):
+            return tqdm(iterable, disable=verbosity < 1, file=self.stderr._out, **kwargs)
+
+        try:
+            report = BoundaryLoader(directory, progress=progress).load()
+        except BoundaryDataError as exc:
+            raise CommandError(f"Boundaries not loaded, nothing changed. {exc}") from exc
+        if verbosity:
+            self.stdout.write(self.style.SUCCESS(f"Boundaries loaded: {report}."))

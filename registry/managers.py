@@ -1,0 +1,130 @@
+"""Querysets for the reference geography: which area or country holds a point, on a date.
+
+Every later capability (entity location, imports, committee maps) asks these
+two questions through `AdminArea.objects.locate()` and `Country.objects.locate()`.
+"""
+
+import datetime
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.contrib.gis.db.models.functions import Distance
+from django.db.models import Q
+
+METRES_PER_DEGREE_LAT = 111_320
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The answer to "where does this point fall?".
+
+    `place` is the AdminArea or Country found, or None. `distance_m` is 0 when
+    the point lies inside it, otherwise how far outside the (generalized)
+    boundary it lies: such points were placed in the nearest unit within the
+    coast tolerance. `message` says so in words a researcher understands.
+    """
+
+    place: object | None
+    distance_m: float
+    message: str
+
+    @property
+    def found(self):
+        return self.place is not None
+
+    @property
+    def snapped(self):
+        """True when the point lies outside the boundary and was placed in the nearest unit."""
+        return self.place is not None and self.distance_m > 0
+
+
+def _search_radius_degrees(point, tolerance_m):
+    """A bounding radius in degrees that surely covers `tolerance_m` metres at this latitude.
+
+    Used only to let the spatial index pick candidates; the exact test is done
+    in metres on the spheroid afterwards.
+    """
+    shrink = max(math.cos(math.radians(point.y)), 0.2)
+    return tolerance_m / METRES_PER_DEGREE_LAT / shrink * 1.1
+
+
+def _describe_point(point):
+    return f"({point.y:.5f}, {point.x:.5f}) [lat, lon]"
+
+
+class _LocatableQuerySet(models.QuerySet):
+    """Shared "contains, or nearest within tolerance" lookup."""
+
+    def containing(self, point):
+        return self.filter(geom__intersects=point)
+
+    def nearest_within(self, point, tolerance_m):
+        """Units within `tolerance_m` metres of the point, nearest first, annotated `distance`."""
+        return (
+            self.filter(geom__dwithin=(point, _search_radius_degrees(point, tolerance_m)))
+            .annotate(distance=Distance("geom", point, spheroid=True))
+            .filter(distance__lte=tolerance_m)
+            .order_by("distance")
+        )
+
+    def _locate(self, point, tolerance_m, what):
+        if point.srid is None:
+            point.srid = settings.STORAGE_SRID
+        tolerance_m = settings.COAST_TOLERANCE_METRES if tolerance_m is None else tolerance_m
+        inside = self.containing(point).order_by("pk").first()
+        if inside is not None:
+            return Placement(inside, 0.0, f"{_describe_point(point)} lies in {inside}.")
+        if tolerance_m > 0:
+            near = self.nearest_within(point, tolerance_m).first()
+            if near is not None:
+                metres = near.distance.m
+                return Placement(
+                    near,
+                    metres,
+                    f"{_describe_point(point)} lies {metres / 1000:.1f} km outside the boundary of {near} "
+                    f"(the boundary data is generalized); placed in {near}, the nearest {what}.",
+                )
+        return Placement(
+            None,
+            math.inf,
+            f"{_describe_point(point)} lies in no {what}, nor within {tolerance_m / 1000:g} km of one.",
+        )
+
+
+class CountryQuerySet(_LocatableQuerySet):
+    def locate(self, point, tolerance_m=None):
+        """Which country holds `point` (SRID 4326, lon/lat order)? Returns a Placement."""
+        return self._locate(point, tolerance_m, "of the five countries")
+
+
+class AdminAreaQuerySet(_LocatableQuerySet):
+    def valid_on(self, day):
+        """Areas in force on `day` (both validity dates are inclusive)."""
+        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+        )
+
+    def current(self):
+        return self.valid_on(datetime.date.today())
+
+    def of_level(self, level):
+        return self.filter(level=level)
+
+    def in_country(self, country):
+        return self.filter(country=country)
+
+    def locate(self, point, level=1, on=None, country=None, tolerance_m=None):
+        """Which area of `level` holds `point` on date `on` (default today)? Returns a Placement.
+
+        With `country` given, only that country's areas are candidates, so a
+        coastal point just outside the generalized boundary snaps to the right
+        country's nearest area rather than a neighbour's.
+        """
+        on = on or datetime.date.today()
+        candidates = self.of_level(level).valid_on(on)
+        if country is not None:
+            candidates = candidates.in_country(country)
+        placement = candidates._locate(point, tolerance_m, f"level-{level} area in force on {on.isoformat()}")
+        return placement

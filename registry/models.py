@@ -1,0 +1,420 @@
+"""Countries and their administrative areas (the reference geography).
+
+Areas are versioned by validity dates because boundaries change: Viet Nam had
+63 provinces until 2025-06-30 and has 34 from 2025-07-01. Every question of
+"which area" is therefore asked *on a date*.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GistIndex
+from django.db.models import Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from .managers import AdminAreaQuerySet, CountryQuerySet
+
+
+class Country(models.Model):
+    """One of the five countries, with its ADM0 outline."""
+
+    iso3 = models.CharField("ISO 3166-1 alpha-3", max_length=3, primary_key=True)
+    iso2 = models.CharField("ISO 3166-1 alpha-2", max_length=2, unique=True)
+    name = models.CharField("name (English)", max_length=100)
+    formal_name = models.CharField("formal name (English)", max_length=200, blank=True)
+    name_local = models.CharField("name (local script)", max_length=100, blank=True)
+    geom = models.MultiPolygonField(srid=4326)
+
+    objects = CountryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "countries"
+        ordering = ["name"]
+        indexes = [GistIndex(fields=["geom"], name="country_geom_gist")]
+        constraints = [
+            models.CheckConstraint(condition=Q(geom__isvalid=True), name="country_geom_valid"),
+            models.CheckConstraint(condition=Q(iso3__regex=r"^[A-Z]{3}$"), name="country_iso3_format"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("registry:country", args=[self.iso3])
+
+
+class AdminArea(models.Model):
+    """An administrative unit (level 1: province, oblast, aimag) valid over a period.
+
+    `valid_from` empty means "since before our data begins"; `valid_to` empty
+    means "still in force". Both dates are inclusive.
+    """
+
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="areas")
+    level = models.PositiveSmallIntegerField(default=1)
+    code = models.CharField(
+        max_length=20, help_text="ISO 3166-2 code where one exists, otherwise the national statistics code."
+    )
+    code_system = models.CharField(max_length=20, default="ISO 3166-2")
+    name = models.CharField("name (English / romanized)", max_length=150)
+    name_local = models.CharField("name (local script)", max_length=150, blank=True)
+    subdivision_type = models.CharField(max_length=60, blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="predecessors",
+        help_text="The area this one was merged into when it ceased to exist.",
+    )
+    source = models.CharField(max_length=300, blank=True)
+    geom = models.MultiPolygonField(srid=4326)
+
+    objects = AdminAreaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["country", "level", "name"]
+        indexes = [
+            GistIndex(fields=["geom"], name="adminarea_geom_gist"),
+            models.Index(fields=["country", "level", "valid_from", "valid_to"], name="adminarea_validity_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(geom__isvalid=True), name="adminarea_geom_valid"),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
+                name="adminarea_valid_period",
+            ),
+            models.CheckConstraint(condition=Q(level__gte=1) & Q(level__lte=3), name="adminarea_level_range"),
+            models.UniqueConstraint(
+                fields=["country", "level", "code", "valid_from"],
+                name="adminarea_unique_code_per_period",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    def get_absolute_url(self):
+        return reverse("registry:country", args=[self.country_id]) + f"#area-{self.pk}"
+
+    @property
+    def display_name(self):
+        """English and local name together, as committee members read them."""
+        if self.name_local and self.name_local != self.name:
+            return f"{self.name} · {self.name_local}"
+        return self.name
+
+    def is_valid_on(self, day):
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+
+class EntityFamily(models.Model):
+    """The ILC 2022 families of SSE entities (cooperative, association, mutual society, ...)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "entity families"
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class LegalForm(models.Model):
+    """A legal form a country's law creates (e.g. Viet Nam: cooperative group, cooperative)."""
+
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="legal_forms")
+    code = models.SlugField(max_length=60)
+    name = models.CharField("name (English)", max_length=150)
+    name_local = models.CharField("name (local script)", max_length=150, blank=True)
+    family = models.ForeignKey(EntityFamily, on_delete=models.PROTECT, related_name="legal_forms")
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["country", "name"]
+        constraints = [models.UniqueConstraint(fields=["country", "code"], name="legalform_unique_code_per_country")]
+
+    def __str__(self):
+        return f"{self.name} ({self.country_id})"
+
+
+# ISIC Rev.4 sections, the level at which SSE mapping studies report sectors.
+ISIC_SECTIONS = [
+    ("A", "Agriculture, forestry and fishing"),
+    ("B", "Mining and quarrying"),
+    ("C", "Manufacturing"),
+    ("D", "Electricity, gas, steam and air conditioning supply"),
+    ("E", "Water supply; sewerage, waste management and remediation"),
+    ("F", "Construction"),
+    ("G", "Wholesale and retail trade; repair of motor vehicles"),
+    ("H", "Transportation and storage"),
+    ("I", "Accommodation and food service activities"),
+    ("J", "Information and communication"),
+    ("K", "Financial and insurance activities"),
+    ("L", "Real estate activities"),
+    ("M", "Professional, scientific and technical activities"),
+    ("N", "Administrative and support service activities"),
+    ("O", "Public administration and defence; compulsory social security"),
+    ("P", "Education"),
+    ("Q", "Human health and social work activities"),
+    ("R", "Arts, entertainment and recreation"),
+    ("S", "Other service activities"),
+    ("T", "Activities of households as employers"),
+    ("U", "Activities of extraterritorial organizations and bodies"),
+]
+
+
+class Entity(models.Model):
+    """An SSE entity in the registry: a cooperative, association, mutual, social enterprise...
+
+    Contact fields hold personal data: never shown to anonymous users or
+    exported without the role that allows it. `admin_area` is derived from
+    `point` for the boundaries in force and never typed by hand. `version`
+    increases on every save and is used for optimistic locking.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        DORMANT = "dormant", "Dormant"
+        DISSOLVED = "dissolved", "Dissolved"
+        UNKNOWN = "unknown", "Unknown"
+
+    class Precision(models.TextChoices):
+        EXACT = "exact", "Exact location"
+        VILLAGE = "village", "Village"
+        DISTRICT = "district", "District centroid"
+        PROVINCE = "province", "Province centroid"
+
+    class Source(models.TextChoices):
+        SURVEY = "survey", "Survey"
+        GOVERNMENT_LIST = "government_list", "Government list"
+        FIELD_VISIT = "field_visit", "Field visit"
+        IMPORT = "import", "File import"
+        DEMO = "demo", "Synthetic demo data"
+
+    class Verification(models.TextChoices):
+        UNVERIFIED = "unverified", "Unverified"
+        VERIFIED = "verified", "Verified"
+        DISPUTED = "disputed", "Disputed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="entities")
+    registry_number = models.CharField(max_length=12, unique=True, editable=False)
+    name = models.CharField(max_length=300)
+    name_local = models.CharField("name (local script)", max_length=300, blank=True)
+    name_romanized = models.CharField("name (romanized)", max_length=300, blank=True)
+    family = models.ForeignKey(EntityFamily, on_delete=models.PROTECT, related_name="entities")
+    legal_form = models.ForeignKey(LegalForm, null=True, blank=True, on_delete=models.PROTECT, related_name="entities")
+    registration_number = models.CharField(max_length=100, blank=True)
+    registering_authority = models.CharField(max_length=200, blank=True)
+    registration_date = models.DateField(null=True, blank=True)
+    founded_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    members_total = models.PositiveIntegerField(null=True, blank=True)
+    members_women = models.PositiveIntegerField(null=True, blank=True)
+    members_men = models.PositiveIntegerField(null=True, blank=True)
+    workers_total = models.PositiveIntegerField(null=True, blank=True)
+    workers_women = models.PositiveIntegerField(null=True, blank=True)
+    sectors = ArrayField(models.CharField(max_length=1, choices=ISIC_SECTIONS), default=list, blank=True)
+    point = models.PointField(srid=4326)
+    location_precision = models.CharField(max_length=10, choices=Precision.choices, default=Precision.EXACT)
+    admin_area = models.ForeignKey(
+        AdminArea, null=True, blank=True, on_delete=models.SET_NULL, related_name="entities", editable=False
+    )
+    address = models.TextField(blank=True)
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_phone = models.CharField(max_length=60, blank=True)
+    contact_email = models.EmailField(blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.FIELD_VISIT)
+    source_reference = models.CharField(max_length=300, blank=True)
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="Identifier in the source system, e.g. a KoboToolbox _uuid."
+    )
+    verification = models.CharField(max_length=12, choices=Verification.choices, default=Verification.UNVERIFIED)
+    is_demo = models.BooleanField(default=False, help_text="Synthetic demo data, not a real entity.")
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name_plural = "entities"
+        ordering = ["registry_number"]
+        indexes = [
+            GistIndex(fields=["point"], name="entity_point_gist"),
+            models.Index(fields=["country", "admin_area"], name="entity_country_area_idx"),
+            models.Index(fields=["country", "status"], name="entity_country_status_idx"),
+            models.Index(fields=["family"], name="entity_family_idx"),
+            models.Index(fields=["legal_form"], name="entity_legal_form_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(point__isvalid=True), name="entity_point_valid"),
+            models.CheckConstraint(
+                condition=Q(registry_number__regex=r"^[A-Z]{3}-[0-9]{6,}$"), name="entity_registry_number_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(members_total__isnull=True)
+                | Q(members_women__isnull=True)
+                | Q(members_men__isnull=True)
+                | Q(members_total__gte=models.F("members_women") + models.F("members_men")),
+                name="entity_members_add_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(workers_total__isnull=True)
+                | Q(workers_women__isnull=True)
+                | Q(workers_total__gte=models.F("workers_women")),
+                name="entity_workers_women_within_total",
+            ),
+            models.UniqueConstraint(
+                fields=["country", "external_id"],
+                condition=~Q(external_id=""),
+                name="entity_unique_external_id_per_country",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.registry_number} {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("registry:entity", args=[self.pk])
+
+
+class WorkingDefinition(models.Model):
+    """One version of a country's national working definition of the SSE."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        UNDER_REVIEW = "under_review", "Under committee review"
+        ADOPTED = "adopted", "Adopted"
+        SUPERSEDED = "superseded", "Superseded"
+
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="definitions")
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=300)
+    text = models.TextField(blank=True)
+    status = models.CharField(max_length=14, choices=Status.choices, default=Status.DRAFT)
+    adopted_on = models.DateField(null=True, blank=True)
+    adopted_by = models.CharField(max_length=300, blank=True, help_text="The body that adopted it.")
+    is_template = models.BooleanField(
+        default=False, help_text="Built from the ILC 2022 definition as a starting point: not a national text."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["country", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "version"], name="definition_unique_version"),
+            models.UniqueConstraint(
+                fields=["country"], condition=Q(status="adopted"), name="definition_one_adopted_per_country"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="adopted") | Q(adopted_on__isnull=False), name="definition_adopted_has_date"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.country_id} v{self.version}: {self.title}"
+
+
+class Criterion(models.Model):
+    """A criterion of a working definition, expressing one of the ILC 2022 principles."""
+
+    class Principle(models.TextChoices):
+        VOLUNTARY_COOPERATION = "voluntary_cooperation", "Voluntary cooperation and mutual aid"
+        DEMOCRATIC_GOVERNANCE = "democratic_governance", "Democratic and/or participatory governance"
+        AUTONOMY = "autonomy", "Autonomy and independence"
+        PRIMACY_OF_PEOPLE = "primacy_of_people", "Primacy of people and social purpose over capital"
+        OTHER = "other", "Other (national criterion)"
+
+    definition = models.ForeignKey(WorkingDefinition, on_delete=models.CASCADE, related_name="criteria")
+    code = models.SlugField(max_length=40)
+    statement = models.TextField()
+    principle = models.CharField(max_length=30, choices=Principle.choices)
+    required = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["definition", "sort_order", "code"]
+        constraints = [models.UniqueConstraint(fields=["definition", "code"], name="criterion_unique_code")]
+
+    def __str__(self):
+        return f"{self.code}: {self.statement[:60]}"
+
+
+class Classification(models.Model):
+    """An entity assessed against one working-definition version.
+
+    `criteria_results` maps criterion code -> {"result": met|not_met|unknown,
+    "evidence": text}. The outcome follows registry.classification's rule.
+    """
+
+    class Outcome(models.TextChoices):
+        QUALIFIES = "qualifies", "Qualifies"
+        DOES_NOT_QUALIFY = "does_not_qualify", "Does not qualify"
+        UNDETERMINED = "undetermined", "Undetermined"
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="classifications")
+    definition = models.ForeignKey(WorkingDefinition, on_delete=models.CASCADE, related_name="classifications")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.UNDETERMINED)
+    criteria_results = models.JSONField(default=dict, blank=True)
+    needs_review = models.BooleanField(default=False)
+    note = models.TextField(blank=True)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assessed_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "definition"], name="classification_unique_per_definition")
+        ]
+        indexes = [models.Index(fields=["definition", "outcome"], name="classification_outcome_idx")]
+
+    def __str__(self):
+        return f"{self.entity_id} / {self.definition}: {self.outcome}"
+
+
+class CountryRole(models.Model):
+    """What a user may do in a country. COOP unit and administrator roles span all countries (country empty)."""
+
+    class Role(models.TextChoices):
+        RESEARCHER = "researcher", "Researcher"
+        COMMITTEE = "committee", "Committee member"
+        COOP = "coop", "ILO Cooperatives Unit"
+        ADMINISTRATOR = "administrator", "Administrator"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="country_roles")
+    country = models.ForeignKey(Country, null=True, blank=True, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(max_length=14, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "country", "role"], name="role_unique", nulls_distinct=False),
+            models.CheckConstraint(
+                condition=Q(role__in=["coop", "administrator"]) | Q(country__isnull=False),
+                name="role_country_required_for_country_roles",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} ({self.country_id or 'all countries'})"

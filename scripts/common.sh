@@ -1,0 +1,14 @@
+# Sourced by run.sh, test.sh and bench.sh: system packages, .venv, database.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+scripts/system_packages.sh
+scripts/venv.sh
+export PATH="$PWD/.venv/bin:$PATH"
+# Gives a database to the caller: the user's own when DATABASE_URL is set,
+# otherwise the private cluster of the given mode (run | test).
+use_database() {
+  if [ -z "${DATABASE_URL:-}" ]; then
+    DATABASE_URL=$(scripts/postgis.sh "$1")
+    export DATABASE_URL
+  fi
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# make test: lint, then the whole pytest suite on a throw-away PostGIS database.
+source "$(dirname "$0")/common.sh"
+use_database test
+ruff check .
+ruff format --check .
+set +e
+python -m pytest "$@"
+status=$?
+set -e
+# pytest's 5 means "no tests ran": that must never pass as success.
+exit $status
