@@ -418,3 +418,13 @@ class CountryRole(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.get_role_display()} ({self.country_id or 'all countries'})"
+
+
+class RegistryCounter(models.Model):
+    """The last registry number handed out per country (see registry.numbering)."""
+
+    country = models.OneToOneField(Country, on_delete=models.CASCADE, primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.country_id}: {self.last_number}"

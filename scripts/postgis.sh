@@ -4,6 +4,7 @@
 #
 #   scripts/postgis.sh run    data kept between runs; prints its DATABASE_URL
 #   scripts/postgis.sh test   throw-away cluster tuned for speed (fsync off)
+#   scripts/postgis.sh bench  benchmark cluster (fsync off; holds 1M generated entities)
 #   scripts/postgis.sh stop [run|test]
 #
 # Where the data lives (named in the README):
@@ -16,7 +17,7 @@ set -euo pipefail
 mode=${1:-run}
 action=start
 if [ "$mode" = stop ]; then action=stop; mode=${2:-run}; fi
-case "$mode" in run|test) ;; *) echo "usage: $0 [stop] run|test" >&2; exit 2 ;; esac
+case "$mode" in run|test|bench) ;; *) echo "usage: $0 [stop] run|test|bench" >&2; exit 2 ;; esac
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 DBNAME=${SSE_DBNAME:-sse}
@@ -55,9 +56,9 @@ else
 fi
 
 opts="-k $SOCK -c listen_addresses=''"
-if [ "$mode" = test ]; then
+if [ "$mode" != run ]; then
   # Durability is pointless for a throw-away test database; speed is not.
-  opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=4GB -c shared_buffers=1GB -c work_mem=64MB"
 fi
 if ! as_pg "$PGBIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
   as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -o "$opts" start >/dev/null \
