@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("registry.urls")),
     path("legislation/", include("legislation.urls")),
     path("maps/", include("mapping.urls")),
+    path("data/", include("exchange.urls")),
     path("api/v1/", include("config.api_urls")),
 ]

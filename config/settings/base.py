@@ -64,10 +64,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
-    # Our apps, in dependency order: mapping -> legislation -> registry.
+    # Our apps. Dependencies point one way: exchange -> mapping -> legislation -> registry.
     "registry",
     "legislation",
     "mapping",
+    "exchange",
 ]
 
 MIDDLEWARE = [
