@@ -18,6 +18,7 @@ from registry.models import Country, CountryRole
 # registry free of imports from the apps above it).
 DEMO_STEPS = [
     ("load_boundaries", {}),
+    ("load_registry_reference", {}),
 ]
 
 DEMO_PASSWORD_ENV = "DEMO_PASSWORD"  # noqa: S105 (the name of an environment variable)
