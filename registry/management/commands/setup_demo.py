@@ -19,6 +19,7 @@ from registry.models import Country, CountryRole
 DEMO_STEPS = [
     ("load_boundaries", {}),
     ("load_registry_reference", {}),
+    ("generate_demo_entities", {"count": 3000, "seed": 1, "if_missing": True}),
 ]
 
 DEMO_PASSWORD_ENV = "DEMO_PASSWORD"  # noqa: S105 (the name of an environment variable)
