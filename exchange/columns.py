@@ -1,0 +1,238 @@
+"""The fields an import can fill, and the column names (aliases) that map to them automatically.
+
+Aliases cover our own export headers, plain English, the ESSGlobal / SEA
+"standard" CSV headers and KoboToolbox / ODK export conventions. A mapping file
+or the upload page overrides any of them.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+
+# Kind drives validation: text (max length), int, year, date, code (looked up), email, sectors, coordinate.
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: str
+    kind: str = "text"
+    max_length: int | None = None
+    aliases: tuple = ()
+
+
+FIELDS = [
+    FieldSpec(
+        "name",
+        "Name",
+        "text",
+        300,
+        (
+            "name",
+            "entity_name",
+            "organisation_name",
+            "organization_name",
+            "org_name",
+            "coop_name",
+            "cooperative_name",
+            "enterprise_name",
+            "ten",
+            "ten_htx",
+        ),
+    ),
+    FieldSpec("name_local", "Name (local script)", "text", 300, ("name_local", "local_name", "name_local_script")),
+    FieldSpec("name_romanized", "Name (romanized)", "text", 300, ("name_romanized", "romanized_name", "name_latin")),
+    FieldSpec("family", "Entity family", "family", None, ("family", "entity_family", "entity_type", "type")),
+    FieldSpec(
+        "legal_form",
+        "Legal form",
+        "legal_form",
+        None,
+        ("legal_form", "legal_forms", "legal_status", "form", "organisational_structure", "organizational_structure"),
+    ),
+    FieldSpec(
+        "registration_number",
+        "Registration number",
+        "text",
+        100,
+        (
+            "registration_number",
+            "registration_no",
+            "reg_no",
+            "registered_organization",
+            "registered_organisation",
+            "companies_house_number",
+            "national_registry_number",
+        ),
+    ),
+    FieldSpec("registering_authority", "Registering authority", "text", 200, ("registering_authority", "registrar")),
+    FieldSpec(
+        "registration_date",
+        "Registration date",
+        "date",
+        None,
+        ("registration_date", "registered_on", "date_registered"),
+    ),
+    FieldSpec(
+        "founded_year", "Year founded", "year", None, ("founded_year", "founded", "year_founded", "year_established")
+    ),
+    FieldSpec("status", "Status", "status", None, ("status", "activity_status", "entity_status")),
+    FieldSpec(
+        "members_total",
+        "Members (total)",
+        "int",
+        None,
+        ("members_total", "total_members", "members", "number_of_members", "membership"),
+    ),
+    FieldSpec(
+        "members_women", "Members (women)", "int", None, ("members_women", "women_members", "female_members", "women")
+    ),
+    FieldSpec("members_men", "Members (men)", "int", None, ("members_men", "men_members", "male_members", "men")),
+    FieldSpec(
+        "workers_total", "Workers (total)", "int", None, ("workers_total", "workers", "employees", "total_workers")
+    ),
+    FieldSpec("workers_women", "Workers (women)", "int", None, ("workers_women", "women_workers", "female_workers")),
+    FieldSpec(
+        "sectors",
+        "Economic sectors (ISIC sections)",
+        "sectors",
+        None,
+        ("sectors", "isic_sections", "economic_sectors", "sector", "primary_sector", "primary_activity"),
+    ),
+    FieldSpec("latitude", "Latitude", "latitude", None, ("latitude", "lat", "y", "gps_latitude")),
+    FieldSpec("longitude", "Longitude", "longitude", None, ("longitude", "lon", "lng", "long", "x", "gps_longitude")),
+    FieldSpec(
+        "geopoint",
+        'Geopoint ("lat lon alt accuracy")',
+        "geopoint",
+        None,
+        ("geopoint", "gps", "location", "coordinates", "gps_location", "gps_coordinates", "geolocation"),
+    ),
+    FieldSpec(
+        "location_precision",
+        "Location precision",
+        "precision",
+        None,
+        ("location_precision", "precision", "geo_precision"),
+    ),
+    FieldSpec("address", "Address", "text", None, ("address", "full_address", "street_address", "addr")),
+    FieldSpec(
+        "locality", "Locality (joined into the address)", "text", None, ("locality", "village", "commune", "town")
+    ),
+    FieldSpec("region", "Region (joined into the address)", "text", None, ("region", "province_name", "district")),
+    FieldSpec("postcode", "Postcode (joined into the address)", "text", None, ("postcode", "postal_code", "zip")),
+    FieldSpec("contact_name", "Contact person", "text", 200, ("contact_name", "contact_person", "contact")),
+    FieldSpec("contact_phone", "Contact phone", "text", 60, ("contact_phone", "phone", "telephone", "tel")),
+    FieldSpec("contact_email", "Contact email", "email", 254, ("contact_email", "email", "e_mail")),
+    FieldSpec("source_reference", "Source reference", "text", 300, ("source_reference", "reference", "source_ref")),
+    FieldSpec(
+        "external_id",
+        "External id",
+        "text",
+        100,
+        ("external_id", "_uuid", "uuid", "identifier", "id", "meta_instanceid", "instanceid", "kobo_uuid"),
+    ),
+    FieldSpec(
+        "review_status",
+        "Review status (KoboToolbox)",
+        "review",
+        None,
+        ("_validation_status", "validation_status", "review_status"),
+    ),
+]
+FIELDS_BY_NAME = {spec.name: spec for spec in FIELDS}
+FIELD_CHOICES = [(spec.name, spec.label) for spec in FIELDS]
+
+_SPLIT_KOBO = re.compile(r"^_(?P<base>.+)_(?P<part>latitude|longitude|altitude|precision)$")
+
+
+def normalize_header(header):
+    """Compare headers loosely: Kobo group prefixes dropped, case and punctuation folded."""
+    text = str(header).strip()
+    if "/" in text and not text.startswith("_"):
+        text = text.rsplit("/", 1)[1]
+    text = text.lower()
+    text = re.sub(r"^(essglobal|ess|murmurations)[:.]", "", text)
+    text = re.sub(r"[\s\-.:()]+", "_", text).strip("_")
+    return text
+
+
+def auto_mapping(columns):
+    """Field name -> column for the columns we recognize; the first matching column wins."""
+    mapping = {}
+    normalized = [(column, normalize_header(column)) for column in columns]
+    for spec in FIELDS:
+        for alias in spec.aliases:
+            match = next((column for column, norm in normalized if norm == alias), None)
+            if match is not None and match not in mapping.values():
+                mapping[spec.name] = match
+                break
+    # KoboToolbox splits a geopoint question into _<name>_latitude / _<name>_longitude.
+    for column, norm in normalized:
+        found = _SPLIT_KOBO.match(norm if norm.startswith("_") else "_" + norm)
+        if not found:
+            continue
+        if found["part"] == "latitude":
+            mapping.setdefault("latitude", column)
+        elif found["part"] == "longitude":
+            mapping.setdefault("longitude", column)
+    # Split coordinates win over a combined geopoint column when both exist.
+    if "latitude" in mapping and "longitude" in mapping:
+        mapping.pop("geopoint", None)
+    return mapping
+
+
+class MappingError(ValueError):
+    """A mapping (file or form) that names an unknown field or a column the file does not have."""
+
+
+def parse_mapping_text(text):
+    """Read a mapping file: JSON {"field": "column"} or lines "field = column" / "field,column"."""
+    text = text.strip()
+    if not text:
+        return {}
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise MappingError(f"The mapping file is not valid JSON: {error}") from error
+        return {str(key).strip(): ("" if value is None else str(value)) for key, value in data.items()}
+    mapping = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        separator = "=" if "=" in line else ","
+        if separator not in line:
+            raise MappingError(f"Mapping line {number}: expected 'field = column', got {line!r}.")
+        field, column = (part.strip() for part in line.split(separator, 1))
+        if field.lower() == "field" and column.lower() == "column":
+            continue  # a CSV header line
+        mapping[field] = column
+    return mapping
+
+
+def resolve_mapping(columns, overrides):
+    """The automatic mapping with the user's overrides applied; an empty column means "do not import"."""
+    unknown = sorted(set(overrides) - set(FIELDS_BY_NAME))
+    if unknown:
+        raise MappingError(
+            f"Unknown field(s) in the mapping: {', '.join(unknown)}. Known fields: {', '.join(FIELDS_BY_NAME)}."
+        )
+    missing = sorted(column for column in overrides.values() if column and column not in columns)
+    if missing:
+        raise MappingError(
+            f"The mapping names column(s) the file does not have: {', '.join(missing)}. "
+            f"The file's columns: {', '.join(columns)}."
+        )
+    mapping = auto_mapping(columns)
+    for field, column in overrides.items():
+        if column:
+            # A column moved to another field no longer feeds the field it was guessed for.
+            for other, used in list(mapping.items()):
+                if used == column and other != field:
+                    del mapping[other]
+            mapping[field] = column
+        else:
+            mapping.pop(field, None)
+    return mapping

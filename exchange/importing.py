@@ -1,0 +1,768 @@
+"""The one importer of SSE entities from files: used by the upload page, the API and `manage.py import_entities`.
+
+    batch = create_batch(user, country, "coops.csv", raw_bytes, via="page")
+    run_batch(batch)            # reads, validates, checks, writes; fills batch counters and ImportRows
+
+Every row ends in exactly one outcome (imported, updated, unchanged, held,
+rejected), so rows in = imported + updated + unchanged + held + rejected.
+Reading is done by the parser classes of exchange.reading; validation is
+vectorized over the whole table (pandas), location and duplicate checks are
+set-based in PostgreSQL on a staging table filled with COPY, and the writes are
+INSERT/UPDATE ... SELECT from it (exchange.sql), with history rows, registry
+numbers (registry.numbering) and areas (registry.location) as every other path.
+"""
+
+import datetime
+import hashlib
+import logging
+import re
+import uuid
+from dataclasses import dataclass, field
+
+import numpy as np
+import orjson
+import pandas as pd
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.validators import validate_email
+from django.db import connection, transaction
+from django.utils import timezone
+
+from registry.location import LocationError, assign_admin_areas, check_point_in_country
+from registry.models import ISIC_SECTIONS, Country, EntityFamily, LegalForm
+from registry.numbering import allocate_registry_numbers
+
+from . import sql
+from .columns import FIELDS_BY_NAME, MappingError, resolve_mapping
+from .models import ImportBatch, ImportRow
+from .reading import ImportFileError, looks_like_geopoint, read_table
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+STATUS_ALIASES = {
+    "active": "active",
+    "operating": "active",
+    "operational": "active",
+    "yes": "active",
+    "dormant": "dormant",
+    "inactive": "dormant",
+    "suspended": "dormant",
+    "dissolved": "dissolved",
+    "closed": "dissolved",
+    "liquidated": "dissolved",
+    "unknown": "unknown",
+}
+PRECISION_ALIASES = {
+    "exact": "exact",
+    "gps": "exact",
+    "village": "village",
+    "commune": "village",
+    "district": "district",
+    "district_centroid": "district",
+    "province": "province",
+    "province_centroid": "province",
+}
+# Words other vocabularies (ESSGlobal legal forms, survey choices) use for our entity families.
+FAMILY_ALIASES = {
+    "co-operative": "cooperative",
+    "coop": "cooperative",
+    "co-op": "cooperative",
+    "cooperative_group": "cooperative",
+    "mutual": "mutual_society",
+    "mutual society": "mutual_society",
+    "self-help group": "self_help_group",
+    "self help group": "self_help_group",
+    "shg": "self_help_group",
+    "social enterprise": "social_enterprise",
+    "non-profit": "association",
+    "ngo": "association",
+    "informal group": "other",
+    "company": "other",
+}
+SECTION_CODES = {code for code, _ in ISIC_SECTIONS}
+
+
+def max_upload_bytes():
+    return int(getattr(settings, "EXCHANGE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES))
+
+
+def _norm(value):
+    return re.sub(r"\s+", " ", str(value).strip().lower())
+
+
+def _key(value):
+    return _norm(value).replace("-", "_").replace(" ", "_")
+
+
+@dataclass
+class Validated:
+    """The outcome of validating a table: cleaned staging columns and per-row problems."""
+
+    frame: pd.DataFrame
+    errors: dict = field(default_factory=dict)  # row index -> [(field, reason)]
+    holds: dict = field(default_factory=dict)  # row index -> reason
+
+    def reject(self, index, field_name, reason):
+        self.errors.setdefault(int(index), []).append((field_name, reason))
+
+
+class RowValidator:
+    """Checks every row of a Table against the registry's rules for one country.
+
+    Works column by column over the whole table (vectorized); only rows that
+    fail get a message built one by one.
+    """
+
+    def __init__(self, country, mapping):
+        self.country = country
+        self.mapping = mapping
+        self.families = {}
+        for family in EntityFamily.objects.all():
+            for label in (family.code, family.name, family.code.replace("_", " ")):
+                self.families[_norm(label)] = family
+        for alias, code in FAMILY_ALIASES.items():
+            family = self.families.get(code)
+            if family is not None:
+                self.families.setdefault(alias, family)
+        self.legal_forms = {}
+        for form in LegalForm.objects.filter(country=country).select_related("family"):
+            for label in (form.code, form.name, form.name_local, form.code.replace("_", " ")):
+                if label:
+                    self.legal_forms[_norm(label)] = form
+
+    def column(self, table, field_name):
+        column = self.mapping.get(field_name)
+        if column is None:
+            return pd.Series([""] * len(table), dtype=object)
+        return table.cells[column].str.strip()
+
+    def validate(self, table):
+        result = Validated(frame=pd.DataFrame(index=range(len(table))))
+        frame = result.frame
+        for index, reason in table.row_errors.items():
+            if table.lon is None:  # a ragged CSV row; geographic files' geometry is checked below
+                result.reject(index, "row", reason)
+        for name in (
+            "name",
+            "name_local",
+            "name_romanized",
+            "registration_number",
+            "registering_authority",
+            "contact_name",
+            "contact_phone",
+            "source_reference",
+            "external_id",
+        ):
+            frame[name] = self._text(table, result, name)
+        frame["address"] = self._address(table)
+        missing_name = frame["name"] == ""
+        for index in np.flatnonzero(missing_name.to_numpy()):
+            result.reject(index, "name", "required: the row has no name")
+        frame["contact_email"] = self._email(table, result)
+        for name in ("members_total", "members_women", "members_men", "workers_total", "workers_women"):
+            frame[name] = self._integer(table, result, name)
+        frame["founded_year"] = self._integer(table, result, "founded_year", low=1800, high=datetime.date.today().year)
+        frame["registration_date"] = self._date(table, result)
+        frame["status"] = self._choice(table, result, "status", STATUS_ALIASES, "active")
+        frame["location_precision"] = self._choice(table, result, "location_precision", PRECISION_ALIASES, "exact")
+        frame["sectors"] = self._sectors(table, result)
+        frame["family_id"], frame["legal_form_id"] = self._family_and_form(table, result)
+        frame["lon"], frame["lat"] = self._coordinates(table, result)
+        self._totals(frame, result)
+        self._review(table, result)
+        return result
+
+    def _text(self, table, result, name):
+        values = self.column(table, name)
+        limit = FIELDS_BY_NAME[name].max_length
+        if limit:
+            lengths = values.str.len().to_numpy()
+            for index in np.flatnonzero(lengths > limit):
+                result.reject(index, name, f"{lengths[index]} characters; at most {limit} are allowed")
+        return values
+
+    def _address(self, table):
+        parts = [self.column(table, name) for name in ("address", "locality", "region", "postcode")]
+        if all(name not in self.mapping for name in ("locality", "region", "postcode")):
+            return parts[0]
+        joined = pd.concat(parts, axis=1).apply(lambda row: ", ".join(part for part in row if part), axis=1)
+        return joined.astype(str) if len(joined) else parts[0]
+
+    def _email(self, table, result):
+        values = self.column(table, "contact_email")
+        bad = set()
+        for value in values.unique():
+            if value:
+                try:
+                    validate_email(value)
+                except ValidationError:
+                    bad.add(value)
+        for index in np.flatnonzero(values.isin(bad).to_numpy()):
+            result.reject(index, "contact_email", f"{values.iat[index]!r} is not an email address")
+        return values
+
+    def _integer(self, table, result, name, low=0, high=2_000_000_000):
+        raw = self.column(table, name)
+        # Thousands separators ("1,250" or "1 250") are common in survey exports.
+        cleaned = raw.str.replace(r"(?<=\d)[,\s\u00a0\u202f](?=\d{3}\b)", "", regex=True)
+        numbers = pd.to_numeric(cleaned, errors="coerce")
+        present = (raw != "").to_numpy()
+        values = numbers.to_numpy(dtype=float, copy=True)
+        with np.errstate(invalid="ignore"):
+            bad = present & (np.isnan(values) | (values % 1 != 0) | (values < low) | (values > high))
+        for index in np.flatnonzero(bad):
+            result.reject(index, name, f"{raw.iat[index]!r} is not a whole number from {low} to {high}")
+        values[bad | ~present] = np.nan
+        return pd.array(np.where(np.isnan(values), None, values).tolist(), dtype="Int64")
+
+    def _date(self, table, result):
+        raw = self.column(table, "registration_date")
+        iso = raw.str.extract(r"^(\d{4}-\d{2}-\d{2})(?:[T ][0-9:.]+)?$", expand=False)
+        parsed = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+        for fmt in ("%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y"):
+            todo = parsed.isna() & (raw != "")
+            if not todo.any():
+                break
+            parsed[todo] = pd.to_datetime(raw[todo], format=fmt, errors="coerce")
+        today = pd.Timestamp(datetime.date.today())
+        bad = ((raw != "") & (parsed.isna() | (parsed > today))).to_numpy()
+        for index in np.flatnonzero(bad):
+            result.reject(
+                index,
+                "registration_date",
+                f"{raw.iat[index]!r} is not a past date as YYYY-MM-DD (or DD/MM/YYYY, DD.MM.YYYY)",
+            )
+        dates = parsed.dt.date.astype(object)
+        dates[parsed.isna() | pd.Series(bad)] = None
+        return dates
+
+    def _choice(self, table, result, name, aliases, default):
+        raw = self.column(table, name)
+        keys = raw.map(_key)
+        values = keys.map(aliases)
+        bad = ((raw != "") & values.isna()).to_numpy()
+        choices = ", ".join(sorted(set(aliases.values())))
+        for index in np.flatnonzero(bad):
+            result.reject(index, name, f"{raw.iat[index]!r} is not one of: {choices}")
+        return values.fillna(default)
+
+    def _sectors(self, table, result):
+        raw = self.column(table, "sectors")
+
+        def parse(text):
+            if not text:
+                return []
+            codes = [part.upper() for part in re.split(r"[\s,;/|]+", text) if part]
+            return codes
+
+        parsed = {value: parse(value) for value in raw.unique()}
+        bad_values = {value for value, codes in parsed.items() if any(code not in SECTION_CODES for code in codes)}
+        for index in np.flatnonzero(raw.isin(bad_values).to_numpy()):
+            result.reject(
+                index,
+                "sectors",
+                f"{raw.iat[index]!r}: sectors are ISIC Rev.4 section letters A to U, separated by ';'",
+            )
+        return raw.map(
+            lambda value: "{" + ",".join(sorted(set(parsed[value]))) + "}" if value not in bad_values else "{}"
+        )
+
+    def _family_and_form(self, table, result):
+        family_raw = self.column(table, "family")
+        form_raw = self.column(table, "legal_form")
+        family_ids = []
+        form_ids = []
+        family_names = ", ".join(sorted({family.code for family in self.families.values()}))
+        form_names = ", ".join(sorted({form.code for form in self.legal_forms.values()})) or "none recorded"
+        for index, (family_text, form_text) in enumerate(zip(family_raw, form_raw, strict=True)):
+            family = self.families.get(_norm(family_text)) if family_text else None
+            form = self.legal_forms.get(_norm(form_text)) if form_text else None
+            if family_text and family is None:
+                result.reject(
+                    index, "family", f"{family_text!r} is not an entity family; expected one of {family_names}"
+                )
+            if form_text and form is None:
+                as_family = self.families.get(_norm(form_text))
+                if as_family is not None and family is None and not family_text:
+                    family = as_family  # ESSGlobal "legal form" values are families in our terms
+                elif as_family is None:
+                    result.reject(
+                        index,
+                        "legal_form",
+                        f"{form_text!r} is not a legal form of {self.country.name}; expected one of {form_names}",
+                    )
+            if form is not None:
+                if family is not None and family.pk != form.family_id:
+                    result.reject(
+                        index,
+                        "legal_form",
+                        f"the legal form {form.code} belongs to the family {form.family.code}, "
+                        f"but the row gives the family {family.code}",
+                    )
+                family = family or form.family
+            if family is None and not family_text and not (form_text and form is None):
+                result.reject(index, "family", f"required: give the entity family ({family_names}) or a legal form")
+            family_ids.append(family.pk if family else None)
+            form_ids.append(form.pk if form else None)
+        return pd.array(family_ids, dtype="Int64"), pd.array(form_ids, dtype="Int64")
+
+    def _coordinates(self, table, result):
+        size = len(table)
+        lon = np.full(size, np.nan)
+        lat = np.full(size, np.nan)
+        has_geometry = np.zeros(size, dtype=bool)
+        if table.lon is not None:
+            lon[:] = table.lon
+            lat[:] = table.lat
+            has_geometry = ~np.isnan(lon)
+        lat_raw = self.column(table, "latitude")
+        lon_raw = self.column(table, "longitude")
+        if "geopoint" in self.mapping:
+            geopoint = self.column(table, "geopoint")
+            parts = geopoint.str.split(r"\s+", n=3, expand=True, regex=True)
+            use = (geopoint != "") & (lat_raw == "") & (lon_raw == "")
+            if parts.shape[1] >= 2:
+                lat_raw = lat_raw.where(~use, parts[0].fillna(""))
+                lon_raw = lon_raw.where(~use, parts[1].fillna(""))
+            for index in np.flatnonzero((use & ~geopoint.map(looks_like_geopoint)).to_numpy()):
+                result.reject(
+                    index,
+                    "geopoint",
+                    f'{geopoint.iat[index]!r} is not a geopoint "latitude longitude [altitude accuracy]"',
+                )
+        lat_num = self._coordinate(lat_raw, result, "latitude", has_geometry)
+        lon_num = self._coordinate(lon_raw, result, "longitude", has_geometry)
+        from_columns = ~has_geometry
+        lat[from_columns] = lat_num[from_columns]
+        lon[from_columns] = lon_num[from_columns]
+        missing = np.isnan(lat) | np.isnan(lon)
+        for index in np.flatnonzero(missing):
+            if int(index) in result.errors and any(
+                field_name in {"latitude", "longitude", "geopoint"} for field_name, _ in result.errors[int(index)]
+            ):
+                continue
+            reason = table.row_errors.get(int(index)) if table.lon is not None else None
+            result.reject(index, "latitude/longitude", f"required: {reason or 'the row has no coordinates'}")
+        with np.errstate(invalid="ignore"):
+            lat_out = ~missing & ((lat < -90) | (lat > 90))
+            lon_out = ~missing & ((lon < -180) | (lon > 180))
+        for index in np.flatnonzero(lat_out | lon_out):
+            hint = (
+                " Are latitude and longitude swapped?"
+                if lat_out[index] and -90 <= lon[index] <= 90 and -180 <= lat[index] <= 180
+                else ""
+            )
+            result.reject(
+                index,
+                "latitude" if lat_out[index] else "longitude",
+                f"latitude {lat[index]:g}, longitude {lon[index]:g} is not a position on Earth "
+                f"(latitude -90..90, longitude -180..180).{hint}",
+            )
+        bad = missing | lat_out | lon_out
+        lon[bad] = 0.0
+        lat[bad] = 0.0
+        return lon, lat
+
+    def _coordinate(self, raw, result, name, has_geometry):
+        # A decimal comma ("21,0285") is common in semicolon-separated files.
+        text = raw.str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True)
+        numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, copy=True)
+        bad = (raw != "").to_numpy() & np.isnan(numbers) & ~has_geometry
+        for index in np.flatnonzero(bad):
+            result.reject(index, name, f"{raw.iat[index]!r} is not a number in decimal degrees")
+        return numbers
+
+    def _totals(self, frame, result):
+        total = frame["members_total"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        women = frame["members_women"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        men = frame["members_men"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            over = (women + men) > total
+        for index in np.flatnonzero(over):
+            result.reject(
+                index,
+                "members_total",
+                f"members_women ({women[index]:.0f}) + members_men ({men[index]:.0f}) "
+                f"exceed members_total ({total[index]:.0f})",
+            )
+        workers = frame["workers_total"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        workers_women = frame["workers_women"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            over = workers_women > workers
+        for index in np.flatnonzero(over):
+            result.reject(
+                index,
+                "workers_women",
+                f"workers_women ({workers_women[index]:.0f}) exceed workers_total ({workers[index]:.0f})",
+            )
+
+    def _review(self, table, result):
+        raw = self.column(table, "review_status").map(_key)
+        for index in np.flatnonzero(raw.str.contains("not_approved").to_numpy()):
+            result.reject(index, "review_status", "the submission was not approved in the KoboToolbox review")
+        for index in np.flatnonzero(raw.str.contains("on_hold").to_numpy()):
+            result.holds[int(index)] = "the submission is on hold in the KoboToolbox review: confirm it to import it"
+
+
+def _json_ready(value):
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+class Importer:
+    """Runs one batch: read, map, validate, check against the country and the registry, write, report."""
+
+    STAGES = ["reading", "validating", "checking locations", "checking duplicates", "writing", "done"]
+
+    def __init__(self, batch, progress=None):
+        self.batch = batch
+        self.country = batch.country
+        self.progress = progress
+
+    def report(self, stage, done=None, total=None):
+        batch = self.batch
+        batch.stage = stage
+        if total is not None:
+            batch.progress_total = total
+        if done is not None:
+            batch.progress_done = done
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            stage=batch.stage, progress_done=batch.progress_done, progress_total=batch.progress_total
+        )
+        if self.progress:
+            self.progress(stage, batch.progress_done, batch.progress_total)
+
+    def run(self, raw):
+        batch = self.batch
+        self.report("reading", 0, 0)
+        table = read_table(raw, batch.original_name, self.country.pk, batch.declared_encoding)
+        batch.file_format, batch.encoding, batch.delimiter = table.file_format, table.encoding, table.delimiter
+        batch.columns = [str(column) for column in table.columns]
+        batch.warnings = list(table.warnings)
+        mapping = resolve_mapping(batch.columns, batch.mapping or {})
+        self._require_mapping(mapping, table)
+        batch.resolved_mapping = mapping
+        total = len(table)
+        batch.rows_in = total
+        self.report("validating", 0, total)
+        validated = RowValidator(self.country, mapping).validate(table)
+        self.report("validating", total // 4)
+        outcome = np.full(total, "", dtype=object)
+        reason = np.full(total, "", dtype=object)
+        field_name = np.full(total, "", dtype=object)
+        entity_id = np.full(total, None, dtype=object)
+        duplicate_of = np.full(total, None, dtype=object)
+        duplicate_row = np.full(total, None, dtype=object)
+        for index, problems in validated.errors.items():
+            outcome[index] = ImportRow.Outcome.REJECTED
+            field_name[index] = problems[0][0]
+            reason[index] = "; ".join(f"{name}: {text}" for name, text in problems)
+        for index, text in validated.holds.items():
+            if not outcome[index]:
+                outcome[index] = ImportRow.Outcome.HELD
+                reason[index] = text
+                field_name[index] = "review_status"
+        frame = validated.frame
+        frame["row_index"] = np.arange(total)
+        frame["row_number"] = table.row_numbers
+        frame["new_id"] = [str(uuid.uuid4()) for _ in range(total)]
+        self._duplicate_external_ids(frame, outcome, reason, field_name, duplicate_row, table)
+
+        columns = self._written_columns(mapping)
+        staged_mask = outcome == ""
+        with connection.cursor() as cursor:
+            sql.create_staging(cursor)
+            try:
+                sql.copy_staging(cursor, frame[staged_mask])
+                self.report("checking locations", total // 2)
+                self._check_locations(cursor, frame, outcome, reason, field_name)
+                self.report("checking duplicates", (total * 3) // 5)
+                self._check_duplicates(
+                    cursor, columns, outcome, reason, field_name, entity_id, duplicate_of, duplicate_row, frame
+                )
+                self.report("writing", (total * 4) // 5)
+                with transaction.atomic():
+                    new_mask = outcome == ""
+                    outcome[new_mask] = ImportRow.Outcome.IMPORTED
+                    if not batch.dry_run:
+                        entity_id[new_mask] = frame["new_id"].to_numpy()[new_mask]
+                        self._write(cursor, columns, int(new_mask.sum()))
+                    self._write_report(
+                        cursor, table, frame, outcome, reason, field_name, entity_id, duplicate_of, duplicate_row
+                    )
+                    counts = pd.Series(outcome).value_counts()
+                    batch.imported = int(counts.get(ImportRow.Outcome.IMPORTED, 0))
+                    batch.updated = int(counts.get(ImportRow.Outcome.UPDATED, 0))
+                    batch.unchanged = int(counts.get(ImportRow.Outcome.UNCHANGED, 0))
+                    batch.held = int(counts.get(ImportRow.Outcome.HELD, 0))
+                    batch.rejected = int(counts.get(ImportRow.Outcome.REJECTED, 0))
+                    batch.status = ImportBatch.Status.DONE
+                    batch.stage = "done"
+                    batch.progress_done = total
+                    batch.finished_at = timezone.now()
+                    batch.save()
+            finally:
+                cursor.execute("DROP TABLE IF EXISTS exchange_staging")
+        if self.progress:
+            self.progress("done", total, total)
+        return batch
+
+    def _require_mapping(self, mapping, table):
+        if "name" not in mapping:
+            raise MappingError(
+                "No column gives the entity's name. Map one of the columns to 'name' "
+                f"(the file's columns: {', '.join(map(str, table.columns))})."
+            )
+        has_coordinates = ("latitude" in mapping and "longitude" in mapping) or "geopoint" in mapping
+        if not has_coordinates and table.lon is None:
+            raise MappingError(
+                "No columns give the coordinates. Map 'latitude' and 'longitude' (or a KoboToolbox 'geopoint') "
+                f"to columns of the file (its columns: {', '.join(map(str, table.columns))})."
+            )
+        if "family" not in mapping and "legal_form" not in mapping:
+            raise MappingError(
+                "No column gives the entity family or the legal form. Map 'family' or 'legal_form' to a column "
+                f"(the file's columns: {', '.join(map(str, table.columns))})."
+            )
+
+    def _written_columns(self, mapping):
+        """The entity columns this file fills: an update never blanks a column the file does not have."""
+        written = [name for name in sql.ENTITY_COLUMNS if name.removesuffix("_id") in mapping]
+        if "legal_form" in mapping and "family_id" not in written:
+            written.append("family_id")
+        if {"locality", "region", "postcode"} & set(mapping) and "address" not in written:
+            written.append("address")
+        return written
+
+    def _duplicate_external_ids(self, frame, outcome, reason, field_name, duplicate_row, table):
+        ids = frame["external_id"]
+        candidates = (ids != "") & pd.Series(outcome == "")
+        repeated = ids[candidates].duplicated(keep="first")
+        first_row = frame[candidates].groupby("external_id")["row_number"].transform("min")
+        for index in repeated[repeated].index:
+            outcome[index] = ImportRow.Outcome.REJECTED
+            field_name[index] = "external_id"
+            duplicate_row[index] = int(first_row[index])
+            reason[index] = (
+                f"external_id: {ids.iat[index]!r} is also the external id of row {int(first_row[index])} "
+                "of this file, which is the one imported"
+            )
+
+    def _check_locations(self, cursor, frame, outcome, reason, field_name):
+        outside = sql.points_outside_country(cursor, self.country.pk, settings.COAST_TOLERANCE_METRES)
+        rejected = []
+        for row_index, lon, lat in outside:
+            try:
+                check_point_in_country(Point(lon, lat, srid=4326), self.country)
+                continue
+            except LocationError as error:
+                message = str(error)
+            outcome[row_index] = ImportRow.Outcome.REJECTED
+            field_name[row_index] = "latitude/longitude"
+            reason[row_index] = f"latitude/longitude: {message}"
+            rejected.append(row_index)
+        sql.set_outcome(cursor, rejected, "rejected")
+
+    def _check_duplicates(
+        self, cursor, columns, outcome, reason, field_name, entity_id, duplicate_of, duplicate_row, frame
+    ):
+        batch = self.batch
+        updated, unchanged = [], []
+        for row_index, existing, differs in sql.match_external_ids(cursor, self.country.pk, columns):
+            entity_id[row_index] = existing
+            if differs:
+                outcome[row_index] = ImportRow.Outcome.UPDATED
+                updated.append(row_index)
+            else:
+                outcome[row_index] = ImportRow.Outcome.UNCHANGED
+                reason[row_index] = "the entity with this external id is already in the registry with these values"
+                unchanged.append(row_index)
+        sql.set_outcome(cursor, updated, "updated", [entity_id[i] for i in updated])
+        sql.set_outcome(cursor, unchanged, "unchanged")
+        held = []
+        if sql.country_has_entities(cursor, self.country.pk):
+            found = sql.similar_in_registry(
+                cursor, self.country.pk, columns, batch.duplicate_distance_m, batch.name_similarity
+            )
+            same = []
+            for row_index, existing, number, similarity, metres, identical in found:
+                duplicate_of[row_index] = existing
+                if identical:
+                    outcome[row_index] = ImportRow.Outcome.UNCHANGED
+                    reason[row_index] = f"already in the registry as {number}, with the same name, place and values"
+                    entity_id[row_index] = existing
+                    same.append(row_index)
+                else:
+                    outcome[row_index] = ImportRow.Outcome.HELD
+                    field_name[row_index] = "name"
+                    reason[row_index] = (
+                        f"possible duplicate of {number} ({metres:,.0f} m away, name similarity {similarity:.2f}): "
+                        "confirm it as a new entity or mark it a duplicate"
+                    )
+                    held.append(row_index)
+            sql.set_outcome(cursor, same, "unchanged")
+        sql.set_outcome(cursor, held, "held")
+        in_file = []
+        for row_index, first_row in sql.similar_in_file(cursor, batch.duplicate_distance_m):
+            outcome[row_index] = ImportRow.Outcome.HELD
+            field_name[row_index] = "name"
+            duplicate_row[row_index] = first_row
+            reason[row_index] = (
+                f"possible duplicate of row {first_row} of this file (same name within "
+                f"{batch.duplicate_distance_m} m): confirm it as a new entity or mark it a duplicate"
+            )
+            in_file.append(row_index)
+        sql.set_outcome(cursor, in_file, "held")
+
+    def _write(self, cursor, columns, new_count):
+        batch = self.batch
+        user_id = batch.created_by_id
+        numbers = allocate_registry_numbers(self.country.pk, new_count) if new_count else []
+        prefix = f"import {batch.pk} ({batch.original_name[:200]}) row "
+        if new_count:
+            sql.insert_new_entities(cursor, self.country.pk, numbers, batch.entity_source, prefix)
+            assign_admin_areas(self.country, entity_ids=sql.staged_entity_ids(cursor, "new"))
+            sql.write_history(cursor, "new", "+", user_id, f"import batch {batch.pk}")
+        if sql.update_entities(cursor, columns):
+            assign_admin_areas(self.country, entity_ids=sql.staged_entity_ids(cursor, "updated"))
+            sql.write_history(cursor, "updated", "~", user_id, f"import batch {batch.pk}")
+
+    def _write_report(self, cursor, table, frame, outcome, reason, field_name, entity_id, duplicate_of, duplicate_row):
+        kept = (outcome == ImportRow.Outcome.REJECTED) | (outcome == ImportRow.Outcome.HELD)
+        data = np.full(len(frame), "{}", dtype=object)
+        cleaned = np.full(len(frame), "{}", dtype=object)
+        cleaned_columns = [*sql.ENTITY_COLUMNS, "lon", "lat"]
+        for index in np.flatnonzero(kept):
+            data[index] = orjson.dumps(dict(table.cells.iloc[index])).decode()
+            if outcome[index] == ImportRow.Outcome.HELD:
+                values = {name: _json_ready(frame[name].iat[index]) for name in cleaned_columns}
+                cleaned[index] = orjson.dumps(values).decode()
+        report = pd.DataFrame(
+            {
+                "batch_id": self.batch.pk,
+                "row_number": frame["row_number"].to_numpy(),
+                "outcome": outcome,
+                "entity_id": entity_id,
+                "field": field_name,
+                "reason": reason,
+                "duplicate_of_id": duplicate_of,
+                "duplicate_of_row": pd.array(list(duplicate_row), dtype="Int64"),
+                "data": data,
+                "cleaned": cleaned,
+                "resolution": "",
+            }
+        )
+        sql.copy_import_rows(cursor, report)
+
+
+def create_batch(user, country, filename, raw, *, via="page", mapping=None, dry_run=False, **options):
+    """Record an uploaded file as a batch (status 'uploaded' or 'queued'); refuses an oversized or empty file."""
+    if not isinstance(country, Country):
+        country = Country.objects.get(pk=country)
+    if len(raw) > max_upload_bytes() and via != "command":
+        raise ImportFileError(
+            f"The file is {len(raw) / 1e6:,.1f} MB; the largest file accepted here is "
+            f"{max_upload_bytes() / 1e6:,.0f} MB. Split it, or ask an administrator to use the import command."
+        )
+    if not raw:
+        raise ImportFileError("The file is empty.")
+    batch = ImportBatch(
+        country=country,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        via=via,
+        original_name=filename[:255],
+        sha256=hashlib.sha256(raw).hexdigest(),
+        size_bytes=len(raw),
+        mapping=mapping or {},
+        dry_run=dry_run,
+        **options,
+    )
+    batch.file.save(filename[-100:], ContentFile(raw), save=False)
+    batch.save()
+    return batch
+
+
+def preview(batch):
+    """Columns, automatic mapping and the first rows of an uploaded batch, for the mapping step."""
+    raw = batch.file.open("rb").read()
+    table = read_table(raw, batch.original_name, batch.country_id, batch.declared_encoding)
+    mapping = resolve_mapping([str(column) for column in table.columns], batch.mapping or {})
+    sample = table.cells.head(5).to_dict(orient="records")
+    return {
+        "columns": [str(column) for column in table.columns],
+        "mapping": mapping,
+        "sample": sample,
+        "rows": len(table),
+        "format": table.file_format,
+        "encoding": table.encoding,
+        "warnings": table.warnings,
+        "geometry": table.lon is not None,
+    }
+
+
+def run_batch(batch, progress=None):
+    """Run a batch to its end. Any problem with the file as a whole ends it 'failed' with the reason."""
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RUNNING, started_at=timezone.now())
+    batch.status = ImportBatch.Status.RUNNING
+    batch.started_at = timezone.now()
+    try:
+        with batch.file.open("rb") as handle:
+            raw = handle.read()
+        return Importer(batch, progress).run(raw)
+    except (ImportFileError, MappingError) as error:
+        return _fail(batch, str(error))
+    except Exception as error:
+        logger.exception("Import batch %s failed", batch.pk)
+        _fail(batch, f"The import stopped on an unexpected error ({type(error).__name__}); nothing was written.")
+        raise
+
+
+def _fail(batch, message):
+    batch.status = ImportBatch.Status.FAILED
+    batch.message = message
+    batch.finished_at = timezone.now()
+    batch.rows_in = batch.imported = batch.updated = batch.unchanged = batch.held = batch.rejected = 0
+    batch.save()
+    return batch
+
+
+def rejected_rows_csv(batch, stream):
+    """Write the batch's rejected rows as CSV: the original columns plus row and reason, formula-safe."""
+    import csv
+
+    from .exporting import safe_cell
+
+    writer = csv.writer(stream)
+    columns = list(batch.columns)
+    writer.writerow(["row", "field", "reason", *columns])
+    for row in batch.rows.filter(outcome=ImportRow.Outcome.REJECTED).order_by("row_number").iterator():
+        writer.writerow(
+            [row.row_number, row.field, safe_cell(row.reason), *(safe_cell(row.data.get(c, "")) for c in columns)]
+        )
+
+
+def held_row_entity_data(row):
+    """The validated values of a held row as entity-service data (point built from lon/lat)."""
+    values = dict(row.cleaned)
+    lon, lat = values.pop("lon"), values.pop("lat")
+    values["point"] = Point(lon, lat, srid=4326)
+    sectors = values.get("sectors") or "{}"
+    values["sectors"] = [code for code in sectors.strip("{}").split(",") if code]
+    if values.get("registration_date"):
+        values["registration_date"] = datetime.date.fromisoformat(values["registration_date"])
+    for key in ("family_id", "legal_form_id"):
+        if values.get(key) is not None:
+            values[key] = int(values[key])
+    return values

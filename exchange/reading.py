@@ -1,0 +1,402 @@
+"""Reading uploaded files into a table of text cells: one parser class per format.
+
+Every parser returns a `Table`: the column names, the cells as text (a pandas
+DataFrame of str), the row numbers a researcher will look for (a spreadsheet
+shows the header as row 1, so the first data row is 2; geographic files number
+features from 1), and, for geographic files, the point coordinates.
+A file that cannot be read raises `ImportFileError` with a message in plain words.
+"""
+
+import csv
+import io
+import math
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+# Legacy encodings tried (after UTF-8/16) for each country's files, most likely first.
+LEGACY_ENCODINGS = {
+    "VNM": ["cp1258"],
+    "THA": ["cp874"],
+    "MNG": ["cp1251"],
+    "KGZ": ["cp1251", "koi8_r"],
+    "KHM": [],
+}
+WESTERN_FALLBACKS = ["cp1252", "latin-1"]
+# The script a country's names are written in, to judge a legacy decoding by.
+SCRIPT_RANGES = {
+    "THA": [(0x0E00, 0x0E7F)],
+    "MNG": [(0x0400, 0x04FF)],
+    "KGZ": [(0x0400, 0x04FF)],
+    "VNM": [(0x00C0, 0x024F), (0x0300, 0x036F), (0x1EA0, 0x1EFF)],
+    "KHM": [(0x1780, 0x17FF)],
+}
+MAGIC_TYPES = [
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or Word (.doc) file: save it as .xlsx or .csv"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+]
+SUPPORTED = "CSV (comma, semicolon or tab), XLSX, GeoJSON, GeoPackage or a zipped Shapefile"
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read; the message says why and what to do."""
+
+
+@dataclass
+class Table:
+    columns: list
+    cells: pd.DataFrame
+    row_numbers: np.ndarray
+    file_format: str
+    lon: np.ndarray | None = None
+    lat: np.ndarray | None = None
+    row_errors: dict = field(default_factory=dict)  # row index -> reason
+    encoding: str = ""
+    delimiter: str = ""
+    warnings: list = field(default_factory=list)
+
+    def __len__(self):
+        return len(self.cells)
+
+
+def _script_share(text, country):
+    ranges = SCRIPT_RANGES.get(country) or []
+    letters = [char for char in text if ord(char) > 127 and char.isalpha()]
+    if not letters or not ranges:
+        return 0.0
+    inside = sum(1 for char in letters if any(low <= ord(char) <= high for low, high in ranges))
+    return inside / len(letters)
+
+
+def _looks_utf16(raw):
+    sample = raw[:4000]
+    if len(sample) < 4:
+        return None
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
+    half = len(sample) / 2
+    if odd_nuls > 0.3 * half and even_nuls < 0.05 * half:
+        return "utf-16-le"
+    if even_nuls > 0.3 * half and odd_nuls < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def decode_text(raw, country=None, declared=""):
+    """Decode a text file: (text, encoding used, warnings).
+
+    A BOM decides; otherwise UTF-16 is recognized by its zero bytes, then
+    strict UTF-8, then the country's legacy code pages judged by how much of
+    the text falls in the country's script. A declared encoding is used when
+    the bytes agree with it; when they do not, we say so and use what fits.
+    """
+    warnings = []
+    for bom, encoding in [
+        (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xff\xfe\x00\x00", "utf-32"),
+        (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"),
+    ]:
+        if raw.startswith(bom):
+            return raw.decode(encoding), encoding, warnings
+    utf16 = _looks_utf16(raw)
+    if utf16:
+        try:
+            return raw.decode(utf16), utf16, warnings
+        except UnicodeDecodeError:
+            pass
+    try:
+        text = raw.decode("utf-8")
+        utf8_ok = True
+    except UnicodeDecodeError:
+        utf8_ok = False
+    if declared:
+        declared_norm = declared.strip().lower().replace("_", "-")
+        if declared_norm in {"utf-8", "utf8"} and utf8_ok:
+            return text, "utf-8", warnings
+        if declared_norm not in {"utf-8", "utf8"}:
+            try:
+                declared_text = raw.decode(declared)
+            except (UnicodeDecodeError, LookupError):
+                declared_text = None
+            if declared_text is not None and not (utf8_ok and any(byte > 127 for byte in raw)):
+                return _nfc_if_legacy(declared_text, declared), declared, warnings
+        # The declaration is wrong; fall through to detection and say so.
+    if utf8_ok:
+        if declared and declared.lower().replace("_", "-") not in {"utf-8", "utf8"}:
+            warnings.append(f"The file was declared as {declared} but is valid UTF-8; it was read as UTF-8.")
+        return text, "utf-8", warnings
+    candidates = LEGACY_ENCODINGS.get(country or "", []) + [enc for encs in LEGACY_ENCODINGS.values() for enc in encs]
+    best = None
+    for encoding in dict.fromkeys(candidates):
+        try:
+            decoded = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        controls = sum(1 for char in decoded if 0x80 <= ord(char) <= 0x9F)
+        share = _script_share(decoded, country) if country else 0.0
+        score = share - controls
+        if best is None or score > best[0]:
+            best = (score, encoding, decoded)
+    if best is None or best[0] <= 0:
+        for encoding in WESTERN_FALLBACKS:
+            try:
+                decoded = raw.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            best = (0, encoding, decoded)
+            break
+    _, encoding, decoded = best
+    note = f"declared as {declared}, which does not fit its bytes; " if declared else ""
+    warnings.append(
+        f"The file is not UTF-8 ({note}read as {encoding}). Check that names look right; "
+        f"saving the file as UTF-8 avoids any doubt."
+    )
+    return _nfc_if_legacy(decoded, encoding), encoding, warnings
+
+
+def _nfc_if_legacy(text, encoding):
+    # Windows-1258 stores Vietnamese tone marks as combining characters: compose them.
+    return unicodedata.normalize("NFC", text) if encoding.lower().replace("-", "") == "cp1258" else text
+
+
+def sniff_format(raw, filename):
+    """'csv', 'xlsx', 'geojson', 'gpkg' or 'shapefile', from the bytes first and the name second."""
+    if not raw:
+        raise ImportFileError("The file is empty.")
+    for magic, what in MAGIC_TYPES:
+        if raw.startswith(magic):
+            raise ImportFileError(f"This file is {what}, not a table. Upload {SUPPORTED}.")
+    if raw.startswith(b"SQLite format 3\x00"):
+        return "gpkg"
+    if raw.startswith(b"PK\x03\x04") or raw.startswith(b"PK\x05\x06"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
+        except zipfile.BadZipFile as error:
+            raise ImportFileError(f"The file looks like a zip archive but cannot be opened: {error}.") from error
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        if any(name.lower().endswith(".shp") for name in names):
+            return "shapefile"
+        raise ImportFileError(
+            f"The zip archive holds neither a workbook nor a Shapefile ({', '.join(names[:5])}). Upload {SUPPORTED}."
+        )
+    head = raw[:2000].lstrip(b"\xef\xbb\xbf \t\r\n")
+    suffix = Path(filename or "").suffix.lower()
+    if head.startswith((b"{", b"[")) and (suffix in {".geojson", ".json"} or b"Feature" in raw[:100000]):
+        return "geojson"
+    if b"\x00" in raw[:4000] and not _looks_utf16(raw) and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ImportFileError(f"This is a binary file, not a table. Upload {SUPPORTED}.")
+    return "csv"
+
+
+class Parser:
+    """Base class: `parse(raw, filename, country, declared_encoding)` returns a Table."""
+
+    file_format = ""
+
+    def parse(self, raw, filename, country=None, declared_encoding=""):
+        raise NotImplementedError
+
+
+def _frame_from_rows(header, rows):
+    width = len(header)
+    frame = pd.DataFrame([row[:width] + [""] * (width - len(row)) for row in rows], columns=range(width), dtype=object)
+    frame.columns = header
+    return frame.fillna("").astype(str)
+
+
+def _unique_headers(header):
+    seen = {}
+    result = []
+    for position, name in enumerate(header, start=1):
+        name = str(name).strip() if name is not None else ""
+        name = name or f"column {position}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name} ({seen[name]})"
+        else:
+            seen[name] = 1
+        result.append(name)
+    return result
+
+
+class CsvParser(Parser):
+    """Delimited text: comma, semicolon, tab or pipe; any of the encodings decode_text knows."""
+
+    file_format = "csv"
+
+    def parse(self, raw, filename, country=None, declared_encoding=""):
+        text, encoding, warnings = decode_text(raw, country, declared_encoding)
+        controls = sum(1 for char in text[:5000] if ord(char) < 32 and char not in "\r\n\t")
+        if controls > 20:
+            raise ImportFileError(f"This file does not read as text in any encoding we know. Upload {SUPPORTED}.")
+        sample = text[:20000]
+        first_line = sample.split("\n", 1)[0]
+        counts = {delimiter: first_line.count(delimiter) for delimiter in [",", ";", "\t", "|"]}
+        delimiter = max(counts, key=counts.get)
+        if counts[delimiter] == 0:
+            delimiter = ","
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            records = list(reader)
+        except csv.Error as error:
+            raise ImportFileError(f"The CSV cannot be read at line {reader.line_num}: {error}.") from error
+        return _table_from_records(records, "csv", encoding, delimiter, warnings)
+
+
+def _table_from_records(records, file_format, encoding="", delimiter="", warnings=None):
+    warnings = list(warnings or [])
+    numbered = [(number, row) for number, row in enumerate(records, start=1) if any(str(cell).strip() for cell in row)]
+    if not numbered:
+        raise ImportFileError("The file is empty: it has no header and no rows.")
+    header_number, header = numbered[0]
+    header = _unique_headers(header)
+    body = numbered[1:]
+    if not body:
+        raise ImportFileError("The file has a header but no data rows.")
+    blank = len(records) - header_number - len(body)
+    if blank > 0:
+        warnings.append(f"{blank} completely empty line(s) were ignored.")
+    ragged = {}
+    for index, (_number, row) in enumerate(body):
+        extra = [cell for cell in row[len(header) :] if str(cell).strip()]
+        if extra:
+            ragged[index] = f"the row has {len(row)} cells but the header has {len(header)} columns"
+    frame = _frame_from_rows(header, [row for _, row in body])
+    return Table(
+        columns=header,
+        cells=frame,
+        row_numbers=np.array([number for number, _ in body]),
+        file_format=file_format,
+        encoding=encoding,
+        delimiter=delimiter,
+        warnings=warnings,
+        row_errors=ragged,
+    )
+
+
+def _excel_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if hasattr(value, "isoformat"):
+        text = value.isoformat()
+        return text[:10] if text.endswith("T00:00:00") else text
+    return str(value)
+
+
+class XlsxParser(Parser):
+    """The first worksheet with data of an .xlsx workbook (KoboToolbox XLSX exports included)."""
+
+    file_format = "xlsx"
+
+    def parse(self, raw, filename, country=None, declared_encoding=""):
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises many kinds for a damaged workbook
+            raise ImportFileError(f"The workbook cannot be opened: {error}.") from error
+        try:
+            for sheet in workbook.worksheets:
+                records = [[_excel_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+                if any(any(cell.strip() for cell in row) for row in records):
+                    table = _table_from_records(records, "xlsx")
+                    if len(workbook.worksheets) > 1:
+                        table.warnings.append(f"Read the worksheet {sheet.title!r}; other worksheets were ignored.")
+                    return table
+        finally:
+            workbook.close()
+        raise ImportFileError("The workbook is empty.")
+
+
+class GeoParser(Parser):
+    """GeoJSON, GeoPackage and zipped Shapefile, read by pyogrio; points reprojected to EPSG:4326."""
+
+    def __init__(self, file_format):
+        self.file_format = file_format
+
+    def parse(self, raw, filename, country=None, declared_encoding=""):
+        import pyogrio
+
+        try:
+            if self.file_format == "shapefile":
+                frame = pyogrio.read_dataframe(io.BytesIO(raw), encoding=declared_encoding or None)
+            else:
+                frame = pyogrio.read_dataframe(io.BytesIO(raw))
+        except Exception as error:  # pyogrio wraps GDAL's many errors
+            raise ImportFileError(f"The {self.file_format} file cannot be read: {error}.") from error
+        if len(frame) == 0:
+            raise ImportFileError("The file has no features.")
+        warnings = []
+        if frame.crs is not None and frame.crs.to_epsg() != 4326:
+            warnings.append(f"Coordinates were reprojected from {frame.crs.to_string()} to EPSG:4326 (lon/lat).")
+            frame = frame.to_crs(4326)
+        geometry = frame.geometry
+        types = geometry.geom_type.to_numpy(dtype=object)
+        is_point = types == "Point"
+        lon = np.full(len(frame), np.nan)
+        lat = np.full(len(frame), np.nan)
+        if is_point.any():
+            lon[is_point] = geometry[is_point].x.to_numpy()
+            lat[is_point] = geometry[is_point].y.to_numpy()
+        errors = {}
+        for index in np.flatnonzero(~is_point):
+            kind = types[index]
+            errors[int(index)] = (
+                "the feature has no geometry" if kind is None else f"the geometry is a {kind}; a point is required"
+            )
+        attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+        for column in attributes.columns:
+            series = attributes[column]
+            if pd.api.types.is_float_dtype(series):
+                attributes[column] = [_excel_text(value) if pd.notna(value) else "" for value in series]
+            else:
+                attributes[column] = series.map(lambda value: "" if value is None or value is pd.NaT else value)
+                attributes[column] = attributes[column].map(_excel_text if series.dtype == object else str)
+        attributes = attributes.fillna("").astype(str)
+        attributes.columns = _unique_headers(attributes.columns)
+        return Table(
+            columns=list(attributes.columns),
+            cells=attributes.reset_index(drop=True),
+            row_numbers=np.arange(1, len(frame) + 1),
+            file_format=self.file_format,
+            lon=lon,
+            lat=lat,
+            row_errors=errors,
+            encoding="utf-8",
+            warnings=warnings,
+        )
+
+
+def parser_for(file_format):
+    if file_format == "csv":
+        return CsvParser()
+    if file_format == "xlsx":
+        return XlsxParser()
+    return GeoParser(file_format)
+
+
+def read_table(raw, filename, country=None, declared_encoding=""):
+    """Sniff the format and parse; raises ImportFileError for a file that cannot be read."""
+    file_format = sniff_format(raw, filename)
+    return parser_for(file_format).parse(raw, filename, country, declared_encoding)
+
+
+def looks_like_geopoint(value):
+    return bool(re.match(r"^\s*-?\d+(\.\d+)?\s+-?\d+(\.\d+)?(\s+-?\d+(\.\d+)?){0,2}\s*$", value or ""))

@@ -1,0 +1,356 @@
+"""Every raw SQL statement of the exchange app, with bound parameters only.
+
+Column lists are composed from the constant `ENTITY_COLUMNS` below with
+psycopg2's `sql.Identifier`; values are never formatted into a statement.
+"""
+
+import csv
+import io
+
+from django.db import connection
+from psycopg2 import sql
+
+# The registry_entity columns an import can write, in staging-table order.
+ENTITY_COLUMNS = [
+    "name",
+    "name_local",
+    "name_romanized",
+    "family_id",
+    "legal_form_id",
+    "registration_number",
+    "registering_authority",
+    "registration_date",
+    "founded_year",
+    "status",
+    "members_total",
+    "members_women",
+    "members_men",
+    "workers_total",
+    "workers_women",
+    "sectors",
+    "location_precision",
+    "address",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "source_reference",
+    "external_id",
+]
+NULLABLE_COLUMNS = [
+    "family_id",
+    "legal_form_id",
+    "registration_date",
+    "founded_year",
+    "members_total",
+    "members_women",
+    "members_men",
+    "workers_total",
+    "workers_women",
+]
+
+CREATE_STAGING = """
+CREATE TEMPORARY TABLE exchange_staging (
+    row_index integer PRIMARY KEY,
+    row_number integer NOT NULL,
+    new_id uuid NOT NULL,
+    name varchar(300) NOT NULL,
+    name_local varchar(300) NOT NULL,
+    name_romanized varchar(300) NOT NULL,
+    family_id bigint,
+    legal_form_id bigint,
+    registration_number varchar(100) NOT NULL,
+    registering_authority varchar(200) NOT NULL,
+    registration_date date,
+    founded_year integer,
+    status varchar(12) NOT NULL,
+    members_total integer,
+    members_women integer,
+    members_men integer,
+    workers_total integer,
+    workers_women integer,
+    sectors varchar(1)[] NOT NULL,
+    location_precision varchar(10) NOT NULL,
+    address text NOT NULL,
+    contact_name varchar(200) NOT NULL,
+    contact_phone varchar(60) NOT NULL,
+    contact_email varchar(254) NOT NULL,
+    source_reference varchar(300) NOT NULL,
+    external_id varchar(100) NOT NULL,
+    lon double precision NOT NULL,
+    lat double precision NOT NULL,
+    point geometry(Point, 4326) GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED,
+    name_norm text GENERATED ALWAYS AS (lower(regexp_replace(btrim(name), '\\s+', ' ', 'g'))) STORED,
+    outcome varchar(10) NOT NULL DEFAULT 'new',
+    entity_id uuid
+)
+"""
+
+STAGING_COPY_COLUMNS = ["row_index", "row_number", "new_id", *ENTITY_COLUMNS, "lon", "lat"]
+
+
+def create_staging(cursor):
+    cursor.execute("DROP TABLE IF EXISTS exchange_staging")
+    cursor.execute(CREATE_STAGING)
+
+
+def copy_staging(cursor, frame):
+    """COPY a DataFrame whose columns are STAGING_COPY_COLUMNS into the staging table."""
+    buffer = io.StringIO()
+    frame[STAGING_COPY_COLUMNS].to_csv(buffer, index=False, header=False, quoting=csv.QUOTE_ALL, na_rep="\\N")
+    buffer.seek(0)
+    statement = sql.SQL(
+        "COPY exchange_staging ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N', FORCE_NULL ({nullable}))"
+    ).format(
+        columns=sql.SQL(", ").join(map(sql.Identifier, STAGING_COPY_COLUMNS)),
+        nullable=sql.SQL(", ").join(map(sql.Identifier, NULLABLE_COLUMNS)),
+    )
+    cursor.copy_expert(statement.as_string(cursor.connection), buffer)
+    cursor.execute("ANALYZE exchange_staging")
+
+
+# Points neither inside the country nor within the coast tolerance of it. The
+# CASE keeps the costly geography distance for the few points outside.
+OUTSIDE_COUNTRY = """
+SELECT s.row_index, s.lon, s.lat
+FROM exchange_staging s, registry_country c
+WHERE c.iso3 = %(country)s
+  AND CASE WHEN ST_Intersects(c.geom, s.point) THEN false
+           ELSE NOT ST_DWithin(c.geom::geography, s.point::geography, %(tolerance)s) END
+"""
+
+
+def points_outside_country(cursor, country, tolerance):
+    cursor.execute(OUTSIDE_COUNTRY, {"country": country, "tolerance": tolerance})
+    return cursor.fetchall()
+
+
+def set_outcome(cursor, row_indexes, outcome, entity_ids=None):
+    """Mark staged rows with an outcome (and the entity they concern)."""
+    if not row_indexes:
+        return
+    if entity_ids is None:
+        cursor.execute(
+            "UPDATE exchange_staging SET outcome = %s WHERE row_index = ANY(%s)", [outcome, list(row_indexes)]
+        )
+    else:
+        cursor.execute(
+            "UPDATE exchange_staging s SET outcome = %s, entity_id = v.entity_id "
+            "FROM unnest(%s::integer[], %s::uuid[]) AS v(row_index, entity_id) WHERE s.row_index = v.row_index",
+            [outcome, list(row_indexes), [str(pk) for pk in entity_ids]],
+        )
+
+
+def _differs(columns):
+    """SQL that is true when entity `e` differs from staged row `s` in any of `columns` or in its point."""
+    parts = [sql.SQL("e.{col} IS DISTINCT FROM s.{col}").format(col=sql.Identifier(column)) for column in columns]
+    parts.append(sql.SQL("ST_X(e.point) IS DISTINCT FROM s.lon OR ST_Y(e.point) IS DISTINCT FROM s.lat"))
+    return sql.SQL("(") + sql.SQL(" OR ").join(parts) + sql.SQL(")")
+
+
+def match_external_ids(cursor, country, columns):
+    """(row_index, entity id, differs) for staged rows whose external id is already in the country's registry."""
+    statement = sql.SQL(
+        "SELECT s.row_index, e.id, {differs} FROM exchange_staging s "
+        "JOIN registry_entity e ON e.country_id = %(country)s AND e.external_id = s.external_id "
+        "AND e.external_id <> '' WHERE s.outcome = 'new' AND s.external_id <> '' ORDER BY s.row_index"
+    ).format(differs=_differs(columns))
+    cursor.execute(statement, {"country": country})
+    return cursor.fetchall()
+
+
+def country_has_entities(cursor, country):
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM registry_entity WHERE country_id = %s)", [country])
+    return cursor.fetchone()[0]
+
+
+def similar_in_registry(cursor, country, columns, distance_m, similarity):
+    """For each new staged row, the most similar registry entity of the country within `distance_m`.
+
+    Returns (row_index, entity id, registry number, similarity, metres, same) where `same`
+    means: the same name at the same place (within 10 m) with identical values.
+    The bounding box in degrees only lets the GiST index pick candidates; the
+    distance test is in metres on the spheroid.
+    """
+    statement = sql.SQL(
+        """
+        SELECT s.row_index, m.id, m.registry_number, m.sim, m.metres, m.same
+        FROM exchange_staging s
+        CROSS JOIN LATERAL (
+            SELECT e.id, e.registry_number,
+                   similarity(lower(e.name), s.name_norm) AS sim,
+                   ST_Distance(e.point::geography, s.point::geography) AS metres,
+                   (lower(regexp_replace(btrim(e.name), '\\s+', ' ', 'g')) = s.name_norm
+                    AND ST_DWithin(e.point::geography, s.point::geography, 10)
+                    AND NOT {differs}) AS same
+            FROM registry_entity e
+            WHERE e.country_id = %(country)s
+              AND e.point && ST_Expand(s.point, %(degrees)s / greatest(cos(radians(s.lat)), 0.2))
+              AND ST_DWithin(e.point::geography, s.point::geography, %(distance)s)
+              AND similarity(lower(e.name), s.name_norm) >= %(similarity)s
+            ORDER BY 5 DESC, 3 DESC, 4
+            LIMIT 1
+        ) m
+        WHERE s.outcome = 'new'
+        ORDER BY s.row_index
+        """
+    ).format(differs=_differs(columns))
+    cursor.execute(
+        statement,
+        {"country": country, "degrees": distance_m / 111_000 * 1.1, "distance": distance_m, "similarity": similarity},
+    )
+    return cursor.fetchall()
+
+
+# Rows of the file with the same (normalized) name within the distance of an
+# earlier row of the same file: held, pointing at the first such row.
+SIMILAR_IN_FILE = """
+SELECT s.row_index, min(t.row_number)
+FROM exchange_staging s
+JOIN exchange_staging t ON t.name_norm = s.name_norm AND t.row_number < s.row_number
+WHERE s.outcome = 'new' AND t.outcome IN ('new', 'held')
+  AND ST_DWithin(t.point::geography, s.point::geography, %(distance)s)
+GROUP BY s.row_index
+ORDER BY s.row_index
+"""
+
+
+def similar_in_file(cursor, distance_m):
+    cursor.execute(SIMILAR_IN_FILE, {"distance": distance_m})
+    return cursor.fetchall()
+
+
+def insert_new_entities(cursor, country, numbers, source, source_reference_prefix):
+    """Insert the staged rows still marked 'new' with the given registry numbers, in row order.
+
+    A row without a source reference of its own gets "<prefix><row number>",
+    so every imported entity points back at its batch and row.
+    """
+    plain = [column for column in ENTITY_COLUMNS if column != "source_reference"]
+    statement = sql.SQL(
+        """
+        INSERT INTO registry_entity (id, country_id, registry_number, point, source, verification, is_demo,
+                                     version, created_at, updated_at, source_reference, {columns})
+        SELECT s.new_id, %(country)s, (%(numbers)s::text[])[s.seq], s.point, %(source)s, 'unverified', false,
+               1, now(), now(), COALESCE(NULLIF(s.source_reference, ''), %(prefix)s || s.row_number), {staged}
+        FROM (SELECT *, row_number() OVER (ORDER BY row_number) AS seq
+              FROM exchange_staging WHERE outcome = 'new') s
+        """
+    ).format(
+        columns=sql.SQL(", ").join(map(sql.Identifier, plain)),
+        staged=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(column)) for column in plain),
+    )
+    cursor.execute(
+        statement, {"country": country, "numbers": numbers, "source": source, "prefix": source_reference_prefix}
+    )
+    return cursor.rowcount
+
+
+def update_entities(cursor, columns):
+    """Write the mapped columns of staged 'updated' rows onto their entities; bump their version."""
+    assignments = [sql.SQL("{col} = s.{col}").format(col=sql.Identifier(column)) for column in columns]
+    assignments.append(sql.SQL("point = s.point"))
+    statement = sql.SQL(
+        "UPDATE registry_entity e SET {assignments}, version = e.version + 1, updated_at = now() "
+        "FROM exchange_staging s WHERE s.outcome = 'updated' AND e.id = s.entity_id"
+    ).format(assignments=sql.SQL(", ").join(assignments))
+    cursor.execute(statement)
+    return cursor.rowcount
+
+
+def staged_entity_ids(cursor, outcome):
+    key = sql.Identifier("new_id" if outcome == "new" else "entity_id")
+    cursor.execute(sql.SQL("SELECT {} FROM exchange_staging WHERE outcome = %s").format(key), [outcome])
+    return [row[0] for row in cursor.fetchall()]
+
+
+# History rows as django-simple-history writes them, for every entity the
+# import created ('+') or changed ('~'), attributed to the importing user.
+HISTORY_COLUMNS = [
+    "id",
+    "registry_number",
+    "name",
+    "name_local",
+    "name_romanized",
+    "registration_number",
+    "registering_authority",
+    "registration_date",
+    "founded_year",
+    "status",
+    "members_total",
+    "members_women",
+    "members_men",
+    "workers_total",
+    "workers_women",
+    "sectors",
+    "point",
+    "location_precision",
+    "address",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "source",
+    "source_reference",
+    "external_id",
+    "verification",
+    "is_demo",
+    "version",
+    "created_at",
+    "admin_area_id",
+    "country_id",
+    "family_id",
+    "legal_form_id",
+]
+
+
+def write_history(cursor, outcome, history_type, user_id, reason):
+    columns = sql.SQL(", ").join(map(sql.Identifier, HISTORY_COLUMNS))
+    entity_columns = sql.SQL(", ").join(sql.SQL("e.{}").format(sql.Identifier(c)) for c in HISTORY_COLUMNS)
+    statement = sql.SQL(
+        "INSERT INTO registry_historicalentity ({columns}, history_date, history_change_reason, history_type, "
+        "history_user_id) SELECT {entity_columns}, now(), %(reason)s, %(type)s, %(user)s "
+        "FROM registry_entity e JOIN exchange_staging s ON s.{key} = e.id WHERE s.outcome = %(outcome)s"
+    ).format(
+        columns=columns,
+        entity_columns=entity_columns,
+        # New rows carry the id generated for them; updated rows the id of the entity they matched.
+        key=sql.Identifier("new_id" if outcome == "new" else "entity_id"),
+    )
+    cursor.execute(statement, {"reason": reason[:100], "type": history_type, "user": user_id, "outcome": outcome})
+    return cursor.rowcount
+
+
+IMPORT_ROW_COLUMNS = [
+    "batch_id",
+    "row_number",
+    "outcome",
+    "entity_id",
+    "field",
+    "reason",
+    "duplicate_of_id",
+    "duplicate_of_row",
+    "data",
+    "cleaned",
+    "resolution",
+]
+
+
+def copy_import_rows(cursor, frame):
+    """COPY the per-row report (a DataFrame with IMPORT_ROW_COLUMNS) into exchange_importrow."""
+    buffer = io.StringIO()
+    frame[IMPORT_ROW_COLUMNS].to_csv(buffer, index=False, header=False, quoting=csv.QUOTE_ALL, na_rep="\\N")
+    buffer.seek(0)
+    statement = sql.SQL(
+        "COPY exchange_importrow ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N', "
+        "FORCE_NULL (entity_id, duplicate_of_id, duplicate_of_row))"
+    ).format(columns=sql.SQL(", ").join(map(sql.Identifier, IMPORT_ROW_COLUMNS)))
+    cursor.copy_expert(statement.as_string(cursor.connection), buffer)
+
+
+def staged_outcomes(cursor):
+    """(row_index, outcome, entity_id) of every staged row."""
+    cursor.execute("SELECT row_index, outcome, entity_id FROM exchange_staging ORDER BY row_index")
+    return cursor.fetchall()
+
+
+def cursor():
+    return connection.cursor()
