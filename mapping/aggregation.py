@@ -1,0 +1,384 @@
+"""What the committee map shows: per-area figures (choropleth and table) and the entity layer.
+
+Two kinds of source feed the same functions: the live registry under a set of
+filters (`LiveSource`) and a frozen edition's snapshot (`EditionSource`).
+Rules that keep the map honest and fast (PERFORMANCE.md B1-B3):
+
+- Per-area figures come from the stored, indexed admin-area foreign key
+  (GROUP BY), never from a spatial join at request time.
+- At low zoom (<= AREA_CLUSTER_MAX_ZOOM) the entity layer is one cluster per
+  area (at a point inside it) plus grid clusters of the few entities in no
+  area; no raw point is ever sent.
+- Above it, entities in the view are clustered on a grid whose cells shrink
+  with the zoom; individual points are sent only from POINTS_MIN_ZOOM on and
+  only when at most POINTS_MAX of them are in view.
+- Every entity of the source falls in exactly one cluster, so cluster counts
+  add up exactly to the filtered total.
+"""
+
+import datetime
+import math
+from dataclasses import dataclass
+
+import orjson
+from django.contrib.gis.db.models.functions import PointOnSurface
+from django.contrib.gis.geos import Polygon
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+
+from registry.models import AdminArea, Classification, Entity
+
+from . import sql
+
+AREA_CLUSTER_MAX_ZOOM = 8
+POINTS_MIN_ZOOM = 10
+POINTS_MAX = 1500
+MAX_ZOOM = 20
+# Cluster cells are about this many screen pixels wide at the requested zoom.
+CLUSTER_CELL_PIXELS = 80
+
+MEASURES = {
+    "entities": "Entities",
+    "members": "Members",
+    "women_share": "Share of women members",
+}
+
+
+class BadMapRequest(ValueError):
+    """A bad bbox or zoom; `parameter` names the query parameter."""
+
+    def __init__(self, parameter, reason):
+        super().__init__(f"{parameter}: {reason}")
+        self.parameter = parameter
+        self.reason = reason
+
+
+def parse_zoom(raw):
+    if raw in (None, ""):
+        raise BadMapRequest("zoom", "required (an integer from 0 to 20)")
+    try:
+        zoom = int(raw)
+    except ValueError:
+        raise BadMapRequest("zoom", f"must be an integer from 0 to {MAX_ZOOM}, got {raw!r}") from None
+    if not 0 <= zoom <= MAX_ZOOM:
+        raise BadMapRequest("zoom", f"must be between 0 and {MAX_ZOOM}, got {zoom}")
+    return zoom
+
+
+def parse_bbox(raw, required):
+    """`west,south,east,north` in degrees (lon/lat) as a Polygon, or None when absent and not required."""
+    if raw in (None, ""):
+        if required:
+            raise BadMapRequest("bbox", "required above zoom 8, as west,south,east,north in degrees")
+        return None
+    parts = raw.split(",")
+    if len(parts) != 4:
+        raise BadMapRequest("bbox", f"must be four numbers west,south,east,north, got {raw!r}")
+    try:
+        west, south, east, north = (float(part) for part in parts)
+    except ValueError:
+        raise BadMapRequest("bbox", f"must be four numbers west,south,east,north, got {raw!r}") from None
+    if not all(math.isfinite(v) for v in (west, south, east, north)):
+        raise BadMapRequest("bbox", "coordinates must be finite numbers")
+    if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90):
+        raise BadMapRequest("bbox", "longitudes must lie within -180..180 and latitudes within -90..90")
+    if west >= east or south >= north:
+        raise BadMapRequest("bbox", "west must be less than east and south less than north")
+    return Polygon.from_bbox((west, south, east, north))
+
+
+def cell_degrees(zoom):
+    """Grid cell size in degrees for `zoom`: about CLUSTER_CELL_PIXELS screen pixels wide."""
+    return 360.0 / (256 * 2**zoom) * CLUSTER_CELL_PIXELS
+
+
+@dataclass
+class AreaFigure:
+    """One area's figures on the map and in the table."""
+
+    area_id: int
+    code: str
+    name: str
+    name_local: str
+    entities: int = 0
+    members_total: int = 0
+    members_women: int = 0
+    members_with_gender: int = 0
+
+    @property
+    def women_share(self):
+        return self.members_women / self.members_with_gender if self.members_with_gender else None
+
+    def value(self, measure):
+        if measure == "members":
+            return self.members_total
+        if measure == "women_share":
+            return self.women_share
+        return self.entities
+
+    def as_dict(self):
+        share = self.women_share
+        return {
+            "id": self.area_id,
+            "code": self.code,
+            "name": self.name,
+            "name_local": self.name_local,
+            "entities": self.entities,
+            "members": self.members_total,
+            "women": self.members_women,
+            "women_share": None if share is None else round(share, 4),
+        }
+
+
+@dataclass
+class AreaSummary:
+    """Per-area figures of a source and the totals they must add up to."""
+
+    areas: list
+    unplaced: int
+    total: int
+
+    def as_dict(self, measure="entities"):
+        return {
+            "areas": [figure.as_dict() for figure in self.areas],
+            "unplaced": self.unplaced,
+            "total": self.total,
+            "measure": measure,
+            "breaks": class_breaks([figure.value(measure) for figure in self.areas]),
+        }
+
+
+# Fields aggregated per area; the women share's denominator counts only the
+# members of entities that report how many of their members are women.
+_AREA_AGGREGATES = {
+    "entities": Count("pk"),
+    "members_total": Sum("members_total"),
+    "members_women": Sum("members_women"),
+    "members_with_gender": Sum("members_total", filter=Q(members_women__isnull=False)),
+}
+
+
+def _figures_from_rows(areas, rows):
+    by_area = {row["admin_area"]: row for row in rows}
+    figures = []
+    for area in areas:
+        row = by_area.get(area.pk, {})
+        figures.append(
+            AreaFigure(
+                area_id=area.pk,
+                code=area.code,
+                name=area.name,
+                name_local=area.name_local,
+                entities=row.get("entities") or 0,
+                members_total=row.get("members_total") or 0,
+                members_women=row.get("members_women") or 0,
+                members_with_gender=row.get("members_with_gender") or 0,
+            )
+        )
+    unplaced_rows = [row for key, row in by_area.items() if key is None or key not in {a.pk for a in areas}]
+    unplaced = sum(row["entities"] for row in unplaced_rows)
+    return figures, unplaced
+
+
+class LiveSource:
+    """The registry now, under a country's map filters."""
+
+    def __init__(self, country, filters, day=None):
+        self.country = country
+        self.filters = filters
+        self.day = day or datetime.date.today()
+
+    def areas(self):
+        return list(AdminArea.objects.in_country(self.country).of_level(1).valid_on(self.day).order_by("name"))
+
+    def entities(self):
+        return self.filters.apply(Entity.objects.all())
+
+    def rows(self, bbox=None):
+        """The filtered entities with the columns mapping.sql expects."""
+        entities = self.entities()
+        if bbox is not None:
+            entities = entities.filter(point__bboverlaps=bbox)
+        values = {
+            "entity": F("pk"),
+            "area": F("admin_area_id"),
+            "family_name": F("family__name"),
+            "legal_form_name": F("legal_form__name"),
+        }
+        return entities.order_by().values(
+            "point", "registry_number", "name", "name_local", "status", "members_total", "members_women", **values
+        )
+
+    def snapshot_rows(self):
+        """Rows for an edition snapshot: the map columns plus verification, sectors and outcome."""
+        definition = self.filters.definition
+        outcome = (
+            Subquery(Classification.objects.filter(entity=OuterRef("pk"), definition=definition).values("outcome")[:1])
+            if definition is not None
+            else None
+        )
+        extra = {"outcome": outcome} if outcome is not None else {}
+        return (
+            self.entities()
+            .order_by()
+            .values(
+                "point",
+                "registry_number",
+                "name",
+                "name_local",
+                "status",
+                "members_total",
+                "members_women",
+                "verification",
+                "sectors",
+                entity=F("pk"),
+                area=F("admin_area_id"),
+                family_name=F("family__name"),
+                legal_form_name=F("legal_form__name"),
+                **extra,
+            )
+        )
+
+    def summary(self):
+        areas = self.areas()
+        rows = self.entities().order_by().values("admin_area").annotate(**_AREA_AGGREGATES)
+        figures, unplaced = _figures_from_rows(areas, rows)
+        total = sum(figure.entities for figure in figures) + unplaced
+        return AreaSummary(figures, unplaced, total)
+
+
+class EditionSource:
+    """A frozen edition: its snapshot rows and the per-area figures stored with it."""
+
+    def __init__(self, edition):
+        self.edition = edition
+        self.country = edition.committee.country
+
+    def areas(self):
+        return [
+            AdminArea(pk=figure.admin_area_id, code=figure.code, name=figure.name, name_local=figure.name_local)
+            for figure in self.edition.area_figures.all()
+        ]
+
+    def rows(self, bbox=None):
+        entities = self.edition.snapshot_entities.all()
+        if bbox is not None:
+            entities = entities.filter(point__bboverlaps=bbox)
+        return entities.order_by().values(
+            "point",
+            "registry_number",
+            "name",
+            "name_local",
+            "family_name",
+            "legal_form_name",
+            "status",
+            "members_total",
+            "members_women",
+            entity=F("entity_id"),
+            area=F("admin_area_id"),
+        )
+
+    def summary(self):
+        figures = [
+            AreaFigure(
+                area_id=figure.admin_area_id,
+                code=figure.code,
+                name=figure.name,
+                name_local=figure.name_local,
+                entities=figure.entities,
+                members_total=figure.members_total,
+                members_women=figure.members_women,
+                members_with_gender=figure.members_with_gender,
+            )
+            for figure in self.edition.area_figures.all()
+        ]
+        return AreaSummary(figures, self.edition.unplaced_entities, self.edition.total_entities)
+
+
+def class_breaks(values, classes=5):
+    """Upper bounds of up to `classes` quantile classes over the non-empty values, rounded to read well.
+
+    Quantiles keep every class populated whatever the skew (a few dense
+    provinces and many sparse ones is the usual shape of a registry).
+    """
+    present = sorted(value for value in values if value is not None)
+    if not present:
+        return []
+    breaks = []
+    for index in range(1, classes + 1):
+        position = min(len(present) - 1, math.ceil(index * len(present) / classes) - 1)
+        bound = _nice(present[position])
+        if not breaks or bound > breaks[-1]:
+            breaks.append(bound)
+    if breaks[-1] < present[-1]:
+        breaks[-1] = present[-1]
+    return breaks
+
+
+def _nice(value):
+    """Round up to two significant digits (shares stay as fractions with two decimals)."""
+    if isinstance(value, float) and value <= 1:
+        return math.ceil(value * 100) / 100
+    if value < 100:
+        return value
+    magnitude = 10 ** (int(math.log10(value)) - 1)
+    return int(math.ceil(value / magnitude) * magnitude)
+
+
+# Points inside each area for placing its cluster; boundaries of an area id do
+# not change, so they are computed once per process.
+_ANCHORS = {}
+
+
+def area_anchors(area_ids):
+    """{area id: (lon, lat)} of a point surely inside each area."""
+    missing = [area_id for area_id in area_ids if area_id not in _ANCHORS]
+    if missing:
+        for area_id, anchor in (
+            AdminArea.objects.filter(pk__in=missing).annotate(anchor=PointOnSurface("geom")).values_list("pk", "anchor")
+        ):
+            _ANCHORS[area_id] = (round(anchor.x, 5), round(anchor.y, 5))
+    return {area_id: _ANCHORS[area_id] for area_id in area_ids if area_id in _ANCHORS}
+
+
+def entity_layer(source, zoom, bbox):
+    """The entity layer for a view: a dict with mode (areas | clusters | points), total and GeoJSON features.
+
+    Returns (header dict, features JSON text) so that the database-built
+    GeoJSON is passed through without being parsed again.
+    """
+    if zoom <= AREA_CLUSTER_MAX_ZOOM:
+        return _area_clusters(source)
+    if zoom >= POINTS_MIN_ZOOM:
+        geojson, count = sql.points(sql.compile_source(source.rows(bbox)), POINTS_MAX + 1)
+        if count <= POINTS_MAX:
+            return {"mode": "points", "zoom": zoom, "total": count}, geojson
+    geojson, total = sql.grid_clusters(sql.compile_source(source.rows(bbox)), cell_degrees(zoom))
+    return {"mode": "clusters", "zoom": zoom, "total": total, "cell_degrees": cell_degrees(zoom)}, geojson
+
+
+def _area_clusters(source):
+    summary = source.summary()
+    anchors = area_anchors([figure.area_id for figure in summary.areas])
+    features = [
+        {
+            "type": "Feature",
+            "id": f"area-{figure.area_id}",
+            "geometry": {"type": "Point", "coordinates": anchors[figure.area_id]},
+            "properties": {"count": figure.entities, "members": figure.members_total, "area": figure.area_id},
+        }
+        for figure in summary.areas
+        if figure.entities and figure.area_id in anchors
+    ]
+    if summary.unplaced:
+        rows = source.rows().filter(admin_area__isnull=True)
+        geojson, _ = sql.grid_clusters(sql.compile_source(rows), cell_degrees(AREA_CLUSTER_MAX_ZOOM))
+        features.extend(orjson.loads(geojson)["features"])
+    collection = orjson.dumps({"type": "FeatureCollection", "features": features}).decode()
+    return {"mode": "areas", "zoom": AREA_CLUSTER_MAX_ZOOM, "total": summary.total}, collection
+
+
+def layer_response_body(header, geojson):
+    """One JSON document: the header's keys plus the FeatureCollection's, without re-parsing the GeoJSON."""
+    head = orjson.dumps(header)
+    # geojson is '{"type": "FeatureCollection", ...}': splice the header's keys in front of its own.
+    return head[:-1] + b"," + geojson.encode()[1:]

@@ -1,0 +1,287 @@
+"""Committees and map editions: freezing, review, sign-off, publication and differences.
+
+Every multi-model workflow of an edition lives here; views only parse, call
+and render. Permissions come from registry.permissions.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
+from django.utils import timezone
+
+from registry import permissions
+from registry.models import CountryRole
+
+from . import sql
+from .aggregation import LiveSource
+from .models import Committee, EditionArea, EditionEntity, MapEdition, ReviewComment, SignOff
+
+Status = MapEdition.Status
+
+# The status flow: draft -> in review -> signed off -> published. An edition in
+# review may go back to draft (the committee asked for changes before signing).
+TRANSITIONS = {
+    Status.DRAFT: {Status.IN_REVIEW},
+    Status.IN_REVIEW: {Status.DRAFT, Status.SIGNED_OFF},
+    Status.SIGNED_OFF: {Status.PUBLISHED},
+    Status.PUBLISHED: set(),
+}
+
+
+class EditionError(ValueError):
+    """A workflow step that is not allowed now; the message says why in plain words."""
+
+
+# --- committees -------------------------------------------------------------
+
+
+def committee_for(country):
+    """The country's committee, created with a default name the first time."""
+    committee, _ = Committee.objects.get_or_create(
+        country=country, defaults={"name": f"National advisory committee on the SSE, {country.name}"}
+    )
+    return committee
+
+
+def add_member(committee, user):
+    """Make `user` a member: listed on the committee and holding the committee role for its country."""
+    committee.members.add(user)
+    CountryRole.objects.get_or_create(user=user, country_id=committee.country_id, role=CountryRole.Role.COMMITTEE)
+
+
+# --- who may see and do what ------------------------------------------------
+
+
+def can_view_edition(user, edition):
+    """Published editions: everyone. Unpublished: the country's committee members, COOP and administrators."""
+    if edition.status == Status.PUBLISHED:
+        return True
+    return permissions.is_committee_member(user, edition.country_id) or permissions.is_coop(user)
+
+
+def can_review(user, edition):
+    """Comment, resolve, sign off and move an edition along: the country's committee members."""
+    return permissions.is_committee_member(user, edition.country_id)
+
+
+def visible_editions(user, country):
+    editions = MapEdition.objects.filter(committee__country=country).select_related("committee")
+    if permissions.is_committee_member(user, country.pk) or permissions.is_coop(user):
+        return editions
+    return editions.filter(status=Status.PUBLISHED)
+
+
+# --- freezing ---------------------------------------------------------------
+
+
+@transaction.atomic
+def freeze_edition(committee, filters, title, user=None, day=None):
+    """Freeze the current map under `filters` as the committee's next numbered edition.
+
+    The snapshot (public fields of every selected entity, and per-area counts
+    computed from that snapshot) is written in this transaction and never
+    changed afterwards.
+    """
+    if filters.country_id != committee.country_id:
+        raise EditionError("The filters belong to another country's map.")
+    day = day or datetime.date.today()
+    # Lock the committee row so that two freezes cannot take the same number.
+    Committee.objects.select_for_update().get(pk=committee.pk)
+    last = committee.editions.aggregate(last=Max("number"))["last"] or 0
+    previous = committee.editions.filter(number=last).first()
+    edition = MapEdition.objects.create(
+        committee=committee,
+        number=last + 1,
+        title=title.strip() or f"Edition {last + 1}",
+        filters=filters.as_query(),
+        definition=filters.definition,
+        boundary_date=day,
+        previous=previous,
+        frozen_at=timezone.now(),
+        created_by=user,
+    )
+    source = LiveSource(committee.country, filters, day)
+    sql.insert_snapshot(edition.pk, sql.compile_source(source.snapshot_rows()))
+    _store_area_figures(edition, source.areas())
+    return edition
+
+
+def _store_area_figures(edition, areas):
+    rows = {
+        row["admin_area"]: row
+        for row in edition.snapshot_entities.order_by()
+        .values("admin_area")
+        .annotate(
+            entities=Count("pk"),
+            members_total=Sum("members_total"),
+            members_women=Sum("members_women"),
+            members_with_gender=Sum("members_total", filter=Q(members_women__isnull=False)),
+        )
+    }
+    area_ids = {area.pk for area in areas}
+    EditionArea.objects.bulk_create(
+        EditionArea(
+            edition=edition,
+            admin_area=area,
+            code=area.code,
+            name=area.name,
+            name_local=area.name_local,
+            entities=rows.get(area.pk, {}).get("entities") or 0,
+            members_total=rows.get(area.pk, {}).get("members_total") or 0,
+            members_women=rows.get(area.pk, {}).get("members_women") or 0,
+            members_with_gender=rows.get(area.pk, {}).get("members_with_gender") or 0,
+        )
+        for area in areas
+    )
+    edition.total_entities = sum(row["entities"] for row in rows.values())
+    edition.unplaced_entities = sum(row["entities"] for key, row in rows.items() if key not in area_ids)
+    edition.save(update_fields=["total_entities", "unplaced_entities"])
+
+
+# --- review -----------------------------------------------------------------
+
+
+def _require_open_for_review(edition):
+    if edition.status not in (Status.DRAFT, Status.IN_REVIEW):
+        raise EditionError(f"Edition {edition.number} is {edition.get_status_display().lower()}: review is closed.")
+
+
+def add_comment(edition, author, text, area_id=None, entity_id=None):
+    """A comment on the edition, on one of its areas (`area_id`) or on one of its entities (`entity_id`)."""
+    _require_open_for_review(edition)
+    text = (text or "").strip()
+    if not text:
+        raise EditionError("A comment needs some text.")
+    if area_id and entity_id:
+        raise EditionError("A comment is about the edition, one area or one entity, not several.")
+    target = ReviewComment.Target.EDITION
+    if area_id:
+        if not edition.area_figures.filter(admin_area_id=area_id).exists():
+            raise EditionError("That area is not part of this edition's map.")
+        target = ReviewComment.Target.AREA
+    if entity_id:
+        if not edition.snapshot_entities.filter(entity_id=entity_id).exists():
+            raise EditionError("That entity is not part of this edition.")
+        target = ReviewComment.Target.ENTITY
+    return ReviewComment.objects.create(
+        edition=edition, author=author, text=text, target=target, admin_area_id=area_id or None, entity_id=entity_id
+    )
+
+
+def resolve_comment(comment, user):
+    _require_open_for_review(comment.edition)
+    if comment.is_resolved:
+        raise EditionError("This comment is already resolved.")
+    comment.resolved_at = timezone.now()
+    comment.resolved_by = user
+    comment.save(update_fields=["resolved_at", "resolved_by"])
+    return comment
+
+
+def record_signoff(edition, member, decision, note="", on=None):
+    """Record (or replace) a member's decision on an edition in review."""
+    if edition.status != Status.IN_REVIEW:
+        raise EditionError("Members sign off an edition while it is in review.")
+    if decision not in SignOff.Decision.values:
+        raise EditionError(f"Unknown decision {decision!r}.")
+    signoff, _ = SignOff.objects.update_or_create(
+        edition=edition,
+        member=member,
+        defaults={"decision": decision, "note": note.strip(), "decided_on": on or datetime.date.today()},
+    )
+    return signoff
+
+
+@transaction.atomic
+def change_status(edition, new_status):
+    """Move an edition along the status flow, or raise EditionError saying why not."""
+    edition = MapEdition.objects.select_for_update().get(pk=edition.pk)
+    if new_status not in TRANSITIONS.get(edition.status, set()):
+        allowed = ", ".join(Status(s).label.lower() for s in TRANSITIONS.get(edition.status, ())) or "nothing"
+        raise EditionError(
+            f"Edition {edition.number} is {edition.get_status_display().lower()}; it can move to {allowed}, "
+            f"not to {Status(new_status).label.lower() if new_status in Status.values else new_status}."
+        )
+    if new_status == Status.SIGNED_OFF:
+        open_comments = edition.comments.filter(resolved_at__isnull=True).count()
+        if open_comments:
+            raise EditionError(f"{open_comments} comment(s) are not resolved yet.")
+        decisions = list(edition.signoffs.values_list("decision", flat=True))
+        if not decisions:
+            raise EditionError("No member has signed off yet.")
+        if SignOff.Decision.REJECT in decisions:
+            raise EditionError("A member asked for changes: the edition cannot be signed off.")
+        edition.signed_off_at = timezone.now()
+    if new_status == Status.PUBLISHED:
+        edition.published_at = timezone.now()
+    edition.status = new_status
+    edition.save()
+    return edition
+
+
+# --- differences ------------------------------------------------------------
+
+
+@dataclass
+class AreaChange:
+    code: str
+    name: str
+    name_local: str
+    before: int
+    after: int
+
+    @property
+    def change(self):
+        return self.after - self.before
+
+
+@dataclass
+class EditionDiff:
+    """What changed from `previous` to `edition`: entity ids added, removed, changed, and per-area counts."""
+
+    edition: MapEdition
+    previous: MapEdition | None
+    added: object
+    removed: object
+    changed: object
+    areas: list
+
+    @property
+    def counts(self):
+        return {"added": self.added.count(), "removed": self.removed.count(), "changed": self.changed.count()}
+
+    def area_change_by_code(self):
+        return {change.code: change for change in self.areas}
+
+
+def edition_diff(edition, previous=None):
+    """The exact difference between an edition's snapshot and the previous edition's (None if there is none)."""
+    previous = previous or edition.previous
+    if previous is None:
+        return None
+    new = EditionEntity.objects.filter(edition=edition)
+    old = EditionEntity.objects.filter(edition=previous)
+    same_entity_old = old.filter(entity_id=OuterRef("entity_id"))
+    added = new.filter(~Exists(same_entity_old)).order_by("registry_number")
+    removed = old.filter(~Exists(new.filter(entity_id=OuterRef("entity_id")))).order_by("registry_number")
+    changed = new.filter(Exists(same_entity_old.exclude(fingerprint=OuterRef("fingerprint")))).order_by(
+        "registry_number"
+    )
+    # Areas are matched by code so that editions on different boundary sets still compare.
+    before = {figure.code: figure for figure in previous.area_figures.all()}
+    after = {figure.code: figure for figure in edition.area_figures.all()}
+    areas = []
+    for code in sorted(set(before) | set(after), key=lambda c: (after.get(c) or before.get(c)).name):
+        figure = after.get(code) or before.get(code)
+        areas.append(
+            AreaChange(
+                code=code,
+                name=figure.name,
+                name_local=figure.name_local,
+                before=before[code].entities if code in before else 0,
+                after=after[code].entities if code in after else 0,
+            )
+        )
+    return EditionDiff(edition, previous, added, removed, changed, areas)

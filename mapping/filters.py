@@ -1,0 +1,168 @@
+"""The committee map's filters: parsed once from a query string, applied to every layer at once.
+
+Query parameters (each may repeat or hold a comma-separated list):
+  family        entity family codes (cooperative, association, ...)
+  legal_form    legal form codes of the country
+  sector        ISIC Rev.4 section letters
+  status        active, dormant, dissolved, unknown
+  verification  unverified, verified, disputed
+  definition    a working-definition version number of the country (default: the adopted one)
+  outcome       classification outcomes under that definition (qualifies, does_not_qualify, undetermined)
+
+A bad value raises FilterError naming the parameter and the reason; views
+answer it with HTTP 400.
+"""
+
+from dataclasses import dataclass, field
+
+from registry.models import ISIC_SECTIONS, Classification, Entity, EntityFamily, LegalForm, WorkingDefinition
+
+MAX_VALUES_PER_PARAMETER = 30
+
+
+class FilterError(ValueError):
+    """A query parameter the map cannot use; `parameter` names it."""
+
+    def __init__(self, parameter, reason):
+        super().__init__(f"{parameter}: {reason}")
+        self.parameter = parameter
+        self.reason = reason
+
+
+def _values(query, name):
+    raw = query.getlist(name) if hasattr(query, "getlist") else _as_list(query.get(name))
+    values = []
+    for item in raw:
+        values.extend(part.strip() for part in str(item).split(",") if part.strip())
+    if len(values) > MAX_VALUES_PER_PARAMETER:
+        raise FilterError(name, f"at most {MAX_VALUES_PER_PARAMETER} values")
+    return sorted(set(values))
+
+
+def _as_list(value):
+    if value is None:
+        return []
+    return value if isinstance(value, list | tuple) else [value]
+
+
+def _check_choices(name, values, allowed):
+    unknown = [value for value in values if value not in allowed]
+    if unknown:
+        raise FilterError(name, f"unknown value(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)}")
+    return values
+
+
+@dataclass(frozen=True)
+class MapFilters:
+    """Validated filters of one country's map. `definition` is a WorkingDefinition or None."""
+
+    country_id: str
+    families: list = field(default_factory=list)
+    legal_forms: list = field(default_factory=list)
+    sectors: list = field(default_factory=list)
+    statuses: list = field(default_factory=list)
+    verifications: list = field(default_factory=list)
+    outcomes: list = field(default_factory=list)
+    definition: WorkingDefinition | None = None
+
+    @classmethod
+    def parse(cls, country, query):
+        """Validate `query` (a QueryDict or a plain dict such as an edition's stored filters)."""
+        families = _check_choices(
+            "family", _values(query, "family"), list(EntityFamily.objects.values_list("code", flat=True))
+        )
+        legal_forms = _check_choices(
+            "legal_form",
+            _values(query, "legal_form"),
+            list(LegalForm.objects.filter(country=country).values_list("code", flat=True)),
+        )
+        sectors = _check_choices("sector", [v.upper() for v in _values(query, "sector")], [c for c, _ in ISIC_SECTIONS])
+        statuses = _check_choices("status", _values(query, "status"), list(Entity.Status.values))
+        verifications = _check_choices("verification", _values(query, "verification"), list(Entity.Verification.values))
+        outcomes = _check_choices("outcome", _values(query, "outcome"), list(Classification.Outcome.values))
+        definition = cls._definition(country, _values(query, "definition"))
+        if outcomes and definition is None:
+            raise FilterError("outcome", f"{country.name} has no working definition to classify against")
+        return cls(
+            country_id=country.pk,
+            families=families,
+            legal_forms=legal_forms,
+            sectors=sectors,
+            statuses=statuses,
+            verifications=verifications,
+            outcomes=outcomes,
+            definition=definition,
+        )
+
+    @staticmethod
+    def _definition(country, versions):
+        definitions = WorkingDefinition.objects.filter(country=country)
+        if not versions:
+            return definitions.filter(status=WorkingDefinition.Status.ADOPTED).first() or definitions.first()
+        if len(versions) > 1:
+            raise FilterError("definition", "give one version number")
+        try:
+            version = int(versions[0])
+        except ValueError:
+            raise FilterError("definition", f"must be a version number, got {versions[0]!r}") from None
+        definition = definitions.filter(version=version).first()
+        if definition is None:
+            raise FilterError("definition", f"{country.name} has no working definition version {version}")
+        return definition
+
+    def apply(self, entities):
+        """Narrow an Entity queryset to the entities these filters select (always within the country)."""
+        entities = entities.filter(country_id=self.country_id)
+        if self.families:
+            entities = entities.filter(family__code__in=self.families)
+        if self.legal_forms:
+            entities = entities.filter(legal_form__country_id=self.country_id, legal_form__code__in=self.legal_forms)
+        if self.sectors:
+            entities = entities.filter(sectors__overlap=self.sectors)
+        if self.statuses:
+            entities = entities.filter(status__in=self.statuses)
+        if self.verifications:
+            entities = entities.filter(verification__in=self.verifications)
+        if self.outcomes:
+            # One classification per (entity, definition): the join cannot duplicate rows.
+            entities = entities.filter(
+                classifications__definition=self.definition, classifications__outcome__in=self.outcomes
+            )
+        return entities
+
+    def as_query(self):
+        """The filters as a plain dict of lists (stored on editions, put back into URLs)."""
+        names = {
+            "families": "family",
+            "legal_forms": "legal_form",
+            "sectors": "sector",
+            "statuses": "status",
+            "verifications": "verification",
+            "outcomes": "outcome",
+        }
+        result = {param: list(getattr(self, key)) for key, param in names.items() if getattr(self, key)}
+        if self.definition is not None:
+            result["definition"] = [str(self.definition.version)]
+        return result
+
+    @property
+    def is_filtered(self):
+        return any([self.families, self.legal_forms, self.sectors, self.statuses, self.verifications, self.outcomes])
+
+    def describe(self):
+        """Plain-language summary for pages and printed packs."""
+        parts = []
+        labels = [
+            ("Family", self.families),
+            ("Legal form", self.legal_forms),
+            ("Sector (ISIC)", self.sectors),
+            ("Status", self.statuses),
+            ("Verification", self.verifications),
+            ("Classification outcome", self.outcomes),
+        ]
+        for label, values in labels:
+            if values:
+                parts.append(f"{label}: {', '.join(value.replace('_', ' ') for value in values)}")
+        if self.outcomes and self.definition is not None:
+            parts.append(f"Definition: version {self.definition.version}")
+        return "; ".join(parts) or "All entities"

@@ -1,0 +1,310 @@
+"""Printed edition packs: PDF (and a PNG of its map page) for committee meetings.
+
+matplotlib draws the map geometry only (choropleth polygons, no text at all),
+because it does not shape Khmer or Thai. Every word (title, legend, scale bar
+label, north arrow, area numbers, the per-area table with local-script names)
+is laid out by WeasyPrint, whose Pango/HarfBuzz shaping renders every script
+of the five countries correctly with the Noto fonts.
+"""
+
+import base64
+import io
+import math
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers; must precede pyplot
+
+import matplotlib.pyplot as plt  # noqa: E402
+import shapely  # noqa: E402
+from django.template.loader import render_to_string  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from matplotlib.collections import PatchCollection  # noqa: E402
+from matplotlib.patches import PathPatch  # noqa: E402
+from matplotlib.path import Path as MplPath  # noqa: E402
+
+from registry.models import AdminArea  # noqa: E402
+
+from .aggregation import EditionSource, class_breaks  # noqa: E402
+from .editions import edition_diff  # noqa: E402
+from .filters import MapFilters  # noqa: E402
+
+# A sequential palette legible in print and for most colour-blind readers (ColorBrewer YlGnBu, 5 classes).
+PALETTE = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
+EMPTY_COLOUR = "#f2f2f2"
+MAP_WIDTH_MM = 170
+MAP_MAX_HEIGHT_MM = 175
+KM_PER_DEGREE = 111.32
+SOURCE_CREDIT = (
+    "SSE registry of the national research partners; boundaries: Natural Earth (public domain), generalized at 1:10m."
+)
+
+COUNTRY_LANGUAGE = {"KHM": "km", "KGZ": "ky", "MNG": "mn", "THA": "th", "VNM": "vi"}
+
+# Labels of the printed pack in each country's language. Translations are the
+# platform's own; committees are asked to correct them (see the README).
+LABELS = {
+    "en": {
+        "title": "Map of social and solidarity economy entities",
+        "edition": "Edition",
+        "date": "Date",
+        "entities": "Entities",
+        "members": "Members",
+        "women_share": "Women members (%)",
+        "area": "Area",
+        "legend": "Legend",
+        "changes": "Changes since edition",
+        "source": "Source",
+        "no_data": "No entities",
+    },
+    "km": {
+        "title": "ផែនទីអង្គភាពសេដ្ឋកិច្ចសង្គម និងសាមគ្គីភាព",
+        "edition": "ការបោះពុម្ព",
+        "date": "កាលបរិច្ឆេទ",
+        "entities": "ចំនួនអង្គភាព",
+        "members": "សមាជិក",
+        "women_share": "សមាជិកស្ត្រី (%)",
+        "area": "ខេត្ត",
+        "legend": "សញ្ញាសម្គាល់",
+        "changes": "ការផ្លាស់ប្តូរ",
+        "source": "ប្រភព",
+        "no_data": "គ្មានអង្គភាព",
+    },
+    "th": {
+        "title": "แผนที่องค์กรเศรษฐกิจสังคมและสมานฉันท์",
+        "edition": "ฉบับที่",
+        "date": "วันที่",
+        "entities": "จำนวนองค์กร",
+        "members": "สมาชิก",
+        "women_share": "สมาชิกหญิง (%)",
+        "area": "จังหวัด",
+        "legend": "คำอธิบายสัญลักษณ์",
+        "changes": "การเปลี่ยนแปลงจากฉบับที่",
+        "source": "แหล่งที่มา",
+        "no_data": "ไม่มีองค์กร",
+    },
+    "vi": {
+        "title": "Bản đồ các tổ chức kinh tế xã hội và đoàn kết",
+        "edition": "Ấn bản",
+        "date": "Ngày",
+        "entities": "Số tổ chức",
+        "members": "Thành viên",
+        "women_share": "Thành viên nữ (%)",
+        "area": "Tỉnh, thành phố",
+        "legend": "Chú giải",
+        "changes": "Thay đổi so với ấn bản",
+        "source": "Nguồn",
+        "no_data": "Không có tổ chức",
+    },
+    "mn": {
+        "title": "Нийгэм, эв санааны эдийн засгийн байгууллагуудын газрын зураг",
+        "edition": "Хэвлэл",
+        "date": "Огноо",
+        "entities": "Байгууллагын тоо",
+        "members": "Гишүүд",
+        "women_share": "Эмэгтэй гишүүд (%)",
+        "area": "Аймаг",
+        "legend": "Тайлбар",
+        "changes": "Өмнөх хэвлэлээс гарсан өөрчлөлт",
+        "source": "Эх сурвалж",
+        "no_data": "Байгууллагагүй",
+    },
+    "ky": {
+        "title": "Социалдык жана тилектештик экономика уюмдарынын картасы",
+        "edition": "Басылыш",
+        "date": "Күнү",
+        "entities": "Уюмдардын саны",
+        "members": "Мүчөлөр",
+        "women_share": "Аял мүчөлөр (%)",
+        "area": "Облус",
+        "legend": "Шарттуу белгилер",
+        "changes": "Мурунку басылыштан өзгөрүүлөр",
+        "source": "Булак",
+        "no_data": "Уюмдар жок",
+    },
+}
+
+
+@dataclass
+class Pack:
+    pdf: bytes
+    png: bytes | None
+    page_count: int
+
+
+def _bilingual(language):
+    local = LABELS.get(language, LABELS["en"])
+    return {
+        key: {"en": english, "local": local[key] if language != "en" else ""} for key, english in LABELS["en"].items()
+    }
+
+
+def _colour(value, breaks):
+    if not value or not breaks:
+        return EMPTY_COLOUR
+    for index, bound in enumerate(breaks):
+        if value <= bound:
+            return PALETTE[min(index, len(PALETTE) - 1)]
+    return PALETTE[-1]
+
+
+def _legend(breaks):
+    rows, lower = [], 1
+    for index, bound in enumerate(breaks):
+        rows.append({"colour": PALETTE[min(index, len(PALETTE) - 1)], "label": f"{lower:,} – {bound:,}"})
+        lower = bound + 1
+    return rows
+
+
+def _patches(geometry):
+    """matplotlib patches (with holes) of a shapely (Multi)Polygon."""
+    polygons = geometry.geoms if geometry.geom_type == "MultiPolygon" else [geometry]
+    for polygon in polygons:
+        rings = [polygon.exterior, *polygon.interiors]
+        vertices, codes = [], []
+        for ring in rings:
+            coords = list(ring.coords)
+            vertices.extend(coords)
+            codes.extend([MplPath.MOVETO] + [MplPath.LINETO] * (len(coords) - 2) + [MplPath.CLOSEPOLY])
+        yield PathPatch(MplPath(vertices, codes))
+
+
+def _nice_length(km):
+    """The largest 1/2/5 x 10^n not above `km`."""
+    magnitude = 10 ** math.floor(math.log10(km))
+    for step in (5, 2, 1):
+        if step * magnitude <= km:
+            return step * magnitude
+    return magnitude
+
+
+def draw_map(figures, breaks):
+    """The choropleth as SVG (no text) and where things are on it, for the HTML overlay."""
+    areas = {
+        area.pk: shapely.from_wkb(bytes(area.geom.simplify(0.003, preserve_topology=True).wkb))
+        for area in AdminArea.objects.filter(pk__in=[figure.area_id for figure in figures]).only("pk", "geom")
+    }
+    west, south, east, north = shapely.union_all(list(areas.values())).bounds
+    pad_x, pad_y = (east - west) * 0.03, (north - south) * 0.03
+    west, east, south, north = west - pad_x, east + pad_x, south - pad_y, north + pad_y
+    # Plate carrée stretched by 1/cos(mid-latitude): true shape at the centre of a country-sized map.
+    shrink = math.cos(math.radians((south + north) / 2))
+    aspect = (north - south) / ((east - west) * shrink)
+    width_mm = MAP_WIDTH_MM if MAP_WIDTH_MM * aspect <= MAP_MAX_HEIGHT_MM else MAP_MAX_HEIGHT_MM / aspect
+    height_mm = width_mm * aspect
+    figure = plt.figure(figsize=(width_mm / 25.4, height_mm / 25.4))
+    axes = figure.add_axes((0, 0, 1, 1))
+    axes.set_axis_off()
+    patches, colours = [], []
+    for area_figure in figures:
+        geometry = areas.get(area_figure.area_id)
+        if geometry is None:
+            continue
+        for patch in _patches(geometry):
+            patches.append(patch)
+            colours.append(_colour(area_figure.entities, breaks))
+    axes.add_collection(PatchCollection(patches, facecolor=colours, edgecolor="#555555", linewidth=0.35))
+    axes.set_xlim(west, east)
+    axes.set_ylim(south, north)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg", transparent=True)
+    plt.close(figure)
+
+    width_km = (east - west) * KM_PER_DEGREE * shrink
+    scale_km = _nice_length(width_km / 4)
+    labels = []
+    for number, area_figure in enumerate(figures, start=1):
+        geometry = areas.get(area_figure.area_id)
+        if geometry is None:
+            continue
+        anchor = geometry.representative_point()
+        labels.append(
+            {
+                "number": number,
+                "left": (anchor.x - west) / (east - west) * 100,
+                "top": (north - anchor.y) / (north - south) * 100,
+            }
+        )
+    return {
+        "svg": base64.b64encode(buffer.getvalue()).decode(),
+        "width_mm": round(width_mm, 1),
+        "height_mm": round(height_mm, 1),
+        "labels": labels,
+        "scale_km": scale_km,
+        "scale_width_mm": round(scale_km / width_km * width_mm, 2),
+    }
+
+
+def pack_context(edition):
+    country = edition.committee.country
+    language = COUNTRY_LANGUAGE.get(country.pk, "en")
+    summary = EditionSource(edition).summary()
+    figures = sorted(summary.areas, key=lambda figure: figure.name)
+    breaks = class_breaks([figure.entities for figure in figures if figure.entities])
+    diff = edition_diff(edition)
+    changes = diff.area_change_by_code() if diff else {}
+    rows = [
+        {
+            "number": number,
+            "figure": figure,
+            "women_pct": None if figure.women_share is None else round(figure.women_share * 100),
+            "change": changes[figure.code].change if figure.code in changes else None,
+        }
+        for number, figure in enumerate(figures, start=1)
+    ]
+    return {
+        "edition": edition,
+        "country": country,
+        "language": language,
+        "labels": _bilingual(language),
+        "map": draw_map(figures, breaks),
+        "legend": _legend(breaks),
+        "rows": rows,
+        "summary": summary,
+        "diff": diff,
+        "diff_counts": diff.counts if diff else None,
+        "filters": MapFilters.parse(country, edition.filters).describe(),
+        "source_credit": SOURCE_CREDIT,
+        "printed_at": timezone.now(),
+    }
+
+
+def render_pack(edition, png=True):
+    """Render the edition's pack; PNG (the map page, via poppler's pdftoppm) only when asked."""
+    from weasyprint import HTML
+
+    html = render_to_string("mapping/pack.html", pack_context(edition))
+    document = HTML(string=html).render()
+    pdf = document.write_pdf()
+    image = pdf_page_png(pdf) if png else None
+    return Pack(pdf=pdf, png=image, page_count=len(document.pages))
+
+
+def pdf_page_png(pdf, resolution=110):
+    """The first page of a PDF as PNG bytes (poppler-utils' pdftoppm)."""
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder, "pack.pdf")
+        source.write_bytes(pdf)
+        subprocess.run(  # noqa: S603 (fixed executable, arguments built from our own temporary paths)
+            [
+                "/usr/bin/pdftoppm",
+                "-png",
+                "-r",
+                str(resolution),
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                str(source),
+                str(Path(folder, "page")),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        return Path(folder, "page.png").read_bytes()

@@ -1,0 +1,315 @@
+"""Committee map pages, their data endpoints, and the edition review workflow. Thin: parse, call, render."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from registry import permissions
+from registry.models import ISIC_SECTIONS, Country, Entity, EntityFamily, LegalForm, WorkingDefinition
+
+from . import editions as workflow
+from . import packs
+from .aggregation import (
+    MEASURES,
+    BadMapRequest,
+    EditionSource,
+    LiveSource,
+    entity_layer,
+    layer_response_body,
+    parse_bbox,
+    parse_zoom,
+)
+from .filters import FilterError, MapFilters
+from .models import MapEdition, ReviewComment, SignOff
+
+JSON_HEADERS = {"Cache-Control": "private, max-age=60"}
+
+
+def _bad_request(error):
+    return JsonResponse({"error": str(error), "parameter": error.parameter, "reason": error.reason}, status=400)
+
+
+def _country(iso3):
+    return get_object_or_404(Country, iso3=iso3.upper())
+
+
+def _require_registry_reader(request, country):
+    """The live map shows the registry itself: its readers only (anonymous users see published editions)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    permissions.require(
+        permissions.can_read_registry(request.user, country.pk),
+        f"The live map of {country.name} is for its researchers and committee members; "
+        "published editions are open to everyone.",
+    )
+    return None
+
+
+def _measure(request):
+    measure = request.GET.get("measure") or "entities"
+    if measure not in MEASURES:
+        raise FilterError("measure", f"must be one of {', '.join(MEASURES)}, got {measure!r}")
+    return measure
+
+
+@require_GET
+def index(request):
+    countries = Country.objects.order_by("name")
+    rows = [
+        (
+            country,
+            permissions.can_read_registry(request.user, country.pk),
+            workflow.visible_editions(request.user, country)[:5],
+        )
+        for country in countries
+    ]
+    return render(request, "mapping/index.html", {"rows": rows})
+
+
+def _filter_choices(country):
+    return {
+        "families": EntityFamily.objects.all(),
+        "legal_forms": LegalForm.objects.filter(country=country),
+        "sectors": ISIC_SECTIONS,
+        "statuses": Entity.Status.choices,
+        "verifications": Entity.Verification.choices,
+        "definitions": WorkingDefinition.objects.filter(country=country),
+        "outcomes": Entity._meta.get_field("classifications").related_model.Outcome.choices,
+        "measures": MEASURES.items(),
+    }
+
+
+@require_GET
+def committee_map(request, iso3):
+    country = _country(iso3)
+    denied = _require_registry_reader(request, country)
+    if denied:
+        return denied
+    try:
+        filters = MapFilters.parse(country, request.GET)
+        measure = _measure(request)
+    except FilterError as error:
+        return render(request, "mapping/bad_filter.html", {"country": country, "error": error}, status=400)
+    summary = LiveSource(country, filters).summary()
+    context = {
+        "country": country,
+        "filters": filters,
+        "measure": measure,
+        "summary": summary,
+        "choices": _filter_choices(country),
+        "can_freeze": permissions.is_committee_member(request.user, country.pk),
+    }
+    return render(request, "mapping/committee_map.html", context)
+
+
+@require_GET
+def live_areas(request, iso3):
+    country = _country(iso3)
+    denied = _require_registry_reader(request, country)
+    if denied:
+        return denied
+    try:
+        filters = MapFilters.parse(country, request.GET)
+        measure = _measure(request)
+    except FilterError as error:
+        return _bad_request(error)
+    return JsonResponse(LiveSource(country, filters).summary().as_dict(measure), headers=JSON_HEADERS)
+
+
+def _layer_response(request, source):
+    try:
+        zoom = parse_zoom(request.GET.get("zoom"))
+        bbox = parse_bbox(request.GET.get("bbox"), required=zoom > 8)
+    except BadMapRequest as error:
+        return _bad_request(error)
+    header, geojson = entity_layer(source, zoom, bbox)
+    return HttpResponse(layer_response_body(header, geojson), content_type="application/geo+json", headers=JSON_HEADERS)
+
+
+@require_GET
+def live_entities(request, iso3):
+    country = _country(iso3)
+    denied = _require_registry_reader(request, country)
+    if denied:
+        return denied
+    try:
+        filters = MapFilters.parse(country, request.GET)
+    except FilterError as error:
+        return _bad_request(error)
+    return _layer_response(request, LiveSource(country, filters))
+
+
+@require_POST
+def freeze(request, iso3):
+    country = _country(iso3)
+    permissions.require(
+        permissions.is_committee_member(request.user, country.pk), "Only committee members freeze editions."
+    )
+    try:
+        # The map page keeps the filters in force as a query string in this field.
+        filters = MapFilters.parse(country, QueryDict(request.POST.get("query", "")))
+    except FilterError as error:
+        return render(request, "mapping/bad_filter.html", {"country": country, "error": error}, status=400)
+    edition = workflow.freeze_edition(
+        workflow.committee_for(country), filters, request.POST.get("title", ""), user=request.user
+    )
+    messages.success(request, f"Edition {edition.number} frozen with {edition.total_entities} entities.")
+    return redirect(edition)
+
+
+# --- editions ---------------------------------------------------------------
+
+
+def _edition(request, iso3, number):
+    country = _country(iso3)
+    edition = get_object_or_404(
+        MapEdition.objects.select_related("committee__country", "definition", "previous"),
+        committee__country=country,
+        number=number,
+    )
+    permissions.require(
+        workflow.can_view_edition(request.user, edition),
+        f"Edition {number} of {country.name} is not published; only its committee members may see it.",
+    )
+    return edition
+
+
+@require_GET
+def edition_list(request, iso3):
+    country = _country(iso3)
+    editions = workflow.visible_editions(request.user, country)
+    return render(
+        request,
+        "mapping/edition_list.html",
+        {
+            "country": country,
+            "editions": editions,
+            "can_review": permissions.is_committee_member(request.user, iso3.upper()),
+        },
+    )
+
+
+@require_GET
+def edition_detail(request, iso3, number):
+    edition = _edition(request, iso3, number)
+    source = EditionSource(edition)
+    diff = workflow.edition_diff(edition)
+    can_review = workflow.can_review(request.user, edition)
+    context = {
+        "edition": edition,
+        "country": edition.committee.country,
+        "filters": MapFilters.parse(edition.committee.country, edition.filters),
+        "summary": source.summary(),
+        "diff": diff,
+        "diff_limit": 200,
+        "comments": edition.comments.select_related("author", "admin_area", "resolved_by") if can_review else [],
+        "signoffs": edition.signoffs.select_related("member") if can_review else [],
+        "can_review": can_review,
+        "next_statuses": [MapEdition.Status(s) for s in workflow.TRANSITIONS[edition.status]] if can_review else [],
+        "decisions": SignOff.Decision.choices,
+        "today": datetime.date.today(),
+    }
+    return render(request, "mapping/edition_detail.html", context)
+
+
+@require_GET
+def edition_areas(request, iso3, number):
+    edition = _edition(request, iso3, number)
+    try:
+        measure = request.GET.get("measure") or "entities"
+        if measure not in [*MEASURES, "change"]:
+            raise FilterError("measure", f"must be one of {', '.join(MEASURES)}, change; got {measure!r}")
+    except FilterError as error:
+        return _bad_request(error)
+    data = EditionSource(edition).summary().as_dict("entities" if measure == "change" else measure)
+    diff = workflow.edition_diff(edition)
+    if diff is not None:
+        changes = diff.area_change_by_code()
+        for area in data["areas"]:
+            change = changes.get(area["code"])
+            area["change"] = change.change if change else 0
+        data["previous"] = diff.previous.number
+    return JsonResponse(data, headers=JSON_HEADERS)
+
+
+@require_GET
+def edition_entities(request, iso3, number):
+    edition = _edition(request, iso3, number)
+    return _layer_response(request, EditionSource(edition))
+
+
+def _review_edition(request, iso3, number):
+    edition = _edition(request, iso3, number)
+    permissions.require(workflow.can_review(request.user, edition), "Only the committee's members review editions.")
+    return edition
+
+
+def _run(request, edition, action):
+    try:
+        action()
+    except workflow.EditionError as error:
+        messages.error(request, str(error))
+    return redirect(edition)
+
+
+@require_POST
+def add_comment(request, iso3, number):
+    edition = _review_edition(request, iso3, number)
+    area_id = request.POST.get("area") or None
+    entity_id = request.POST.get("entity") or None
+    try:
+        area_id = int(area_id) if area_id else None
+    except ValueError:
+        messages.error(request, "Choose an area from the list.")
+        return redirect(edition)
+    if entity_id:
+        match = edition.snapshot_entities.filter(registry_number=entity_id.strip().upper()).first()
+        if match is None:
+            messages.error(request, f"No entity numbered {entity_id!r} is in this edition.")
+            return redirect(edition)
+        entity_id = match.entity_id
+    return _run(
+        request,
+        edition,
+        lambda: workflow.add_comment(edition, request.user, request.POST.get("text"), area_id, entity_id),
+    )
+
+
+@require_POST
+def resolve_comment(request, iso3, number, comment_id):
+    edition = _review_edition(request, iso3, number)
+    comment = get_object_or_404(ReviewComment, pk=comment_id, edition=edition)
+    return _run(request, edition, lambda: workflow.resolve_comment(comment, request.user))
+
+
+@require_POST
+def sign_off(request, iso3, number):
+    edition = _review_edition(request, iso3, number)
+    return _run(
+        request,
+        edition,
+        lambda: workflow.record_signoff(
+            edition, request.user, request.POST.get("decision", ""), request.POST.get("note", "")
+        ),
+    )
+
+
+@require_POST
+def change_status(request, iso3, number):
+    edition = _review_edition(request, iso3, number)
+    return _run(request, edition, lambda: workflow.change_status(edition, request.POST.get("status", "")))
+
+
+@require_GET
+def edition_pack(request, iso3, number, fmt):
+    edition = _edition(request, iso3, number)
+    pack = packs.render_pack(edition, png=fmt == "png")
+    filename = f"{edition.country_id}-edition-{edition.number}.{fmt}"
+    content_type = "application/pdf" if fmt == "pdf" else "image/png"
+    response = HttpResponse(pack.pdf if fmt == "pdf" else pack.png, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response

@@ -1,0 +1,239 @@
+/* The committee map: choropleth of areas, entity clusters that give way to points, filters, table.
+ * Configuration comes from data- attributes of the element wrapping the django-leaflet map:
+ *   data-area-shapes-url   GeoJSON of the country's areas (shapes only)
+ *   data-stats-url         per-area figures (JSON) for the current filters
+ *   data-entities-url      entity layer (clusters / points) for a view: ?zoom=&bbox=
+ *   data-filter-form       id of the filter form whose values apply to every layer (optional)
+ *   data-table             id of the per-area table kept in step with the map
+ *   data-measure           entities | members | women_share | change
+ * Every layer is drawn from the platform's own endpoints: no external tiles or scripts. */
+(function () {
+  "use strict";
+  var PALETTE = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"];
+  var DIVERGING = { down: "#d6604d", up: "#4393c3", none: "#f7f7f7" };
+  var EMPTY = "#f2f2f2";
+
+  function escapeHtml(text) {
+    var div = document.createElement("div");
+    div.textContent = text == null ? "" : String(text);
+    return div.innerHTML;
+  }
+
+  function formatValue(value, measure) {
+    if (value == null) { return "–"; }
+    if (measure === "women_share") { return Math.round(value * 100) + "%"; }
+    if (measure === "change") { return (value > 0 ? "+" : "") + value.toLocaleString(); }
+    return Number(value).toLocaleString();
+  }
+
+  function areaValue(area, measure) {
+    if (measure === "members") { return area.members; }
+    if (measure === "women_share") { return area.women_share; }
+    if (measure === "change") { return area.change || 0; }
+    return area.entities;
+  }
+
+  function colourFor(value, breaks, measure) {
+    if (measure === "change") { return value > 0 ? DIVERGING.up : value < 0 ? DIVERGING.down : DIVERGING.none; }
+    if (value == null || value === 0 || !breaks.length) { return EMPTY; }
+    for (var i = 0; i < breaks.length; i++) {
+      if (value <= breaks[i]) { return PALETTE[Math.min(i, PALETTE.length - 1)]; }
+    }
+    return PALETTE[PALETTE.length - 1];
+  }
+
+  function filterQuery(form) {
+    if (!form) { return ""; }
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) {
+      if (value !== "" && key !== "csrfmiddlewaretoken" && key !== "title") { params.append(key, value); }
+    });
+    return params.toString();
+  }
+
+  function withQuery(url, query) {
+    if (!query) { return url; }
+    return url + (url.indexOf("?") >= 0 ? "&" : "?") + query;
+  }
+
+  function getJson(url) {
+    return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" }).then(function (response) {
+      return response.json().then(function (body) {
+        if (!response.ok) { throw new Error(body.error || ("HTTP " + response.status)); }
+        return body;
+      });
+    });
+  }
+
+  function popupHtml(props) {
+    var local = props.name_local ? "<br><span lang=''>" + escapeHtml(props.name_local) + "</span>" : "";
+    var members = props.members != null ? "<br>Members: " + escapeHtml(props.members) + (props.women != null ? " (women: " + escapeHtml(props.women) + ")" : "") : "";
+    return "<strong>" + escapeHtml(props.name) + "</strong>" + local +
+      "<br><span class='muted'>" + escapeHtml(props.registry_number) + " · " + escapeHtml(props.family) +
+      (props.legal_form ? " · " + escapeHtml(props.legal_form) : "") + " · " + escapeHtml(props.status) + "</span>" + members;
+  }
+
+  function clusterIcon(count) {
+    var size = Math.round(Math.min(64, 22 + Math.log10(count + 1) * 12));
+    return L.divIcon({
+      className: "map-cluster",
+      html: "<span>" + (count >= 10000 ? Math.round(count / 1000) + "k" : count.toLocaleString()) + "</span>",
+      iconSize: [size, size]
+    });
+  }
+
+  window.sseCommitteeMap = function (map) {
+    var frame = map.getContainer().closest("[data-stats-url]");
+    var form = frame.dataset.filterForm ? document.getElementById(frame.dataset.filterForm) : null;
+    var table = document.getElementById(frame.dataset.table);
+    var measure = frame.dataset.measure || "entities";
+    var shapes = null;
+    var stats = null;
+    var entityLayer = L.layerGroup().addTo(map);
+    var requestNumber = 0;
+    var legend = L.control({ position: "bottomright" });
+    legend.onAdd = function () { this._div = L.DomUtil.create("div", "legend"); return this._div; };
+    legend.addTo(map);
+
+    function currentMeasure() {
+      var select = form && form.elements.measure;
+      return select ? select.value : measure;
+    }
+
+    function drawLegend() {
+      var m = currentMeasure();
+      var title = { entities: "Entities", members: "Members", women_share: "Women members", change: "Change since edition " + (stats.previous || "") }[m];
+      var html = "<strong>" + escapeHtml(title) + "</strong><br>";
+      if (m === "change") {
+        html += "<i style='background:" + DIVERGING.up + "'></i>more<br><i style='background:" + DIVERGING.none + "'></i>no change<br><i style='background:" + DIVERGING.down + "'></i>fewer";
+      } else {
+        html += "<i style='background:" + EMPTY + "'></i>none<br>";
+        var lower = null;
+        stats.breaks.forEach(function (bound, i) {
+          var from = lower == null ? "" : formatValue(lower, m) + " – ";
+          html += "<i style='background:" + PALETTE[Math.min(i, PALETTE.length - 1)] + "'></i>" + from + formatValue(bound, m) + "<br>";
+          lower = bound;
+        });
+      }
+      legend._div.innerHTML = html;
+    }
+
+    function drawTable() {
+      if (!table) { return; }
+      var m = currentMeasure();
+      var rows = stats.areas.map(function (area) {
+        var change = area.change != null ? "<td class='num'>" + formatValue(area.change, "change") + "</td>" : "";
+        return "<tr data-area-id='" + area.id + "'><td>" + escapeHtml(area.name) + "</td><td lang=''>" + escapeHtml(area.name_local) +
+          "</td><td class='num'>" + formatValue(area.entities, "entities") + "</td><td class='num'>" + formatValue(area.members, "members") +
+          "</td><td class='num'>" + formatValue(area.women_share, "women_share") + "</td>" + change + "</tr>";
+      });
+      table.tBodies[0].innerHTML = rows.join("");
+      var total = table.querySelector("[data-total]");
+      if (total) { total.textContent = stats.total.toLocaleString(); total.dataset.total = stats.total; }
+      var unplaced = table.querySelector("[data-unplaced]");
+      if (unplaced) { unplaced.textContent = stats.unplaced.toLocaleString(); }
+      frame.dataset.measure = m;
+    }
+
+    function styleShapes() {
+      if (!shapes || !stats) { return; }
+      var m = currentMeasure();
+      var byId = {};
+      stats.areas.forEach(function (area) { byId[area.id] = area; });
+      shapes.eachLayer(function (layer) {
+        var area = byId[layer.feature.id];
+        var value = area ? areaValue(area, m) : null;
+        layer.setStyle({ color: "#ffffff", weight: 1, fillOpacity: 0.75, fillColor: colourFor(value, stats.breaks, m) });
+        var p = layer.feature.properties;
+        layer.bindTooltip("<strong>" + escapeHtml(p.name) + "</strong>" + (p.name_local ? " · " + escapeHtml(p.name_local) : "") +
+          "<br>" + (area ? formatValue(area.entities, "entities") + " entities, " + formatValue(area.members, "members") + " members" : ""), { sticky: true });
+      });
+      drawLegend();
+      frame.dataset.choropleth = String(stats.areas.length);
+    }
+
+    function loadStats() {
+      var query = filterQuery(form);
+      return getJson(withQuery(frame.dataset.statsUrl, query)).then(function (body) {
+        stats = body;
+        frame.dataset.total = String(body.total);
+        document.querySelectorAll("[data-total-lead]").forEach(function (element) { element.textContent = body.total.toLocaleString(); });
+        styleShapes();
+        drawTable();
+      });
+    }
+
+    function loadEntities() {
+      var number = ++requestNumber;
+      var b = map.getBounds();
+      var west = Math.max(-180, b.getWest()), east = Math.min(180, b.getEast());
+      var south = Math.max(-90, b.getSouth()), north = Math.min(90, b.getNorth());
+      var query = "zoom=" + map.getZoom() + "&bbox=" + [west, south, east, north].map(function (v) { return v.toFixed(5); }).join(",");
+      var filters = filterQuery(form);
+      return getJson(withQuery(frame.dataset.entitiesUrl, query + (filters ? "&" + filters : ""))).then(function (body) {
+        if (number !== requestNumber) { return; }
+        entityLayer.clearLayers();
+        body.features.forEach(function (feature) {
+          var latlng = [feature.geometry.coordinates[1], feature.geometry.coordinates[0]];
+          if (body.mode === "points") {
+            L.circleMarker(latlng, { radius: 6, color: "#1d2733", weight: 1, fillColor: "#f2b705", fillOpacity: 0.95 })
+              .bindPopup(popupHtml(feature.properties)).addTo(entityLayer);
+          } else {
+            L.marker(latlng, { icon: clusterIcon(feature.properties.count), keyboard: false, title: feature.properties.count + " entities" })
+              .on("click", function () { map.setView(latlng, Math.min(map.getZoom() + 2, 18)); })
+              .addTo(entityLayer);
+          }
+        });
+        frame.dataset.mode = body.mode;
+        frame.dataset.features = String(body.features.length);
+        frame.dataset.viewTotal = String(body.total);
+      }).catch(showError);
+    }
+
+    function showError(error) {
+      var box = frame.querySelector(".map-error") || frame.appendChild(document.createElement("p"));
+      box.className = "message error map-error";
+      box.textContent = "Map data could not be loaded: " + error.message;
+    }
+
+    function refresh() {
+      frame.removeAttribute("data-loaded");
+      return Promise.all([loadStats(), loadEntities()]).then(function () {
+        frame.dataset.loaded = "true";
+      }).catch(showError);
+    }
+
+    getJson(frame.dataset.areaShapesUrl).then(function (collection) {
+      shapes = L.geoJSON(collection, {
+        onEachFeature: function (feature, layer) {
+          layer.on("click", function () {
+            var row = table && table.querySelector("[data-area-id='" + feature.id + "']");
+            if (row) {
+              table.querySelectorAll("tr.highlight").forEach(function (r) { r.classList.remove("highlight"); });
+              row.classList.add("highlight");
+              row.scrollIntoView({ block: "nearest" });
+            }
+          });
+        }
+      }).addTo(map);
+      if (shapes.getBounds().isValid()) { map.fitBounds(shapes.getBounds(), { padding: [8, 8] }); }
+      map.on("moveend", loadEntities);
+      return refresh();
+    }).catch(showError);
+
+    if (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var query = filterQuery(form);
+        window.history.replaceState(null, "", query ? "?" + query : window.location.pathname);
+        document.querySelectorAll("[data-keeps-filters]").forEach(function (element) {
+          element.value = query;
+        });
+        refresh();
+      });
+      if (form.elements.measure) {
+        form.elements.measure.addEventListener("change", function () { styleShapes(); drawTable(); });
+      }
+    }
+  };
+})();
