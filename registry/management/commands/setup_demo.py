@@ -19,6 +19,8 @@ from registry.models import Country, CountryRole
 DEMO_STEPS = [
     ("load_boundaries", {}),
     ("load_registry_reference", {}),
+    ("load_legislation_reference", {}),
+    ("generate_legislation_demo", {}),
     ("generate_demo_entities", {"count": 3000, "seed": 1, "if_missing": True}),
 ]
 

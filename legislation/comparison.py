@@ -1,0 +1,82 @@
+"""Side-by-side comparison of two instruments provision by provision (e.g. Viet Nam 2012 vs 2023).
+
+`before` is the older (or reference) instrument, `after` the newer. For each
+provision the change is improved / regressed / unchanged by the rank of
+legislation.rating.RANK, or not comparable when either side is unrated or
+not applicable.
+"""
+
+from dataclasses import dataclass
+
+from .models import Assessment, Provision, Rating
+from .rating import RANK
+
+
+class Change:
+    IMPROVED = "improved"
+    REGRESSED = "regressed"
+    UNCHANGED = "unchanged"
+    NOT_COMPARABLE = "not_comparable"
+
+    LABELS = {
+        IMPROVED: "Improved",
+        REGRESSED: "Regressed",
+        UNCHANGED: "Unchanged",
+        NOT_COMPARABLE: "Not comparable",
+    }
+
+
+def change_between(before_rating, after_rating):
+    """The change from one rating to another (values of Rating or None for unrated)."""
+    if before_rating is None or after_rating is None:
+        return Change.NOT_COMPARABLE
+    if Rating.NOT_APPLICABLE in (before_rating, after_rating):
+        return Change.UNCHANGED if before_rating == after_rating else Change.NOT_COMPARABLE
+    difference = RANK[Rating(after_rating)] - RANK[Rating(before_rating)]
+    if difference > 0:
+        return Change.IMPROVED
+    if difference < 0:
+        return Change.REGRESSED
+    return Change.UNCHANGED
+
+
+@dataclass
+class ComparisonRow:
+    provision: Provision
+    before: Assessment | None
+    after: Assessment | None
+    change: str
+
+    @property
+    def change_label(self):
+        return Change.LABELS[self.change]
+
+
+@dataclass
+class Comparison:
+    before: object
+    after: object
+    rows: list
+
+    def count(self, change):
+        return sum(1 for row in self.rows if row.change == change)
+
+    @property
+    def totals(self):
+        """(change, label, count) in a fixed order."""
+        return [(change, label, self.count(change)) for change, label in Change.LABELS.items()]
+
+
+def compare(before, after):
+    """Compare two instruments' assessments over every R193 provision (two queries)."""
+    assessments = {
+        (assessment.instrument_id, assessment.provision_id): assessment
+        for assessment in Assessment.objects.filter(instrument__in=[before, after])
+    }
+    rows = []
+    for provision in Provision.objects.all():
+        old = assessments.get((before.pk, provision.pk))
+        new = assessments.get((after.pk, provision.pk))
+        change = change_between(old.rating if old else None, new.rating if new else None)
+        rows.append(ComparisonRow(provision, old, new, change))
+    return Comparison(before, after, rows)
