@@ -39,6 +39,8 @@ from .models import Country, LegalForm
 from .numbering import allocate_registry_numbers
 
 CHUNK_ROWS = 50_000
+# From this size on, foreign keys are checked once after the load rather than per row.
+BULK_FOREIGN_KEY_THRESHOLD = 100_000
 HISTORY_REASON = "synthetic demo data (generate_demo_entities)"
 
 
@@ -101,6 +103,7 @@ def generate_demo_entities(count, seed=1, progress=None):
     key = dataset_key(count, seed)
     families = _family_ids()
     per_country = {}
+    foreign_keys = _drop_foreign_keys() if count >= BULK_FOREIGN_KEY_THRESHOLD else []
     for iso3, n in country_counts(count).items():
         if n == 0 or not Country.objects.filter(iso3=iso3).exists():
             continue
@@ -114,6 +117,7 @@ def generate_demo_entities(count, seed=1, progress=None):
             if progress:
                 progress(size)
         per_country[iso3] = n
+    _add_foreign_keys(foreign_keys)
     with connection.cursor() as cursor:
         cursor.execute(
             sql.INSERT_CREATION_HISTORY_BY_SOURCE_REFERENCE,
@@ -134,6 +138,24 @@ def remove_demo_entities():
             cursor.execute(sql.DELETE_DEMO_ENTITIES)
         cursor.execute(sql.RESET_REGISTRY_COUNTERS)
     return existing
+
+
+def _drop_foreign_keys():
+    with connection.cursor() as cursor:
+        cursor.execute(sql.CHECK_DEFERRED_CONSTRAINTS_NOW)
+        cursor.execute(sql.ENTITY_FOREIGN_KEYS)
+        foreign_keys = cursor.fetchall()
+        for name, _ in foreign_keys:
+            cursor.execute(sql.DROP_ENTITY_CONSTRAINT.format(name=connection.ops.quote_name(name)))
+    return foreign_keys
+
+
+def _add_foreign_keys(foreign_keys):
+    with connection.cursor() as cursor:
+        for name, definition in foreign_keys:
+            cursor.execute(
+                sql.ADD_ENTITY_CONSTRAINT.format(name=connection.ops.quote_name(name), definition=definition)
+            )
 
 
 def _family_ids():

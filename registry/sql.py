@@ -86,3 +86,17 @@ WHERE country_id = %(country)s AND level = 1
   AND (valid_from IS NULL OR valid_from <= %(day)s) AND (valid_to IS NULL OR valid_to >= %(day)s)
 ORDER BY id
 """
+
+# Foreign keys of registry_entity with their definitions. A large bulk load drops
+# them and adds them back afterwards, as pg_restore does: PostgreSQL then checks
+# every row with one anti-join instead of one deferred trigger call per row and key
+# (measured: a quarter of a 1M-row load).
+ENTITY_FOREIGN_KEYS = """
+SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+WHERE conrelid = 'registry_entity'::regclass AND contype = 'f' ORDER BY conname
+"""
+# Identifiers and definitions filled in come from pg_constraint (ENTITY_FOREIGN_KEYS), never from input.
+DROP_ENTITY_CONSTRAINT = "ALTER TABLE registry_entity DROP CONSTRAINT {name}"
+ADD_ENTITY_CONSTRAINT = "ALTER TABLE registry_entity ADD CONSTRAINT {name} {definition}"
+# Runs the deferred checks queued so far: a table with pending trigger events cannot be altered.
+CHECK_DEFERRED_CONSTRAINTS_NOW = "SET CONSTRAINTS ALL IMMEDIATE"

@@ -74,3 +74,20 @@ def test_numbers_of_deleted_real_entities_are_never_handed_out_again():
     real.delete()
     generate_demo_entities(30, seed=1)
     assert not Entity.objects.filter(registry_number=number).exists()
+
+
+def test_large_loads_put_every_foreign_key_back(monkeypatch):
+    from django.db import connection
+
+    from registry import demo, sql
+
+    def foreign_keys():
+        with connection.cursor() as cursor:
+            cursor.execute(sql.ENTITY_FOREIGN_KEYS)
+            return cursor.fetchall()
+
+    before = foreign_keys()
+    monkeypatch.setattr(demo, "BULK_FOREIGN_KEY_THRESHOLD", 10)
+    generate_demo_entities(40, seed=4)
+    generate_demo_entities(40, seed=5)  # again, after a deletion that queued deferred checks
+    assert foreign_keys() == before and len(before) == 4

@@ -1,0 +1,303 @@
+"""The one way to create and change a registry entity: the form, the admin, the API and importers call this.
+
+Each call checks the user's permission (registry.permissions), refuses a point
+outside the entity's country (registry.location), derives the administrative
+area, allocates the registry number, bumps the version with optimistic locking
+and writes history naming the acting user. Bad input raises a ValidationError
+keyed by field, with a message that says what is wrong and what to do; nothing
+is written then.
+"""
+
+from django.contrib.gis.geos import GEOSGeometry, Point
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import transaction
+
+from .location import LocationError, area_for_point, check_point_in_country
+from .models import Country, Entity, EntityFamily, LegalForm
+from .numbering import allocate_registry_numbers
+from .permissions import can_edit_registry, require
+
+# What a caller may set. Derived fields (registry_number, admin_area, version,
+# timestamps) and the demo marker are the service's, never the caller's.
+EDITABLE_FIELDS = (
+    "country",
+    "name",
+    "name_local",
+    "name_romanized",
+    "family",
+    "legal_form",
+    "registration_number",
+    "registering_authority",
+    "registration_date",
+    "founded_year",
+    "status",
+    "members_total",
+    "members_women",
+    "members_men",
+    "workers_total",
+    "workers_women",
+    "sectors",
+    "point",
+    "location_precision",
+    "address",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "source",
+    "source_reference",
+    "external_id",
+    "verification",
+)
+
+
+class StaleEntityError(Exception):
+    """The entity changed since the caller read it: the save is refused and nothing is written.
+
+    Carries the current version and the current record so the caller can show
+    both, and the caller's own data so nothing typed is lost.
+    """
+
+    def __init__(self, entity, expected_version, data):
+        self.entity = entity
+        self.current_version = entity.version
+        self.expected_version = expected_version
+        self.data = data
+        super().__init__(
+            f"{entity.registry_number} was changed by someone else while you were editing it (you started from "
+            f"version {expected_version}; it is now version {entity.version}). Your changes were NOT saved: "
+            "review the current record and apply them again."
+        )
+
+
+def create_entity(user, data, reason="created"):
+    """Register a new entity from `data` (field -> value) on behalf of `user`; returns it saved."""
+    data = dict(data)
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({field: "This field cannot be set." for field in sorted(unknown)})
+    entity = Entity()
+    values = _clean_values(data, entity)
+    country = values.get("country")
+    if country is None:
+        raise ValidationError({"country": "Choose the entity's country."})
+    require(
+        can_edit_registry(user, country.pk),
+        f"You may register entities only in the countries where you are a researcher, not in {country.name}.",
+    )
+    for field, value in values.items():
+        setattr(entity, field, value)
+    with transaction.atomic():
+        _validate_and_place(entity, changed=set(values))
+        entity.registry_number = allocate_registry_numbers(country.pk, 1)[0]
+        entity.version = 1
+        _save_with_history(entity, user, reason)
+    return entity
+
+
+def update_entity(user, entity, data, expected_version, reason="edited"):
+    """Apply `data` to `entity` if it is still at `expected_version`; returns the saved entity.
+
+    Raises StaleEntityError (nothing written) when someone else saved it first.
+    """
+    data = dict(data)
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({field: "This field cannot be set." for field in sorted(unknown)})
+    require(
+        can_edit_registry(user, entity.country_id),
+        f"You may edit entities only in the countries where you are a researcher, not in {entity.country.name}.",
+    )
+    with transaction.atomic():
+        # The row lock serializes two saves of the same entity: the second one
+        # sees the first one's version and is refused.
+        current = Entity.objects.select_for_update().get(pk=entity.pk)
+        if expected_version is None or int(expected_version) != current.version:
+            raise StaleEntityError(current, expected_version, data)
+        values = _clean_values(data, current)
+        if "country" in values and values["country"].pk != current.country_id:
+            require(
+                can_edit_registry(user, values["country"].pk),
+                f"You may move entities only into countries where you are a researcher, "
+                f"not into {values['country'].name}.",
+            )
+        changed = {field for field, value in values.items() if getattr(current, field) != value}
+        for field in changed:
+            setattr(current, field, values[field])
+        if not changed:
+            return current
+        _validate_and_place(current, changed=changed)
+        current.version += 1
+        _save_with_history(current, user, reason)
+    entity.__dict__.update(current.__dict__)
+    return current
+
+
+def _clean_values(data, entity):
+    """Turn incoming values (model instances, codes, strings) into model values; errors keyed by field."""
+    errors = {}
+    values = {}
+    country = data.get("country", entity.country if entity.country_id else None)
+    if "country" in data:
+        country = _country(data["country"], errors)
+        if country is not None:
+            values["country"] = country
+    for field_name, raw in data.items():
+        if field_name == "country":
+            continue
+        try:
+            if field_name == "family":
+                values[field_name] = _family(raw)
+            elif field_name == "legal_form":
+                values[field_name] = _legal_form(raw, country)
+            elif field_name == "point":
+                values[field_name] = _point(raw)
+            else:
+                values[field_name] = _to_python(field_name, raw)
+        except ValidationError as error:
+            errors[field_name] = error.messages
+    if "legal_form" in values and values["legal_form"] is not None and values.get("family") is None:
+        values["family"] = values["legal_form"].family
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _to_python(field_name, raw):
+    try:
+        field = Entity._meta.get_field(field_name)
+    except FieldDoesNotExist as error:  # pragma: no cover - EDITABLE_FIELDS names model fields
+        raise ValidationError("Unknown field.") from error
+    if raw is None and not field.null:
+        raw = field.get_default() if field.has_default() else ""
+    if isinstance(raw, str):
+        raw = raw.strip()
+        if raw == "" and field.null:
+            return None
+    value = field.to_python(raw)
+    if value in (None, "", []) and not field.blank:
+        raise ValidationError(f"{field.verbose_name.capitalize()} is required.")
+    return value
+
+
+def _country(raw, errors):
+    if isinstance(raw, Country):
+        return raw
+    code = str(raw or "").strip().upper()
+    country = Country.objects.filter(iso3=code).first()
+    if country is None:
+        known = ", ".join(Country.objects.order_by("iso3").values_list("iso3", flat=True))
+        errors["country"] = [f"Unknown country {raw!r}: use one of {known}."]
+    return country
+
+
+def _family(raw):
+    if isinstance(raw, EntityFamily):
+        return raw
+    if raw in (None, ""):
+        return None
+    family = EntityFamily.objects.filter(code=str(raw).strip()).first()
+    if family is None and str(raw).isdigit():
+        family = EntityFamily.objects.filter(pk=int(raw)).first()
+    if family is None:
+        known = ", ".join(EntityFamily.objects.values_list("code", flat=True))
+        raise ValidationError(f"Unknown entity family {raw!r}: use one of {known}.")
+    return family
+
+
+def _legal_form(raw, country):
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, LegalForm):
+        form = raw
+    else:
+        forms = LegalForm.objects.filter(country=country) if country else LegalForm.objects.none()
+        form = forms.filter(code=str(raw).strip()).first()
+        if form is None and str(raw).isdigit():
+            form = forms.filter(pk=int(raw)).first()
+        if form is None:
+            known = ", ".join(forms.values_list("code", flat=True)) or "none"
+            raise ValidationError(f"Unknown legal form {raw!r} for {country or 'this country'}: use one of {known}.")
+    if country is not None and form.country_id != country.pk:
+        raise ValidationError(f"The legal form {form.name} belongs to {form.country.name}, not to {country.name}.")
+    return form
+
+
+def _point(raw):
+    if raw in (None, ""):
+        raise ValidationError("Give the entity's location (a point: longitude and latitude).")
+    if isinstance(raw, str):
+        try:
+            raw = GEOSGeometry(raw)
+        except (ValueError, TypeError) as error:
+            raise ValidationError(f"Not a readable point ({error}).") from error
+    if not isinstance(raw, Point):
+        raise ValidationError("The location must be a single point.")
+    if raw.srid is None:
+        raw.srid = 4326
+    if raw.srid != 4326:
+        raw.transform(4326)
+    if not (-180 <= raw.x <= 180 and -90 <= raw.y <= 90):
+        hint = ""
+        if -90 <= raw.x <= 90 and -180 <= raw.y <= 180:
+            hint = f" Latitude and longitude look swapped: did you mean latitude {raw.x:g}, longitude {raw.y:g}?"
+        raise ValidationError(
+            f"Longitude must lie between -180 and 180 and latitude between -90 and 90 "
+            f"(got latitude {raw.y:g}, longitude {raw.x:g}).{hint}"
+        )
+    return raw
+
+
+def _validate_and_place(entity, changed):
+    """Cross-field rules, the model's own validation, then the point check and the derived area."""
+    errors = {}
+    if entity.family_id is None:
+        errors["family"] = ["Choose the entity family (cooperative, association, ...)."]
+    if entity.legal_form is not None and entity.legal_form.country_id != entity.country_id:
+        errors["legal_form"] = [
+            f"The legal form {entity.legal_form.name} belongs to {entity.legal_form.country_id}, "
+            f"not to {entity.country_id}."
+        ]
+    if entity.legal_form is not None and entity.family_id and entity.legal_form.family_id != entity.family_id:
+        errors["family"] = [
+            f"A {entity.legal_form.name} is in the family {entity.legal_form.family.name}, not {entity.family.name}."
+        ]
+    total, women, men = entity.members_total, entity.members_women, entity.members_men
+    if total is not None and women is not None and men is not None and women + men > total:
+        errors["members_total"] = [
+            f"Members: women ({women}) and men ({men}) add up to {women + men}, more than the total ({total})."
+        ]
+    workers, workers_women = entity.workers_total, entity.workers_women
+    if workers is not None and workers_women is not None and workers_women > workers:
+        errors["workers_women"] = [f"Women workers ({workers_women}) cannot exceed the total workers ({workers})."]
+    if entity.external_id:
+        clash = Entity.objects.filter(country_id=entity.country_id, external_id=entity.external_id)
+        clash = clash.exclude(pk=entity.pk).first()
+        if clash is not None:
+            errors["external_id"] = [
+                f"The external id {entity.external_id!r} is already used by {clash.registry_number} {clash.name}."
+            ]
+    try:
+        entity.full_clean(
+            exclude=["registry_number", "admin_area", "version", "point"] + list(errors), validate_constraints=False
+        )
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if entity.point is None:
+        errors.setdefault("point", []).append("Give the entity's location (a point: longitude and latitude).")
+    elif "point" not in errors and ({"point", "country"} & changed or entity.admin_area_id is None):
+        try:
+            check_point_in_country(entity.point, entity.country)
+        except LocationError as error:
+            errors["point"] = [str(error)]
+        else:
+            entity.admin_area = area_for_point(entity.point, entity.country)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save_with_history(entity, user, reason):
+    # simple_history reads these two attributes when it writes the history row.
+    entity._history_user = user if getattr(user, "is_authenticated", False) else None
+    entity._change_reason = reason
+    entity.save()
