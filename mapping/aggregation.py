@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import orjson
 from django.contrib.gis.db.models.functions import PointOnSurface
 from django.contrib.gis.geos import Polygon
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import CharField, Count, ExpressionWrapper, F, Field, OuterRef, Q, Subquery, Sum, Value
 
 from registry.models import AdminArea, Classification, Entity
 
@@ -35,6 +35,11 @@ POINTS_MAX = 1500
 MAX_ZOOM = 20
 # Cluster cells are about this many screen pixels wide at the requested zoom.
 CLUSTER_CELL_PIXELS = 80
+
+# The point column as PostgreSQL stores it. GeoDjango would select a geometry
+# field as `::bytea` for Python to parse; these sources are only ever embedded
+# in SQL (mapping.sql), which needs the geometry itself.
+RAW_POINT = ExpressionWrapper(F("point"), output_field=Field())
 
 MEASURES = {
     "entities": "Entities",
@@ -149,11 +154,11 @@ class AreaSummary:
 
 # Fields aggregated per area; the women share's denominator counts only the
 # members of entities that report how many of their members are women.
-_AREA_AGGREGATES = {
-    "entities": Count("pk"),
-    "members_total": Sum("members_total"),
-    "members_women": Sum("members_women"),
-    "members_with_gender": Sum("members_total", filter=Q(members_women__isnull=False)),
+AREA_AGGREGATES = {
+    "n_entities": Count("pk"),
+    "sum_members": Sum("members_total"),
+    "sum_women": Sum("members_women"),
+    "sum_members_with_gender": Sum("members_total", filter=Q(members_women__isnull=False)),
 }
 
 
@@ -168,14 +173,14 @@ def _figures_from_rows(areas, rows):
                 code=area.code,
                 name=area.name,
                 name_local=area.name_local,
-                entities=row.get("entities") or 0,
-                members_total=row.get("members_total") or 0,
-                members_women=row.get("members_women") or 0,
-                members_with_gender=row.get("members_with_gender") or 0,
+                entities=row.get("n_entities") or 0,
+                members_total=row.get("sum_members") or 0,
+                members_women=row.get("sum_women") or 0,
+                members_with_gender=row.get("sum_members_with_gender") or 0,
             )
         )
     unplaced_rows = [row for key, row in by_area.items() if key is None or key not in {a.pk for a in areas}]
-    unplaced = sum(row["entities"] for row in unplaced_rows)
+    unplaced = sum(row["n_entities"] for row in unplaced_rows)
     return figures, unplaced
 
 
@@ -199,29 +204,29 @@ class LiveSource:
         if bbox is not None:
             entities = entities.filter(point__bboverlaps=bbox)
         values = {
+            "geom": RAW_POINT,
             "entity": F("pk"),
             "area": F("admin_area_id"),
             "family_name": F("family__name"),
             "legal_form_name": F("legal_form__name"),
         }
         return entities.order_by().values(
-            "point", "registry_number", "name", "name_local", "status", "members_total", "members_women", **values
+            "registry_number", "name", "name_local", "status", "members_total", "members_women", **values
         )
 
     def snapshot_rows(self):
         """Rows for an edition snapshot: the map columns plus verification, sectors and outcome."""
         definition = self.filters.definition
-        outcome = (
-            Subquery(Classification.objects.filter(entity=OuterRef("pk"), definition=definition).values("outcome")[:1])
-            if definition is not None
-            else None
-        )
-        extra = {"outcome": outcome} if outcome is not None else {}
+        if definition is not None:
+            outcome = Subquery(
+                Classification.objects.filter(entity=OuterRef("pk"), definition=definition).values("outcome")[:1]
+            )
+        else:
+            outcome = Value("", output_field=CharField())
         return (
             self.entities()
             .order_by()
             .values(
-                "point",
                 "registry_number",
                 "name",
                 "name_local",
@@ -230,17 +235,18 @@ class LiveSource:
                 "members_women",
                 "verification",
                 "sectors",
+                geom=RAW_POINT,
                 entity=F("pk"),
                 area=F("admin_area_id"),
                 family_name=F("family__name"),
                 legal_form_name=F("legal_form__name"),
-                **extra,
+                outcome=outcome,
             )
         )
 
     def summary(self):
         areas = self.areas()
-        rows = self.entities().order_by().values("admin_area").annotate(**_AREA_AGGREGATES)
+        rows = self.entities().order_by().values("admin_area").annotate(**AREA_AGGREGATES)
         figures, unplaced = _figures_from_rows(areas, rows)
         total = sum(figure.entities for figure in figures) + unplaced
         return AreaSummary(figures, unplaced, total)
@@ -264,7 +270,6 @@ class EditionSource:
         if bbox is not None:
             entities = entities.filter(point__bboverlaps=bbox)
         return entities.order_by().values(
-            "point",
             "registry_number",
             "name",
             "name_local",
@@ -273,6 +278,7 @@ class EditionSource:
             "status",
             "members_total",
             "members_women",
+            geom=RAW_POINT,
             entity=F("entity_id"),
             area=F("admin_area_id"),
         )

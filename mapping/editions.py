@@ -8,14 +8,14 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from registry import permissions
 from registry.models import CountryRole
 
 from . import sql
-from .aggregation import LiveSource
+from .aggregation import AREA_AGGREGATES, LiveSource
 from .models import Committee, EditionArea, EditionEntity, MapEdition, ReviewComment, SignOff
 
 Status = MapEdition.Status
@@ -111,14 +111,7 @@ def freeze_edition(committee, filters, title, user=None, day=None):
 def _store_area_figures(edition, areas):
     rows = {
         row["admin_area"]: row
-        for row in edition.snapshot_entities.order_by()
-        .values("admin_area")
-        .annotate(
-            entities=Count("pk"),
-            members_total=Sum("members_total"),
-            members_women=Sum("members_women"),
-            members_with_gender=Sum("members_total", filter=Q(members_women__isnull=False)),
-        )
+        for row in edition.snapshot_entities.order_by().values("admin_area").annotate(**AREA_AGGREGATES)
     }
     area_ids = {area.pk for area in areas}
     EditionArea.objects.bulk_create(
@@ -128,15 +121,15 @@ def _store_area_figures(edition, areas):
             code=area.code,
             name=area.name,
             name_local=area.name_local,
-            entities=rows.get(area.pk, {}).get("entities") or 0,
-            members_total=rows.get(area.pk, {}).get("members_total") or 0,
-            members_women=rows.get(area.pk, {}).get("members_women") or 0,
-            members_with_gender=rows.get(area.pk, {}).get("members_with_gender") or 0,
+            entities=rows.get(area.pk, {}).get("n_entities") or 0,
+            members_total=rows.get(area.pk, {}).get("sum_members") or 0,
+            members_women=rows.get(area.pk, {}).get("sum_women") or 0,
+            members_with_gender=rows.get(area.pk, {}).get("sum_members_with_gender") or 0,
         )
         for area in areas
     )
-    edition.total_entities = sum(row["entities"] for row in rows.values())
-    edition.unplaced_entities = sum(row["entities"] for key, row in rows.items() if key not in area_ids)
+    edition.total_entities = sum(row["n_entities"] for row in rows.values())
+    edition.unplaced_entities = sum(row["n_entities"] for key, row in rows.items() if key not in area_ids)
     edition.save(update_fields=["total_entities", "unplaced_entities"])
 
 

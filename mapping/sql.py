@@ -7,7 +7,7 @@ are always bound parameters (`%s`), never formatted into the text. GeoJSON is
 built inside PostgreSQL (json_agg), 30x faster than serializing in Python.
 
 Source columns the statements expect (see aggregation.SOURCE_COLUMNS):
-entity, point, area, registry_number, name, name_local, family_name,
+entity, geom (the point), area, registry_number, name, name_local, family_name,
 legal_form_name, status, members_total, members_women.
 """
 
@@ -34,9 +34,9 @@ SELECT json_build_object(
   ) ORDER BY c.n DESC), '[]'::json)
 )::text, COALESCE(sum(c.n), 0)::bigint
 FROM (
-  SELECT count(*) AS n, sum(s.members_total) AS members, avg(ST_X(s.point)) AS x, avg(ST_Y(s.point)) AS y
+  SELECT count(*) AS n, sum(s.members_total) AS members, avg(ST_X(s.geom)) AS x, avg(ST_Y(s.geom)) AS y
   FROM ({source}) s
-  GROUP BY floor(ST_X(s.point) / %s), floor(ST_Y(s.point) / %s)
+  GROUP BY floor(ST_X(s.geom) / %s), floor(ST_Y(s.geom) / %s)
 ) c
 """
 
@@ -48,7 +48,7 @@ SELECT json_build_object(
       'type', 'Feature',
       'id', s.entity,
       'geometry', json_build_object('type', 'Point', 'coordinates', json_build_array(
-          round(ST_X(s.point)::numeric, 6), round(ST_Y(s.point)::numeric, 6))),
+          round(ST_X(s.geom)::numeric, 6), round(ST_Y(s.geom)::numeric, 6))),
       'properties', json_build_object(
           'registry_number', s.registry_number, 'name', s.name, 'name_local', s.name_local,
           'family', s.family_name, 'legal_form', s.legal_form_name, 'status', s.status,
@@ -67,10 +67,10 @@ INSERT INTO mapping_editionentity (
   verification, members_total, members_women, sectors, outcome, point, admin_area_id, fingerprint)
 SELECT %s, s.entity, s.registry_number, s.name, s.name_local, s.family_name, COALESCE(s.legal_form_name, ''),
        s.status, s.verification, s.members_total, s.members_women, array_to_string(s.sectors, ','),
-       COALESCE(s.outcome, ''), s.point, s.area,
+       COALESCE(s.outcome, ''), s.geom, s.area,
        md5(concat_ws('|', s.registry_number, s.name, s.name_local, s.family_name, s.legal_form_name, s.status,
                      s.verification, s.members_total, s.members_women, array_to_string(s.sectors, ','),
-                     s.outcome, ST_AsText(s.point), s.area))
+                     s.outcome, ST_AsText(s.geom), s.area))
 FROM ({source}) s
 """
 

@@ -55,3 +55,16 @@ class EntityFactory(factory.django.DjangoModelFactory):
     family = factory.SubFactory(EntityFamilyFactory)
     point = factory.LazyFunction(lambda: Point(105.8542, 21.0285, srid=4326))
     registry_number = factory.LazyAttribute(lambda entity: allocate_registry_numbers(entity.country_id)[0])
+
+
+# --- mapping ---------------------------------------------------------------
+
+
+def committee_member(country, username=None):
+    """A user who is a member of `country`'s committee (listed on it and holding the committee role)."""
+    from mapping.editions import add_member, committee_for
+    from registry.models import Country
+
+    user = UserFactory(username=username or f"member-{country.lower()}")
+    add_member(committee_for(Country.objects.get(pk=country)), user)
+    return user

@@ -1,0 +1,102 @@
+"""Per-area figures and the entity layer: counts add up exactly, filters apply to every layer."""
+
+import orjson
+import pytest
+from django.http import QueryDict
+
+from mapping.aggregation import LiveSource, class_breaks, entity_layer, parse_bbox
+from mapping.filters import MapFilters
+
+pytestmark = pytest.mark.django_db
+
+VIET_NAM_AND_SEA = "100,5,115,25"
+
+
+def live(country, query=""):
+    return LiveSource(country, MapFilters.parse(country, QueryDict(query)))
+
+
+def layer_total(source, zoom, bbox=VIET_NAM_AND_SEA):
+    header, geojson = entity_layer(source, zoom, parse_bbox(bbox, required=False))
+    features = orjson.loads(geojson)["features"]
+    counted = sum(1 if header["mode"] == "points" else feature["properties"]["count"] for feature in features)
+    return header, counted
+
+
+def figures_by_code(summary):
+    return {figure.code: figure for figure in summary.areas if figure.entities}
+
+
+def test_area_figures_add_up_to_every_entity_including_those_in_no_area(viet_nam, vn_registry):
+    summary = live(viet_nam).summary()
+    counts = {figure.name: figure.entities for figure in summary.areas if figure.entities}
+    assert counts == {"Hà Nội": 5, "Hồ Chí Minh": 3, "Đà Nẵng": 2} or sorted(counts.values()) == [2, 3, 5]
+    assert summary.unplaced == 1
+    assert summary.total == 11 == sum(figure.entities for figure in summary.areas) + summary.unplaced
+    assert len(summary.areas) == 34  # every current province has a row, empty ones with 0
+
+
+@pytest.mark.parametrize("query", ["", "family=association", "status=dissolved", "sector=A", "outcome=qualifies"])
+def test_cluster_counts_add_up_to_the_filtered_total_at_every_zoom(viet_nam, vn_registry, query):
+    source = live(viet_nam, query)
+    total = source.summary().total
+    assert total > 0
+    for zoom in range(0, 19):
+        header, counted = layer_total(source, zoom)
+        assert counted == total == header["total"], f"zoom {zoom} ({header['mode']})"
+
+
+def test_low_zoom_sends_clusters_never_raw_points(viet_nam, vn_registry):
+    source = live(viet_nam)
+    modes = {zoom: entity_layer(source, zoom, parse_bbox(VIET_NAM_AND_SEA, False))[0]["mode"] for zoom in range(10)}
+    assert set(modes.values()) <= {"areas", "clusters"}
+    assert modes[0] == "areas" and modes[9] == "clusters"
+
+
+def test_zoomed_in_on_a_few_entities_sends_points_with_public_fields_only(viet_nam, vn_registry):
+    header, geojson = entity_layer(live(viet_nam), 13, parse_bbox("105.7,20.9,106.0,21.2", False))
+    assert header["mode"] == "points"
+    features = orjson.loads(geojson)["features"]
+    assert len(features) == 5
+    properties = features[0]["properties"]
+    assert set(properties) == {"registry_number", "name", "name_local", "family", "legal_form", "status", "members", "women"}
+    assert "chair@example.vn" not in geojson and "+84" not in geojson
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_total", "expected_unplaced"),
+    [
+        ("family=association", 4, 1),
+        ("status=dissolved", 2, 0),
+        ("sector=A", 3, 0),
+        ("legal_form=cooperative&status=active", 4, 0),
+        ("outcome=qualifies", 6, 0),
+        ("outcome=does_not_qualify,undetermined", 2, 0),
+        ("verification=verified", 0, 0),
+    ],
+)
+def test_filters_change_table_and_map_counts_consistently(viet_nam, vn_registry, query, expected_total, expected_unplaced):
+    source = live(viet_nam, query)
+    summary = source.summary()
+    assert summary.total == expected_total
+    assert summary.unplaced == expected_unplaced
+    assert sum(figure.entities for figure in summary.areas) == expected_total - expected_unplaced
+    assert layer_total(source, 5)[1] == expected_total
+    assert layer_total(source, 12)[1] == expected_total
+
+
+def test_women_share_counts_only_entities_reporting_women_members(viet_nam, vn_registry):
+    figures = sorted((figure for figure in live(viet_nam).summary().areas if figure.entities), key=lambda f: f.entities)
+    da_nang, ho_chi_minh, ha_noi = figures
+    assert ha_noi.women_share == pytest.approx(0.6)
+    assert da_nang.women_share == 1.0
+    assert ho_chi_minh.women_share is None  # members known, women not reported
+    assert ho_chi_minh.members_total == 30
+
+
+def test_class_breaks_are_increasing_and_cover_the_maximum():
+    breaks = class_breaks([0, 1, 2, 3, 5, 8, 13, 120, 1234, 56789])
+    assert breaks == sorted(set(breaks))
+    assert breaks[-1] >= 56789
+    assert class_breaks([]) == []
+    assert class_breaks([None, None]) == []

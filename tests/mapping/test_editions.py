@@ -1,0 +1,122 @@
+"""Map editions: frozen snapshots, exact differences, status flow, comments and sign-off."""
+
+import pytest
+from django.http import QueryDict
+
+from mapping import editions
+from mapping.filters import MapFilters
+from mapping.models import MapEdition
+from registry.models import Entity
+from tests.factories import committee_member
+from tests.mapping.conftest import DA_NANG, make_entity
+
+pytestmark = pytest.mark.django_db
+Status = MapEdition.Status
+
+
+def freeze(country, query="", title="Test edition"):
+    filters = MapFilters.parse(country, QueryDict(query))
+    return editions.freeze_edition(editions.committee_for(country), filters, title)
+
+
+def snapshot(edition):
+    return {
+        row["entity_id"]: row
+        for row in edition.snapshot_entities.values("entity_id", "name", "status", "members_total", "admin_area_id")
+    }
+
+
+def test_freezing_numbers_editions_and_stores_filters_counts_and_previous(viet_nam, vn_registry):
+    first = freeze(viet_nam)
+    second = freeze(viet_nam, "family=association")
+    assert (first.number, second.number) == (1, 2)
+    assert second.previous == first
+    assert first.total_entities == 11 and first.unplaced_entities == 1
+    assert second.total_entities == 4
+    assert second.filters == {"family": ["association"], "definition": [str(second.definition.version)]}
+    assert sum(second.area_figures.values_list("entities", flat=True)) == 3
+    assert first.area_figures.count() == 34
+
+
+def test_frozen_edition_is_unchanged_after_entities_are_edited_or_deleted(viet_nam, vn_registry):
+    edition = freeze(viet_nam)
+    before_rows = snapshot(edition)
+    before_figures = list(edition.area_figures.values_list("code", "entities", "members_total"))
+    edited, deleted = vn_registry[0], vn_registry[5]
+    Entity.objects.filter(pk=edited.pk).update(name="Renamed", status="dissolved", members_total=999)
+    Entity.objects.filter(pk=deleted.pk).delete()
+    make_entity(DA_NANG, family=edited.family)
+    edition.refresh_from_db()
+    assert snapshot(edition) == before_rows
+    assert list(edition.area_figures.values_list("code", "entities", "members_total")) == before_figures
+    assert edition.total_entities == 11
+    assert before_rows[edited.pk]["name"] != "Renamed"
+
+
+def test_diff_between_two_editions_is_exact(viet_nam, vn_registry):
+    first = freeze(viet_nam)
+    changed, removed = vn_registry[1], vn_registry[6]
+    Entity.objects.filter(pk=changed.pk).update(members_total=21)
+    Entity.objects.filter(pk=removed.pk).delete()
+    added = make_entity(DA_NANG, family=changed.family)
+    from registry.location import assign_admin_areas
+
+    assign_admin_areas(country=viet_nam, entity_ids=[added.pk])
+    second = freeze(viet_nam)
+    diff = editions.edition_diff(second)
+    assert diff.previous == first
+    assert list(diff.added.values_list("entity_id", flat=True)) == [added.pk]
+    assert list(diff.removed.values_list("entity_id", flat=True)) == [removed.pk]
+    assert list(diff.changed.values_list("entity_id", flat=True)) == [changed.pk]
+    changes = {change.name: (change.before, change.after) for change in diff.areas if change.change}
+    assert changes == {"Hồ Chí Minh": (3, 2), "Đà Nẵng": (2, 3)}
+    assert editions.edition_diff(first) is None
+
+
+def test_status_flow_allows_only_valid_transitions(viet_nam, vn_registry):
+    member = committee_member("VNM")
+    edition = freeze(viet_nam)
+    with pytest.raises(editions.EditionError, match="can move to in review"):
+        editions.change_status(edition, Status.PUBLISHED)
+    edition = editions.change_status(edition, Status.IN_REVIEW)
+    with pytest.raises(editions.EditionError, match="No member has signed off"):
+        editions.change_status(edition, Status.SIGNED_OFF)
+    comment = editions.add_comment(edition, member, "Hà Nội looks low.", area_id=vn_registry[0].admin_area_id)
+    editions.record_signoff(edition, member, "approve")
+    with pytest.raises(editions.EditionError, match="not resolved"):
+        editions.change_status(edition, Status.SIGNED_OFF)
+    editions.resolve_comment(comment, member)
+    edition = editions.change_status(edition, Status.SIGNED_OFF)
+    assert edition.signed_off_at is not None
+    edition = editions.change_status(edition, Status.PUBLISHED)
+    assert edition.published_at is not None
+    with pytest.raises(editions.EditionError):
+        editions.change_status(edition, Status.DRAFT)
+    with pytest.raises(editions.EditionError, match="review is closed"):
+        editions.add_comment(edition, member, "too late")
+
+
+def test_a_rejection_blocks_sign_off_and_sign_off_records_decision_and_date(viet_nam, vn_registry):
+    first, second = committee_member("VNM", "m1"), committee_member("VNM", "m2")
+    edition = editions.change_status(freeze(viet_nam), Status.IN_REVIEW)
+    editions.record_signoff(edition, first, "approve", on=__import__("datetime").date(2026, 3, 2))
+    editions.record_signoff(edition, second, "reject", note="Đà Nẵng is missing cooperatives")
+    with pytest.raises(editions.EditionError, match="asked for changes"):
+        editions.change_status(edition, Status.SIGNED_OFF)
+    editions.record_signoff(edition, second, "approve")
+    decisions = {s.member.username: (s.decision, s.decided_on.isoformat()[:4]) for s in edition.signoffs.all()}
+    assert decisions["m1"] == ("approve", "2026") and decisions["m2"][0] == "approve"
+    assert editions.change_status(edition, Status.SIGNED_OFF).status == Status.SIGNED_OFF
+
+
+def test_comments_must_target_an_area_or_entity_of_the_edition(viet_nam, vn_registry):
+    member = committee_member("VNM")
+    edition = freeze(viet_nam, "family=association")
+    in_edition = vn_registry[6]
+    not_in_edition = vn_registry[0]
+    comment = editions.add_comment(edition, member, "Check this one", entity_id=in_edition.pk)
+    assert comment.target == "entity"
+    with pytest.raises(editions.EditionError, match="not part of this edition"):
+        editions.add_comment(edition, member, "and this", entity_id=not_in_edition.pk)
+    with pytest.raises(editions.EditionError, match="needs some text"):
+        editions.add_comment(edition, member, "   ")
