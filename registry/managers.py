@@ -128,3 +128,80 @@ class AdminAreaQuerySet(_LocatableQuerySet):
             candidates = candidates.in_country(country)
         placement = candidates._locate(point, tolerance_m, f"level-{level} area in force on {on.isoformat()}")
         return placement
+
+
+class SearchText(models.Func):
+    """The folded names and registry number of an entity: the expression the trigram index is built on."""
+
+    function = "registry_entity_search_text"
+    output_field = models.TextField()
+
+    def __init__(self):
+        super().__init__("name", "name_local", "name_romanized", "registry_number")
+
+
+def fold(text):
+    """Lowercase `text` and strip its diacritics exactly as the database index does."""
+    from django.db import connection
+
+    from .sql import FOLD_TEXT
+
+    with connection.cursor() as cursor:
+        cursor.execute(FOLD_TEXT, [text])
+        return cursor.fetchone()[0]
+
+
+class EntityQuerySet(models.QuerySet):
+    """Named filters of the registry, shared by pages, API, exports and maps."""
+
+    def in_country(self, country):
+        return self.filter(country=country)
+
+    def active(self):
+        return self.filter(status="active")
+
+    def visible_to(self, user):
+        """Entities whose full record the user may read (registry.permissions); none for anonymous users."""
+        from .permissions import readable_countries
+
+        return self.filter(country__in=readable_countries(user))
+
+    def editable_by(self, user):
+        from .permissions import editable_countries
+
+        return self.filter(country__in=editable_countries(user))
+
+    def search(self, text):
+        """Entities whose names (any script) or registry number contain `text`, ignoring case and diacritics."""
+        folded = fold(" ".join(str(text).split()))
+        if not folded:
+            return self
+        return self.alias(search_text=SearchText()).filter(search_text__contains=folded)
+
+    def in_area(self, area):
+        return self.filter(admin_area=area)
+
+    def of_family(self, family):
+        return self.filter(family=family)
+
+    def of_legal_form(self, legal_form):
+        return self.filter(legal_form=legal_form)
+
+    def with_status(self, status):
+        return self.filter(status=status)
+
+    def with_verification(self, verification):
+        return self.filter(verification=verification)
+
+    def with_outcome(self, outcome, definition=None):
+        """Entities classified with `outcome` under `definition` (default: their country's adopted version)."""
+        if definition is not None:
+            return self.filter(classifications__definition=definition, classifications__outcome=outcome)
+        return self.filter(
+            classifications__definition__status="adopted",
+            classifications__definition__country=models.F("country"),
+            classifications__outcome=outcome,
+        )
+
+    def qualifying(self, definition=None):
+        return self.with_outcome("qualifies", definition)

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from .managers import AdminAreaQuerySet, CountryQuerySet
+from .managers import AdminAreaQuerySet, CountryQuerySet, EntityQuerySet
 
 
 class Country(models.Model):
@@ -249,6 +249,7 @@ class Entity(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = EntityQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:

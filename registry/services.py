@@ -301,3 +301,38 @@ def _save_with_history(entity, user, reason):
     entity._history_user = user if getattr(user, "is_authenticated", False) else None
     entity._change_reason = reason
     entity.save()
+
+
+def likely_duplicates(name, point, exclude=None, distance_m=None, threshold=None):
+    """Entities with a similar name (any script, diacritics ignored) within `distance_m` of `point`.
+
+    Returns [(entity, similarity 0-1, metres)], most similar first. The form shows
+    them before saving; nothing is refused on this ground (two real cooperatives
+    may share a name).
+    """
+    from django.conf import settings
+    from django.db import connection
+
+    from . import sql
+
+    if not name or point is None:
+        return []
+    distance_m = distance_m if distance_m is not None else settings.REGISTRY_DUPLICATE_DISTANCE_METRES
+    threshold = threshold if threshold is not None else settings.REGISTRY_DUPLICATE_SIMILARITY
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.LIKELY_DUPLICATES,
+            {
+                "name": name,
+                "lon": point.x,
+                "lat": point.y,
+                # Degrees that surely cover distance_m at any latitude of the five countries (below 55 N).
+                "degrees": distance_m / 111_320 / 0.55,
+                "metres": distance_m,
+                "exclude": str(exclude.pk) if exclude is not None and exclude.pk else None,
+                "threshold": threshold,
+            },
+        )
+        rows = cursor.fetchall()
+    entities = Entity.objects.in_bulk([row[0] for row in rows])
+    return [(entities[pk], score, metres) for pk, score, metres in rows if pk in entities]

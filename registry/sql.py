@@ -100,3 +100,75 @@ DROP_ENTITY_CONSTRAINT = "ALTER TABLE registry_entity DROP CONSTRAINT {name}"
 ADD_ENTITY_CONSTRAINT = "ALTER TABLE registry_entity ADD CONSTRAINT {name} {definition}"
 # Runs the deferred checks queued so far: a table with pending trigger events cannot be altered.
 CHECK_DEFERRED_CONSTRAINTS_NOW = "SET CONSTRAINTS ALL IMMEDIATE"
+
+# Lowercase and strip diacritics exactly as the search index does (migration 0003).
+FOLD_TEXT = "SELECT registry_fold(%s)"
+
+# Likely duplicates: a similar folded name within a distance. The bounding-box
+# test in degrees lets the GiST index pick candidates; the exact test is in
+# metres on the spheroid.
+LIKELY_DUPLICATES = """
+SELECT id,
+       similarity(registry_fold(concat_ws(' ', name, name_local, name_romanized)), registry_fold(%(name)s)) AS score,
+       ST_Distance(point::geography, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography) AS metres
+FROM registry_entity
+WHERE point && ST_Expand(ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), %(degrees)s)
+  AND ST_DWithin(point::geography, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography, %(metres)s)
+  AND (%(exclude)s::uuid IS NULL OR id <> %(exclude)s::uuid)
+  AND similarity(registry_fold(concat_ws(' ', name, name_local, name_romanized)), registry_fold(%(name)s))
+      >= %(threshold)s
+ORDER BY score DESC, metres
+LIMIT 10
+"""
+
+# Re-classification when a definition version is adopted, in one statement: every
+# entity of the country gets a classification under the new version. Results of
+# criteria the new version keeps (same code) carry over; the outcome follows the
+# rule of registry.classification (any required criterion not met -> does not
+# qualify; all required met -> qualifies; otherwise undetermined, flagged for
+# review). History rows are written by the same statement.
+RECLASSIFY_ON_ADOPTION = """
+WITH previous AS (
+    SELECT entity_id, criteria_results FROM registry_classification WHERE definition_id = %(previous)s
+),
+decided AS (
+    SELECT e.id AS entity_id,
+           COALESCE((SELECT jsonb_object_agg(key, value) FROM jsonb_each(p.criteria_results::jsonb)
+                     WHERE key = ANY(%(codes)s::text[])), '{}'::jsonb) AS results,
+           p.entity_id IS NOT NULL AS had_previous,
+           EXISTS (SELECT 1 FROM unnest(%(required)s::text[]) code
+                   WHERE p.criteria_results::jsonb -> code ->> 'result' = 'not_met') AS any_not_met,
+           NOT EXISTS (SELECT 1 FROM unnest(%(required)s::text[]) code
+                       WHERE COALESCE(p.criteria_results::jsonb -> code ->> 'result', 'unknown') <> 'met') AS all_met
+    FROM registry_entity e LEFT JOIN previous p ON p.entity_id = e.id
+    WHERE e.country_id = %(country)s
+),
+inserted AS (
+    INSERT INTO registry_classification
+        (entity_id, definition_id, outcome, criteria_results, needs_review, note, assessed_by_id, assessed_at)
+    SELECT entity_id, %(definition)s,
+           CASE WHEN any_not_met THEN 'does_not_qualify' WHEN all_met THEN 'qualifies' ELSE 'undetermined' END,
+           results,
+           NOT any_not_met AND NOT all_met,
+           %(note)s, %(user_id)s, now()
+    FROM decided
+    ON CONFLICT (entity_id, definition_id) DO NOTHING
+    RETURNING *
+)
+INSERT INTO registry_historicalclassification
+    (id, entity_id, definition_id, outcome, criteria_results, needs_review, note, assessed_by_id, assessed_at,
+     history_date, history_change_reason, history_type, history_user_id)
+SELECT id, entity_id, definition_id, outcome, criteria_results, needs_review, note, assessed_by_id, assessed_at,
+       now(), %(note)s, '+', %(user_id)s
+FROM inserted
+"""
+
+# What adoption changed: outcome under the previous version -> outcome under the new one, with counts.
+OUTCOME_CHANGES = """
+SELECT COALESCE(old.outcome, 'not_classified') AS before, new.outcome AS after, new.needs_review, count(*)
+FROM registry_classification new
+LEFT JOIN registry_classification old ON old.entity_id = new.entity_id AND old.definition_id = %(previous)s
+WHERE new.definition_id = %(definition)s
+GROUP BY 1, 2, 3
+ORDER BY 1, 2, 3
+"""

@@ -151,6 +151,12 @@ STORAGE_SRID = 4326
 COAST_TOLERANCE_METRES = float(os.environ.get("COAST_TOLERANCE_METRES", "2000"))
 
 _tiles_url = os.environ.get("MAP_TILES_URL", "").strip()
+# Registry: the entity form warns about an entity with a similar name (trigram
+# similarity, diacritics ignored) within this distance before saving.
+REGISTRY_DUPLICATE_DISTANCE_METRES = float(os.environ.get("REGISTRY_DUPLICATE_DISTANCE_METRES", "2000"))
+REGISTRY_DUPLICATE_SIMILARITY = float(os.environ.get("REGISTRY_DUPLICATE_SIMILARITY", "0.45"))
+REGISTRY_PAGE_SIZE = 50
+
 LEAFLET_CONFIG = {
     # No external tiles unless a deployment configures them: the platform must
     # work offline, and boundaries and data are drawn from our own endpoints.

@@ -1,0 +1,239 @@
+"""Classifying entities against a working definition, and the definition's life cycle.
+
+THE RULE (one rule, used by the form, the API and re-classification on adoption):
+  - every required criterion met                -> qualifies;
+  - any required criterion not met              -> does not qualify;
+  - otherwise (some required criterion unknown) -> undetermined.
+Criteria that are not required are recorded but never decide the outcome.
+
+Adopting a definition version supersedes the country's previously adopted one
+and re-classifies every entity of the country in one set-based statement:
+results for criteria the new version keeps (same code) carry over, the rule
+decides where it can, and the rest are flagged for review. `outcome_changes`
+shows what adoption changed.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from . import sql
+from .models import Classification, Criterion, WorkingDefinition
+from .permissions import can_edit_registry, require
+
+MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
+RESULTS = (MET, NOT_MET, UNKNOWN)
+Outcome = Classification.Outcome
+Status = WorkingDefinition.Status
+
+
+def outcome_for(criteria, results):
+    """The outcome of `results` (code -> met|not_met|unknown, or {"result": ...}) under `criteria`."""
+    required = [criterion.code for criterion in criteria if criterion.required]
+    values = [_result_of(results.get(code)) for code in required]
+    if NOT_MET in values:
+        return Outcome.DOES_NOT_QUALIFY
+    if all(value == MET for value in values):
+        return Outcome.QUALIFIES
+    return Outcome.UNDETERMINED
+
+
+def _result_of(entry):
+    if isinstance(entry, dict):
+        entry = entry.get("result")
+    return entry if entry in RESULTS else UNKNOWN
+
+
+@transaction.atomic
+def classify(user, entity, definition, results, note=""):
+    """Record `entity`'s assessment against `definition`; returns the Classification.
+
+    `results` maps criterion code -> {"result": met|not_met|unknown, "evidence": text}.
+    """
+    require(can_edit_registry(user, entity.country_id), "You may classify only entities of your countries.")
+    if definition.country_id != entity.country_id:
+        raise ValidationError({"definition": f"{definition} is not a definition of {entity.country.name}."})
+    criteria = list(definition.criteria.all())
+    codes = {criterion.code for criterion in criteria}
+    errors = {}
+    cleaned = {}
+    for code, entry in results.items():
+        if code not in codes:
+            errors[code] = [f"{code!r} is not a criterion of {definition}."]
+            continue
+        entry = entry if isinstance(entry, dict) else {"result": entry}
+        if entry.get("result", UNKNOWN) not in RESULTS:
+            errors[code] = [f"Result must be one of {', '.join(RESULTS)}, not {entry.get('result')!r}."]
+            continue
+        cleaned[code] = {"result": entry.get("result", UNKNOWN), "evidence": str(entry.get("evidence", "")).strip()}
+    if errors:
+        raise ValidationError(errors)
+    for code in codes - set(cleaned):
+        cleaned[code] = {"result": UNKNOWN, "evidence": ""}
+    classification, _ = Classification.objects.get_or_create(entity=entity, definition=definition)
+    classification.criteria_results = cleaned
+    classification.outcome = outcome_for(criteria, cleaned)
+    classification.needs_review = False
+    classification.note = note
+    classification.assessed_by = user if user.is_authenticated else None
+    classification.assessed_at = timezone.now()
+    classification._history_user = classification.assessed_by
+    classification.save()
+    return classification
+
+
+@transaction.atomic
+def new_version(user, country, copy_from=None, title=None, text=None):
+    """A new draft version of `country`'s definition, copying the criteria of `copy_from` if given."""
+    require(can_edit_registry(user, country.pk), "You may edit only the definitions of your countries.")
+    last = WorkingDefinition.objects.filter(country=country).aggregate(last=Max("version"))["last"] or 0
+    definition = WorkingDefinition(
+        country=country,
+        version=last + 1,
+        title=title or (copy_from.title if copy_from else f"{country.name} working definition"),
+        text=text if text is not None else (copy_from.text if copy_from else ""),
+        is_template=bool(copy_from and copy_from.is_template),
+    )
+    definition._history_user = user
+    definition.save()
+    if copy_from is not None:
+        for criterion in copy_from.criteria.all():
+            criterion.pk = None
+            criterion.definition = definition
+            criterion._history_user = user
+            criterion.save()
+    return definition
+
+
+def submit_for_review(user, definition):
+    """Draft -> under committee review."""
+    return _change_status(user, definition, {Status.DRAFT}, Status.UNDER_REVIEW)
+
+
+def return_to_draft(user, definition):
+    return _change_status(user, definition, {Status.UNDER_REVIEW}, Status.DRAFT)
+
+
+@dataclass
+class AdoptionReport:
+    definition: WorkingDefinition
+    previous: WorkingDefinition | None
+    classified: int
+
+    def __str__(self):
+        previous = f", superseding v{self.previous.version}" if self.previous else ""
+        return f"v{self.definition.version} adopted{previous}; {self.classified:,} entities re-classified"
+
+
+@transaction.atomic
+def adopt(user, definition, adopted_on, adopted_by):
+    """Adopt `definition` (from committee review), supersede the previous one, re-classify the country."""
+    require(can_edit_registry(user, definition.country_id), "You may adopt only the definitions of your countries.")
+    errors = {}
+    if definition.status != Status.UNDER_REVIEW:
+        errors["status"] = [
+            f"Only a version under committee review can be adopted; v{definition.version} is "
+            f"{definition.get_status_display().lower()}."
+        ]
+    if not adopted_on:
+        errors["adopted_on"] = ["Give the date of adoption."]
+    if not (adopted_by or "").strip():
+        errors["adopted_by"] = ["Name the body that adopted it (e.g. the national advisory committee)."]
+    if not definition.criteria.filter(required=True).exists():
+        errors["criteria"] = ["A definition needs at least one required criterion before it can be adopted."]
+    if errors:
+        raise ValidationError(errors)
+    previous = (
+        WorkingDefinition.objects.select_for_update()
+        .filter(country_id=definition.country_id, status=Status.ADOPTED)
+        .first()
+    )
+    if previous is not None:
+        previous.status = Status.SUPERSEDED
+        previous._history_user = user
+        previous.save()
+    definition.status = Status.ADOPTED
+    definition.adopted_on = adopted_on
+    definition.adopted_by = adopted_by.strip()
+    definition._history_user = user
+    definition.save()
+    classified = reclassify(definition, previous, user)
+    return AdoptionReport(definition, previous, classified)
+
+
+def reclassify(definition, previous, user=None):
+    """Give every entity of the country a classification under `definition` (set-based); returns rows written."""
+    criteria = list(definition.criteria.all())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.RECLASSIFY_ON_ADOPTION,
+            {
+                "previous": previous.pk if previous else None,
+                "codes": [criterion.code for criterion in criteria],
+                "required": [criterion.code for criterion in criteria if criterion.required],
+                "country": definition.country_id,
+                "definition": definition.pk,
+                "note": f"re-classified on adoption of v{definition.version}",
+                "user_id": user.pk if user is not None and user.is_authenticated else None,
+            },
+        )
+        return cursor.rowcount
+
+
+def outcome_changes(definition):
+    """Rows (before, after, needs_review, count) comparing `definition` with the version it superseded."""
+    previous = (
+        WorkingDefinition.objects.filter(country_id=definition.country_id, version__lt=definition.version)
+        .filter(status=Status.SUPERSEDED)
+        .order_by("-version")
+        .first()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.OUTCOME_CHANGES, {"previous": previous.pk if previous else None, "definition": definition.pk}
+        )
+        return previous, cursor.fetchall()
+
+
+def _change_status(user, definition, allowed_from, to):
+    require(can_edit_registry(user, definition.country_id), "You may change only the definitions of your countries.")
+    if definition.status not in allowed_from:
+        current = definition.get_status_display().lower()
+        raise ValidationError({"status": f"v{definition.version} is {current}: it cannot go to {to.label.lower()}."})
+    definition.status = to
+    definition._history_user = user
+    definition.save()
+    return definition
+
+
+def editable(definition):
+    """Drafts are edited; versions under review, adopted or superseded are frozen."""
+    return definition.status == Status.DRAFT
+
+
+@transaction.atomic
+def save_criteria(user, definition, rows):
+    """Replace the criteria of a draft with `rows` (dicts: code, statement, principle, required)."""
+    require(can_edit_registry(user, definition.country_id), "You may edit only the definitions of your countries.")
+    if not editable(definition):
+        raise ValidationError({"criteria": "Only a draft can be edited: make a new version instead."})
+    kept = set()
+    for position, row in enumerate(rows, start=1):
+        criterion, _ = Criterion.objects.get_or_create(
+            definition=definition,
+            code=row["code"],
+            defaults={"statement": row["statement"], "principle": row["principle"]},
+        )
+        criterion.statement = row["statement"]
+        criterion.principle = row["principle"]
+        criterion.required = row["required"]
+        criterion.sort_order = position
+        criterion._history_user = user
+        criterion.save()
+        kept.add(criterion.code)
+    for criterion in definition.criteria.exclude(code__in=kept):
+        criterion._history_user = user
+        criterion.delete()
