@@ -1,9 +1,24 @@
-"""REST API v1: the schema, its documentation page, and each app's API routes."""
+"""REST API v1: the schema, its documentation page (served without a CDN), and the resources."""
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from exchange import api
+
+router = DefaultRouter()
+router.register("countries", api.CountryViewSet, basename="country")
+router.register("areas", api.AdminAreaViewSet, basename="area")
+router.register("entities", api.EntityViewSet, basename="entity")
+router.register("definitions", api.WorkingDefinitionViewSet, basename="definition")
+router.register("classifications", api.ClassificationViewSet, basename="classification")
+router.register("instruments", api.InstrumentViewSet, basename="instrument")
+router.register("assessments", api.AssessmentViewSet, basename="assessment")
+router.register("map-editions", api.MapEditionViewSet, basename="map-edition")
+router.register("imports", api.ImportBatchViewSet, basename="import")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include(router.urls)),
 ]

@@ -176,7 +176,8 @@ class RowValidator:
         return result
 
     def _text(self, table, result, name):
-        values = self.column(table, name)
+        # Undo the apostrophe our exports put before formula-like text ("'=x" -> "=x"), so exports round-trip.
+        values = self.column(table, name).str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
         limit = FIELDS_BY_NAME[name].max_length
         if limit:
             lengths = values.str.len().to_numpy()
@@ -766,3 +767,43 @@ def held_row_entity_data(row):
         if values.get(key) is not None:
             values[key] = int(values[key])
     return values
+
+
+def resolve_held_row(user, row, decision):
+    """A researcher's decision on a held row: 'new' registers it (through registry.services), 'duplicate' drops it."""
+    from django.core.exceptions import PermissionDenied
+
+    from registry.permissions import can_edit_registry
+    from registry.services import create_entity
+
+    if not can_edit_registry(user, row.batch.country_id):
+        raise PermissionDenied("Only researchers of the country decide on held rows.")
+    if row.outcome != ImportRow.Outcome.HELD or row.resolution:
+        raise ValueError(f"Row {row.row_number} is not waiting for a decision.")
+    if row.batch.dry_run:
+        raise ValueError("This was a dry run: import the file for real to register its rows.")
+    if decision == "new":
+        values = held_row_entity_data(row)
+        data = {
+            key: value
+            for key, value in values.items()
+            if key not in {"family_id", "legal_form_id"} and value is not None
+        }
+        data["family"] = values.get("family_id")
+        if values.get("legal_form_id"):
+            data["legal_form"] = values["legal_form_id"]
+        data["country"] = row.batch.country
+        data["source"] = row.batch.entity_source
+        if not data.get("source_reference"):
+            data["source_reference"] = f"import {row.batch.pk} ({row.batch.original_name[:200]}) row {row.row_number}"
+        entity = create_entity(user, data, reason=f"import batch {row.batch.pk}: held row confirmed")
+        row.entity = entity
+        row.resolution = ImportRow.Resolution.CONFIRMED_NEW
+    elif decision == "duplicate":
+        row.resolution = ImportRow.Resolution.DUPLICATE
+    else:
+        raise ValueError(f"Unknown decision {decision!r}: 'new' or 'duplicate'.")
+    row.resolved_by = user
+    row.resolved_at = timezone.now()
+    row.save()
+    return row

@@ -354,3 +354,67 @@ def staged_outcomes(cursor):
 
 def cursor():
     return connection.cursor()
+
+
+# The entity list of the API as GeoJSON features built inside PostgreSQL (B4):
+# one json_agg over the page's rows, in registry-number order. Contact fields
+# are present only in the variant for users who may see some of them, and are
+# null for entities of the countries where they may not.
+_FEATURE_PROPERTIES = """
+    'registry_number', e.registry_number, 'country', e.country_id, 'name', e.name,
+    'name_local', e.name_local, 'name_romanized', e.name_romanized, 'family', f.code, 'legal_form', l.code,
+    'registration_number', e.registration_number, 'registering_authority', e.registering_authority,
+    'registration_date', e.registration_date, 'founded_year', e.founded_year, 'status', e.status,
+    'members_total', e.members_total, 'members_women', e.members_women, 'members_men', e.members_men,
+    'workers_total', e.workers_total, 'workers_women', e.workers_women, 'sectors', e.sectors,
+    'location_precision', e.location_precision, 'admin_area', e.admin_area_id, 'address', e.address,
+    'source', e.source, 'external_id', e.external_id, 'verification', e.verification, 'is_demo', e.is_demo,
+    'version', e.version
+"""
+_CONTACT_PROPERTIES = """,
+    'contact_name', CASE WHEN e.country_id = ANY(%(contact)s) THEN e.contact_name END,
+    'contact_phone', CASE WHEN e.country_id = ANY(%(contact)s) THEN e.contact_phone END,
+    'contact_email', CASE WHEN e.country_id = ANY(%(contact)s) THEN e.contact_email END
+"""
+_FEATURES_SQL = """
+SELECT COALESCE(json_agg(json_build_object(
+    'type', 'Feature', 'id', e.id, 'geometry', ST_AsGeoJSON(e.point)::json,
+    'properties', json_build_object({properties})) ORDER BY e.registry_number), '[]'::json)::text
+FROM registry_entity e
+LEFT JOIN registry_entityfamily f ON f.id = e.family_id
+LEFT JOIN registry_legalform l ON l.id = e.legal_form_id
+WHERE e.id IN ({page})
+"""
+
+
+def entity_features_json(page_queryset, contact_countries):
+    """A JSON array (text) of GeoJSON Features for the entities selected by `page_queryset` (ids, sliced).
+
+    The page's own SQL (Django-compiled, parameters bound) selects the ids.
+    """
+    page_sql, page_params = page_queryset.values("pk").query.sql_with_params()
+    properties = _FEATURE_PROPERTIES + (_CONTACT_PROPERTIES if contact_countries else "")
+    # Django compiles with %s placeholders; name ours so both kinds can be bound together.
+    statement = _FEATURES_SQL.format(properties=properties, page=page_sql)
+    if contact_countries:
+        statement = statement.replace("%(contact)s", "%s")
+        count = properties.count("%(contact)s")
+        params = [sorted(contact_countries)] * count + list(page_params)
+    else:
+        params = list(page_params)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchone()[0]
+
+
+def json_agg_anchor(page_queryset):
+    """The B4 anchor: the bare json_agg of the same rows (point and a few properties)."""
+    page_sql, page_params = page_queryset.values("pk").query.sql_with_params()
+    statement = (
+        "SELECT json_agg(json_build_object('type', 'Feature', 'id', e.id, 'geometry', ST_AsGeoJSON(e.point)::json, "
+        "'properties', json_build_object('name', e.name, 'registry_number', e.registry_number)))::text "
+        f"FROM registry_entity e WHERE e.id IN ({page_sql})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, page_params)
+        return cursor.fetchone()[0]

@@ -1,0 +1,52 @@
+"""API filters: each query parameter parsed in its filter, a bad value answered with a clean 400."""
+
+import django_filters
+from rest_framework_gis.filters import InBBoxFilter
+
+from registry.models import AdminArea, Entity
+
+
+class EntityFilter(django_filters.FilterSet):
+    """?country=VNM&family=cooperative&legal_form=cooperative&status=active&admin_area=12&q=binh&sector=A"""
+
+    country = django_filters.CharFilter(field_name="country_id", lookup_expr="iexact")
+    family = django_filters.CharFilter(field_name="family__code")
+    legal_form = django_filters.CharFilter(field_name="legal_form__code")
+    status = django_filters.ChoiceFilter(choices=Entity.Status.choices)
+    verification = django_filters.ChoiceFilter(choices=Entity.Verification.choices)
+    admin_area = django_filters.NumberFilter(field_name="admin_area_id")
+    external_id = django_filters.CharFilter()
+    sector = django_filters.CharFilter(method="filter_sector", help_text="ISIC Rev.4 section letter")
+    q = django_filters.CharFilter(method="filter_name", help_text="Part of the name, in any script")
+
+    class Meta:
+        model = Entity
+        fields = ["country", "family", "legal_form", "status", "verification", "admin_area", "external_id"]
+
+    def filter_sector(self, queryset, name, value):
+        return queryset.filter(sectors__contains=[value.upper()])
+
+    def filter_name(self, queryset, name, value):
+        from django.db.models import Q
+
+        return queryset.filter(
+            Q(name__icontains=value) | Q(name_local__icontains=value) | Q(name_romanized__icontains=value)
+        )
+
+
+class AdminAreaFilter(django_filters.FilterSet):
+    """?country=VNM&level=1&on=2025-06-30 (areas in force on that date)."""
+
+    country = django_filters.CharFilter(field_name="country_id", lookup_expr="iexact")
+    on = django_filters.DateFilter(method="filter_on", help_text="Areas in force on this date (YYYY-MM-DD)")
+
+    class Meta:
+        model = AdminArea
+        fields = ["country", "level", "code"]
+
+    def filter_on(self, queryset, name, value):
+        return queryset.valid_on(value)
+
+
+class EntityBBoxFilter(InBBoxFilter):
+    """?in_bbox=min_lon,min_lat,max_lon,max_lat (EPSG:4326)."""

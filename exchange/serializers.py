@@ -1,0 +1,293 @@
+"""API serializers: shape and types only. Business rules stay in registry.services and the importer."""
+
+from django.contrib.gis.geos import Point
+from rest_framework import serializers
+
+from legislation.models import Assessment, Instrument
+from mapping.models import MapEdition
+from registry.models import AdminArea, Classification, Country, Criterion, Entity, WorkingDefinition
+
+from .models import ImportBatch, ImportRow
+
+
+class CountrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Country
+        fields = ["iso3", "iso2", "name", "formal_name", "name_local"]
+
+
+class AdminAreaSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AdminArea
+        fields = [
+            "id",
+            "country",
+            "level",
+            "code",
+            "code_system",
+            "name",
+            "name_local",
+            "parent",
+            "valid_from",
+            "valid_to",
+        ]
+
+
+PUBLIC_ENTITY_FIELDS = [
+    "id",
+    "registry_number",
+    "country",
+    "name",
+    "name_local",
+    "name_romanized",
+    "family",
+    "legal_form",
+    "registration_number",
+    "registering_authority",
+    "registration_date",
+    "founded_year",
+    "status",
+    "members_total",
+    "members_women",
+    "members_men",
+    "workers_total",
+    "workers_women",
+    "sectors",
+    "location_precision",
+    "admin_area",
+    "address",
+    "source",
+    "source_reference",
+    "external_id",
+    "verification",
+    "is_demo",
+    "version",
+    "created_at",
+    "updated_at",
+]
+CONTACT_FIELDS = ["contact_name", "contact_phone", "contact_email"]
+
+
+class EntityReadSerializer(serializers.ModelSerializer):
+    """One entity as a GeoJSON-like object; contact fields only when the view says the user may see them."""
+
+    family = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    legal_form = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    longitude = serializers.SerializerMethodField()
+    latitude = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Entity
+        fields = [*PUBLIC_ENTITY_FIELDS, "longitude", "latitude", *CONTACT_FIELDS]
+
+    def get_longitude(self, entity) -> float:
+        return entity.point.x
+
+    def get_latitude(self, entity) -> float:
+        return entity.point.y
+
+    def to_representation(self, entity):
+        data = super().to_representation(entity)
+        if not self.context.get("show_contact"):
+            for name in CONTACT_FIELDS:
+                data.pop(name, None)
+        return data
+
+
+class EntityWriteSerializer(serializers.Serializer):
+    """What a client sends to create or change an entity; registry.services validates the meaning."""
+
+    country = serializers.CharField(max_length=3, required=False)
+    name = serializers.CharField(max_length=300, required=False)
+    name_local = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    name_romanized = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    family = serializers.CharField(required=False, help_text="Entity family code, e.g. cooperative")
+    legal_form = serializers.CharField(required=False, allow_blank=True, help_text="Legal form code of the country")
+    registration_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    registering_authority = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    registration_date = serializers.DateField(required=False, allow_null=True)
+    founded_year = serializers.IntegerField(required=False, allow_null=True, min_value=1800)
+    status = serializers.ChoiceField(Entity.Status.choices, required=False)
+    members_total = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    members_women = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    members_men = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    workers_total = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    workers_women = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    sectors = serializers.ListField(child=serializers.CharField(max_length=1), required=False)
+    longitude = serializers.FloatField(required=False)
+    latitude = serializers.FloatField(required=False)
+    location_precision = serializers.ChoiceField(Entity.Precision.choices, required=False)
+    address = serializers.CharField(required=False, allow_blank=True)
+    contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    contact_phone = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    contact_email = serializers.EmailField(required=False, allow_blank=True)
+    source = serializers.ChoiceField(Entity.Source.choices, required=False)
+    source_reference = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    external_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    verification = serializers.ChoiceField(Entity.Verification.choices, required=False)
+    version = serializers.IntegerField(
+        required=False, help_text="The version you read; required when changing an entity (optimistic locking)."
+    )
+
+    def validate(self, attrs):
+        if ("longitude" in attrs) != ("latitude" in attrs):
+            raise serializers.ValidationError({"latitude": "Give both latitude and longitude, or neither."})
+        return attrs
+
+    def service_data(self):
+        """The validated data as registry.services expects it (point built here, lon/lat order explicit)."""
+        data = dict(self.validated_data)
+        data.pop("version", None)
+        if "longitude" in data:
+            data["point"] = Point(data.pop("longitude"), data.pop("latitude"), srid=4326)
+        return data
+
+
+class CriterionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Criterion
+        fields = ["code", "statement", "principle", "required", "sort_order"]
+
+
+class WorkingDefinitionSerializer(serializers.ModelSerializer):
+    criteria = CriterionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = WorkingDefinition
+        fields = [
+            "id",
+            "country",
+            "version",
+            "title",
+            "text",
+            "status",
+            "adopted_on",
+            "adopted_by",
+            "is_template",
+            "created_at",
+            "criteria",
+        ]
+
+
+class ClassificationSerializer(serializers.ModelSerializer):
+    registry_number = serializers.CharField(source="entity.registry_number", read_only=True)
+
+    class Meta:
+        model = Classification
+        fields = [
+            "id",
+            "entity",
+            "registry_number",
+            "definition",
+            "outcome",
+            "criteria_results",
+            "needs_review",
+            "note",
+            "assessed_at",
+        ]
+
+
+class InstrumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Instrument
+        fields = [
+            "id",
+            "code",
+            "country",
+            "title",
+            "title_original",
+            "number",
+            "kind",
+            "subject",
+            "adopted_year",
+            "adopted_on",
+            "in_force_on",
+            "repealed_on",
+            "status",
+            "supersedes",
+            "source_url",
+        ]
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    provision = serializers.SlugRelatedField(slug_field="key", read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = ["id", "instrument", "provision", "rating", "evidence", "note", "assessed_on", "is_demo"]
+
+
+class MapEditionSerializer(serializers.ModelSerializer):
+    country = serializers.CharField(source="committee.country_id", read_only=True)
+
+    class Meta:
+        model = MapEdition
+        fields = [
+            "id",
+            "country",
+            "number",
+            "title",
+            "filters",
+            "boundary_date",
+            "status",
+            "total_entities",
+            "unplaced_entities",
+            "frozen_at",
+            "published_at",
+        ]
+
+
+class ImportRowSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ImportRow
+        fields = [
+            "row_number",
+            "outcome",
+            "entity",
+            "field",
+            "reason",
+            "duplicate_of",
+            "duplicate_of_row",
+            "resolution",
+        ]
+
+
+class ImportBatchSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ImportBatch
+        fields = [
+            "id",
+            "country",
+            "original_name",
+            "sha256",
+            "size_bytes",
+            "file_format",
+            "encoding",
+            "dry_run",
+            "status",
+            "stage",
+            "progress_done",
+            "progress_total",
+            "message",
+            "warnings",
+            "resolved_mapping",
+            "rows_in",
+            "imported",
+            "updated",
+            "unchanged",
+            "held",
+            "rejected",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    country = serializers.CharField(max_length=3)
+    mapping = serializers.JSONField(required=False, help_text='{"field": "column"} overriding the automatic mapping')
+    dry_run = serializers.BooleanField(required=False, default=False)
+    encoding = serializers.CharField(required=False, allow_blank=True, default="")
+    source = serializers.ChoiceField(Entity.Source.choices, required=False, default=Entity.Source.IMPORT)
+    duplicate_distance_m = serializers.IntegerField(required=False, default=500, min_value=0, max_value=50000)

@@ -1,0 +1,165 @@
+"""Data exchange pages: upload and column mapping, batch progress and report, held rows, downloads.
+
+Thin views: parse, ask registry.permissions, call exchange.importing / exchange.exporting, render.
+"""
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from registry.models import Entity
+from registry.permissions import can_edit_registry, editable_countries, readable_countries, require
+
+from .background import start_import
+from .columns import MappingError
+from .exporting import export
+from .forms import ExportForm, MappingForm, UploadForm
+from .importing import create_batch, preview, rejected_rows_csv, resolve_held_row
+from .models import ImportBatch, ImportRow
+from .reading import ImportFileError
+
+
+def _batch_for(request, pk):
+    batch = get_object_or_404(ImportBatch.objects.select_related("country"), pk=pk)
+    require(can_edit_registry(request.user, batch.country_id), "Only researchers of the country see its imports.")
+    return batch
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def index(request):
+    countries = editable_countries(request.user)
+    form = UploadForm(request.POST or None, request.FILES or None, countries=countries)
+    if request.method == "POST":
+        require(bool(countries), "Only researchers import entities.")
+        if form.is_valid():
+            data = form.cleaned_data
+            upload = data["file"]
+            try:
+                batch = create_batch(
+                    request.user,
+                    data["country"],
+                    upload.name,
+                    upload.read(),
+                    via="page",
+                    entity_source=data["source"],
+                    description=data["description"],
+                    declared_encoding=data["encoding"],
+                    duplicate_distance_m=data["duplicate_distance_m"],
+                    status=ImportBatch.Status.UPLOADED,
+                )
+            except ImportFileError as error:
+                form.add_error("file", str(error))
+            else:
+                return redirect("exchange:mapping", batch.pk)
+    batches = ImportBatch.objects.filter(country_id__in=countries).select_related("country")[:30]
+    export_form = ExportForm(countries=readable_countries(request.user))
+    return render(
+        request,
+        "exchange/index.html",
+        {"form": form, "batches": batches, "export_form": export_form, "can_import": bool(countries)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mapping(request, pk):
+    batch = _batch_for(request, pk)
+    if batch.status != ImportBatch.Status.UPLOADED:
+        return redirect(batch)
+    try:
+        info = preview(batch)
+    except (ImportFileError, MappingError) as error:
+        batch.status, batch.message = ImportBatch.Status.FAILED, str(error)
+        batch.save(update_fields=["status", "message"])
+        messages.error(request, str(error))
+        return redirect(batch)
+    form = MappingForm(request.POST or None, columns=info["columns"], mapping=info["mapping"])
+    if request.method == "POST" and form.is_valid():
+        batch.mapping = form.overrides(info["mapping"])
+        batch.dry_run = form.cleaned_data["dry_run"]
+        batch.save(update_fields=["mapping", "dry_run"])
+        start_import(batch)
+        return redirect(batch)
+    return render(request, "exchange/mapping.html", {"batch": batch, "info": info, "form": form})
+
+
+@login_required
+@require_GET
+def batch_detail(request, pk):
+    batch = _batch_for(request, pk)
+    problems = batch.rows.filter(outcome__in=[ImportRow.Outcome.HELD, ImportRow.Outcome.REJECTED]).select_related(
+        "duplicate_of"
+    )
+    return render(request, "exchange/batch.html", {"batch": batch, "problems": problems[:1000]})
+
+
+@login_required
+@require_GET
+def batch_progress(request, pk):
+    batch = _batch_for(request, pk)
+    return JsonResponse(
+        {
+            "status": batch.status,
+            "stage": batch.stage,
+            "percent": batch.progress_percent(),
+            "finished": batch.is_finished,
+            "rows_in": batch.rows_in,
+            "message": batch.message,
+        }
+    )
+
+
+@login_required
+@require_GET
+def rejected_csv(request, pk):
+    batch = _batch_for(request, pk)
+    text = io.StringIO()
+    rejected_rows_csv(batch, text)
+    response = HttpResponse(("\ufeff" + text.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-rejected.csv"'
+    return response
+
+
+@login_required
+@require_POST
+def resolve_row(request, pk, row_number):
+    batch = _batch_for(request, pk)
+    row = get_object_or_404(ImportRow, batch=batch, row_number=row_number)
+    try:
+        resolve_held_row(request.user, row, request.POST.get("decision", ""))
+    except PermissionDenied:
+        raise
+    except Exception as error:  # a ValidationError from the entity service or a bad decision: show it
+        text = (
+            "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+            if hasattr(error, "message_dict")
+            else str(error)
+        )
+        messages.error(request, f"Row {row.row_number}: {text}")
+    else:
+        messages.success(request, f"Row {row.row_number}: {row.get_resolution_display().lower()}.")
+    return redirect(batch)
+
+
+@login_required
+@require_GET
+def download(request):
+    countries = readable_countries(request.user)
+    form = ExportForm(request.GET, countries=countries)
+    if not form.is_valid():
+        return HttpResponse(f"Bad export request: {form.errors.as_text()}", status=400, content_type="text/plain")
+    queryset = Entity.objects.all()
+    if form.cleaned_data["country"]:
+        queryset = queryset.filter(country=form.cleaned_data["country"])
+    data, content_type, filename = export(
+        request.user, queryset, form.cleaned_data["format"], base_url=request.build_absolute_uri("/").rstrip("/")
+    )
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

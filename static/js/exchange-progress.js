@@ -1,0 +1,22 @@
+// Polls an import batch's progress and reloads the page when the import has finished.
+(function () {
+  "use strict";
+  var box = document.getElementById("import-progress");
+  if (!box || box.dataset.finished === "true") { return; }
+  var bar = box.querySelector("progress");
+  var status = box.querySelector("[data-role=status]");
+  var stage = box.querySelector("[data-role=stage]");
+  function poll() {
+    fetch(box.dataset.progressUrl, { credentials: "same-origin" })
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        bar.value = data.percent;
+        bar.textContent = data.percent + "%";
+        status.textContent = data.status;
+        stage.textContent = data.stage;
+        if (data.finished) { window.location.reload(); } else { window.setTimeout(poll, 1000); }
+      })
+      .catch(function () { window.setTimeout(poll, 3000); });
+  }
+  window.setTimeout(poll, 500);
+})();

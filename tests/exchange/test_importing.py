@@ -1,0 +1,407 @@
+"""The one importer on deliberately messy files: every row reported, nothing lost, accounting exact."""
+
+import pytest
+
+from exchange.models import ImportRow
+from registry.models import Entity
+
+from .conftest import assert_accounted, csv_bytes
+
+HEADER = ["name", "family", "latitude", "longitude", "members_total", "members_women", "members_men", "_uuid"]
+
+
+def outcomes(batch):
+    return {row.row_number: row for row in batch.rows.all()}
+
+
+@pytest.mark.django_db
+def test_messy_csv_reports_every_row_and_accounts_exactly(run_import):
+    rows = [
+        HEADER,
+        ["Hợp tác xã Nông nghiệp Tân Phú", "cooperative", "21.0285", "105.8542", "120", "60", "50", "a1"],  # 2 ok
+        ["Swapped HTX", "cooperative", "105.8542", "21.0285", "", "", "", "a2"],  # 3 swapped
+        ["Bangkok coop", "cooperative", "13.75", "100.5", "", "", "", "a3"],  # 4 outside (Thailand)
+        ["", "cooperative", "16.05", "108.2", "", "", "", "a4"],  # 5 no name
+        ["<script>alert('x')</script> HTX", "cooperative", "16.06", "108.21", "", "", "", "a5"],  # 6 ok, text
+        ["Repeated id", "cooperative", "16.07", "108.22", "", "", "", "a1"],  # 7 same external id as row 2
+        ['=HYPERLINK("http://evil")', "association", "10.78", "106.70", "", "", "", "a7"],  # 8 ok
+        ["Too many", "cooperative", "16.08", "108.23", "5", "4", "3", "a8"],  # 9 members do not add up
+        ["No family", "", "16.09", "108.24", "", "", "", "a9"],  # 10 family missing
+        ["Bad number", "cooperative", "16.10", "abc", "many", "", "", "a10"],  # 11 two problems
+    ]
+    batch = run_import(csv_bytes(rows))
+    assert_accounted(batch)
+    assert (batch.rows_in, batch.imported, batch.rejected) == (10, 3, 7)
+    report = outcomes(batch)
+    assert "swapped" in report[3].reason
+    assert "outside Vietnam" in report[4].reason and "Thailand" in report[4].reason
+    assert report[5].field == "name" and "required" in report[5].reason
+    assert report[7].field == "external_id" and "row 2" in report[7].reason
+    assert "members_women (4) + members_men (3) exceed members_total (5)" in report[9].reason
+    assert report[10].field == "family"
+    assert "longitude" in report[11].reason and "members_total" in report[11].reason
+    names = set(Entity.objects.filter(country_id="VNM").values_list("name", flat=True))
+    assert "<script>alert('x')</script> HTX" in names  # stored as text, exactly
+    assert '=HYPERLINK("http://evil")' in names
+    assert report[3].data["name"] == "Swapped HTX"  # the rejected row is kept as read
+
+
+@pytest.mark.django_db
+def test_imported_entities_get_numbers_areas_history_and_provenance(run_import, researcher):
+    rows = [HEADER, ["Hợp tác xã Hà Nội", "cooperative", "21.0285", "105.8542", "", "", "", "k1"]]
+    batch = run_import(csv_bytes(rows))
+    entity = Entity.objects.get(external_id="k1")
+    assert entity.registry_number.startswith("VNM-")
+    assert entity.admin_area is not None and "Hà Nội" in entity.admin_area.name or entity.admin_area.code
+    assert entity.source == Entity.Source.IMPORT
+    assert f"import {batch.pk}" in entity.source_reference and "row 2" in entity.source_reference
+    history = entity.history.get()
+    assert history.history_type == "+" and history.history_user == researcher
+    assert batch.rows.get().entity_id == entity.pk
+
+
+@pytest.mark.django_db
+def test_same_file_twice_adds_nothing(run_import):
+    rows = [
+        HEADER,
+        ["HTX Một", "cooperative", "21.0285", "105.8542", "", "", "", "x1"],
+        ["HTX Hai", "cooperative", "10.7769", "106.7009", "", "", "", ""],
+    ]
+    first = run_import(csv_bytes(rows))
+    second = run_import(csv_bytes(rows))
+    assert first.imported == 2
+    assert_accounted(second)
+    assert (second.imported, second.unchanged, second.held) == (0, 2, 0)
+    assert Entity.objects.filter(country_id="VNM").count() == 2
+
+
+@pytest.mark.django_db
+def test_same_external_id_updates_the_entity_and_keeps_history(run_import):
+    run_import(csv_bytes([HEADER, ["HTX Ba", "cooperative", "21.0285", "105.8542", "10", "", "", "u3"]]))
+    batch = run_import(csv_bytes([HEADER, ["HTX Ba", "cooperative", "21.0285", "105.8542", "12", "", "", "u3"]]))
+    assert batch.updated == 1
+    entity = Entity.objects.get(external_id="u3")
+    assert entity.members_total == 12 and entity.version == 2
+    assert [h.history_type for h in entity.history.order_by("history_id")] == ["+", "~"]
+
+
+@pytest.mark.django_db
+def test_similar_name_nearby_is_held_and_a_researcher_confirms_or_rejects(run_import, researcher):
+    from exchange.importing import resolve_held_row
+
+    run_import(csv_bytes([HEADER, ["Hợp tác xã Bình Minh", "cooperative", "21.0285", "105.8542", "", "", "", ""]]))
+    batch = run_import(
+        csv_bytes(
+            [
+                HEADER,
+                ["Hợp tác xã Bình Minh 2", "cooperative", "21.0290", "105.8545", "", "", "", ""],
+                ["Hop tac xa Dong Tien", "cooperative", "21.0300", "105.8550", "", "", "", ""],
+                ["Hop tac xa Dong Tien", "cooperative", "21.0301", "105.8551", "", "", "", ""],
+            ]
+        )
+    )
+    assert_accounted(batch)
+    assert (batch.imported, batch.held) == (1, 2)
+    report = outcomes(batch)
+    assert report[2].outcome == "held" and report[2].duplicate_of is not None
+    assert report[4].outcome == "held" and report[4].duplicate_of_row == 3
+    before = Entity.objects.count()
+    resolve_held_row(researcher, report[2], "new")
+    resolve_held_row(researcher, report[4], "duplicate")
+    assert Entity.objects.count() == before + 1
+    assert ImportRow.objects.get(pk=report[2].pk).entity.name == "Hợp tác xã Bình Minh 2"
+
+
+@pytest.mark.django_db
+def test_dry_run_writes_nothing_to_the_registry(run_import):
+    batch = run_import(
+        csv_bytes([HEADER, ["HTX Khô", "cooperative", "21.0285", "105.8542", "", "", "", "d1"]]), dry_run=True
+    )
+    assert batch.imported == 1
+    assert not Entity.objects.exists()
+    assert not Entity.history.exists()
+
+
+def cp1258_bytes(text):
+    """Vietnamese as Windows-1258 writes it: precomposed base letters, tone marks as combining characters."""
+    import unicodedata
+
+    out = []
+    for char in text:
+        try:
+            out.append(char.encode("cp1258"))
+        except UnicodeEncodeError:
+            base, *marks = unicodedata.normalize("NFD", char)
+            for mark in marks:  # compose the base with one mark (circumflex, horn), keep the tone combining
+                rest = "".join(other for other in marks if other != mark)
+                try:
+                    out.append((unicodedata.normalize("NFC", base + mark) + rest).encode("cp1258"))
+                    break
+                except UnicodeEncodeError:
+                    continue
+            else:
+                out.append((base + "".join(marks)).encode("cp1258"))
+    return b"".join(out)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("country", "name", "lat", "lon", "encoding", "declared"),
+    [
+        ("VNM", "Hợp tác xã Nông nghiệp Đồng Tâm", "21.0285", "105.8542", "utf-16", ""),
+        ("VNM", "Hợp tác xã Nông nghiệp Đồng Tâm", "21.0285", "105.8542", "utf-8-sig", ""),
+        ("VNM", "Hợp tác xã Nông nghiệp Đồng Tâm", "21.0285", "105.8542", "cp1258", ""),
+        ("THA", "สหกรณ์การเกษตรบ้านนา จำกัด", "13.75", "100.5", "cp874", ""),
+        ("KGZ", "Кооператив Ала-Тоо", "42.87", "74.59", "cp1251", "utf-8"),  # wrongly declared
+        ("MNG", "Малчдын хоршоо Хангай", "47.92", "106.92", "utf-8", "latin-1"),  # wrongly declared
+    ],
+)
+def test_encodings_are_detected_and_names_survive(run_import, country, name, lat, lon, encoding, declared):
+    rows = [["name", "family", "lat", "lon"], [name, "cooperative", lat, lon]]
+    if encoding == "cp1258":
+        raw = cp1258_bytes(csv_bytes(rows).decode())
+    else:
+        raw = csv_bytes(rows, encoding=encoding)
+    batch = run_import(raw, country=country, declared_encoding=declared)
+    assert_accounted(batch)
+    assert batch.imported == 1, list(batch.rows.values_list("reason", flat=True))
+    assert Entity.objects.get(country_id=country).name == name
+    if declared:
+        assert batch.warnings
+
+
+@pytest.mark.django_db
+def test_khmer_names_round_trip_in_semicolon_csv(run_import):
+    name = "សហគមន៍កសិកម្មរីកចម្រើន"
+    raw = csv_bytes(
+        [["name", "legal_form", "latitude", "longitude"], [name, "agricultural_cooperative", "11,55", "104,92"]],
+        delimiter=";",
+    )
+    batch = run_import(raw, country="KHM")
+    assert batch.imported == 1, batch.rows.first().reason
+    entity = Entity.objects.get(country_id="KHM")
+    assert entity.name == name and entity.legal_form.code == "agricultural_cooperative"
+    assert entity.family.code == entity.legal_form.family.code
+
+
+@pytest.mark.django_db
+def test_kobo_export_with_geopoint_column_and_review_status(run_import):
+    rows = [
+        [
+            "start",
+            "group_a/coop_name",
+            "group_a/entity_type",
+            "group_a/gps",
+            "_uuid",
+            "_submission_time",
+            "_validation_status",
+        ],
+        [
+            "2024-01-01",
+            "HTX Kobo",
+            "cooperative",
+            "21.0285 105.8542 12 5",
+            "kobo-1",
+            "2024-01-02",
+            "validation_status_approved",
+        ],
+        [
+            "2024-01-01",
+            "HTX Kobo 2",
+            "cooperative",
+            "16.0544 108.2022 0 0",
+            "kobo-2",
+            "2024-01-02",
+            "validation_status_not_approved",
+        ],
+        [
+            "2024-01-01",
+            "HTX Kobo 3",
+            "cooperative",
+            "10.7769 106.7009 0 0",
+            "kobo-3",
+            "2024-01-02",
+            "validation_status_on_hold",
+        ],
+    ]
+    batch = run_import(csv_bytes(rows))
+    assert_accounted(batch)
+    assert (batch.imported, batch.rejected, batch.held) == (1, 1, 1)
+    entity = Entity.objects.get(external_id="kobo-1")
+    assert (round(entity.point.y, 4), round(entity.point.x, 4)) == (21.0285, 105.8542)
+
+
+@pytest.mark.django_db
+def test_kobo_split_geopoint_columns(run_import):
+    rows = [
+        ["name", "family", "_location_latitude", "_location_longitude", "_location_altitude", "_uuid"],
+        ["HTX Tách", "cooperative", "21.0285", "105.8542", "10", "k-split"],
+    ]
+    batch = run_import(csv_bytes(rows))
+    assert batch.imported == 1
+
+
+@pytest.mark.django_db
+def test_essglobal_shaped_csv(run_import):
+    rows = [
+        [
+            "Identifier",
+            "Name",
+            "Legal Forms",
+            "Street Address",
+            "Locality",
+            "Latitude",
+            "Longitude",
+            "Total Members",
+            "Phone",
+        ],
+        [
+            "https://example.org/sse/1",
+            "Hợp tác xã Xanh",
+            "Cooperative",
+            "12 Lê Lợi",
+            "Huế",
+            "16.4637",
+            "107.5909",
+            "40",
+            "+84 90",
+        ],
+    ]
+    batch = run_import(csv_bytes(rows))
+    assert batch.imported == 1, batch.rows.first().reason
+    entity = Entity.objects.get()
+    assert entity.external_id == "https://example.org/sse/1"
+    assert entity.address == "12 Lê Lợi, Huế" and entity.members_total == 40 and entity.contact_phone == "+84 90"
+
+
+@pytest.mark.django_db
+def test_mapping_file_overrides_the_automatic_guess(run_import):
+    from exchange.columns import parse_mapping_text
+
+    rows = [["Tên", "Loại", "Vĩ độ", "Kinh độ"], ["HTX Ánh Dương", "cooperative", "21.0285", "105.8542"]]
+    mapping = parse_mapping_text("name = Tên\nfamily = Loại\nlatitude = Vĩ độ\nlongitude = Kinh độ\n")
+    batch = run_import(csv_bytes(rows), mapping=mapping)
+    assert batch.imported == 1
+
+
+@pytest.mark.django_db
+def test_missing_name_column_fails_the_batch_with_a_clear_message(run_import):
+    batch = run_import(csv_bytes([["foo", "latitude", "longitude"], ["x", "21", "105"]]))
+    assert batch.status == "failed" and "name" in batch.message and "foo" in batch.message
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("raw", "filename", "words"),
+    [
+        (b"", "empty.csv", "empty"),
+        (b"name,family,latitude,longitude\n", "header.csv", "no data rows"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "photo.csv", "PNG image"),
+        (b"%PDF-1.7 something", "list.xlsx", "PDF"),
+        (b"PK\x03\x04garbage", "broken.zip", "zip"),
+    ],
+)
+def test_unreadable_files_are_refused_with_a_reason(run_import, raw, filename, words):
+    from exchange.reading import ImportFileError
+
+    try:
+        batch = run_import(raw, filename)
+    except ImportFileError as error:  # the empty file is refused before a batch exists
+        assert words in str(error)
+        return
+    assert batch.status == "failed" and words in batch.message
+
+
+@pytest.mark.django_db
+def test_oversized_upload_is_refused(researcher, settings, tmp_path):
+    from exchange.importing import create_batch
+    from exchange.reading import ImportFileError
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.EXCHANGE_MAX_UPLOAD_BYTES = 1000
+    with pytest.raises(ImportFileError, match="largest file accepted"):
+        create_batch(researcher, "VNM", "big.csv", b"name\n" + b"x\n" * 1000, via="page")
+
+
+@pytest.mark.django_db
+def test_xlsx_import(run_import):
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["name", "family", "latitude", "longitude", "founded_year", "registration_date"])
+    sheet.append(["HTX Excel", "cooperative", 21.0285, 105.8542, 1998, "2001-05-04"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    batch = run_import(buffer.getvalue(), "list.xlsx")
+    assert batch.imported == 1, batch.rows.first().reason
+    entity = Entity.objects.get()
+    assert entity.founded_year == 1998 and entity.registration_date.isoformat() == "2001-05-04"
+
+
+def _geo_frame():
+    import geopandas
+    from shapely.geometry import LineString, Point
+
+    return geopandas.GeoDataFrame(
+        {"name": ["Hợp tác xã Địa lý", "Line feature"], "family": ["cooperative", "cooperative"]},
+        geometry=[Point(105.8542, 21.0285), LineString([(105, 21), (106, 21)])],
+        crs=4326,
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("driver", "filename"), [("GeoJSON", "x.geojson"), ("GPKG", "x.gpkg"), ("ESRI Shapefile", "x.shp.zip")]
+)
+def test_geographic_files(run_import, tmp_path, driver, filename):
+    import zipfile
+
+    frame = _geo_frame()
+    if driver == "ESRI Shapefile":
+        folder = tmp_path / "shp"
+        folder.mkdir()
+        frame.iloc[[0]].to_file(folder / "x.shp", driver=driver, engine="pyogrio", encoding="UTF-8")
+        path = tmp_path / filename
+        with zipfile.ZipFile(path, "w") as archive:
+            for part in folder.iterdir():
+                archive.write(part, part.name)
+    else:
+        path = tmp_path / filename
+        frame.to_file(path, driver=driver, engine="pyogrio")
+    batch = run_import(path.read_bytes(), filename)
+    assert_accounted(batch)
+    assert batch.imported == 1
+    assert Entity.objects.get().name == "Hợp tác xã Địa lý"
+    if driver != "ESRI Shapefile":
+        assert batch.rejected == 1 and "LineString" in batch.rows.get(outcome="rejected").reason
+
+
+@pytest.mark.django_db
+def test_rejected_rows_csv_has_a_reason_column_and_is_formula_safe(run_import):
+    import io
+
+    from exchange.importing import rejected_rows_csv
+
+    batch = run_import(csv_bytes([HEADER, ["=cmd()", "nope", "21.0285", "105.8542", "", "", "", ""]]))
+    text = io.StringIO()
+    rejected_rows_csv(batch, text)
+    lines = text.getvalue().splitlines()
+    assert lines[0].startswith("row,field,reason,name")
+    assert lines[1].startswith("2,family,") and "'=cmd()" in lines[1]
+
+
+@pytest.mark.django_db
+def test_import_command_with_progress_and_dry_run(tmp_path, settings, capsys):
+    from django.core.management import call_command
+
+    settings.MEDIA_ROOT = tmp_path
+    path = tmp_path / "c.csv"
+    path.write_bytes(csv_bytes([HEADER, ["HTX Lệnh", "cooperative", "21.0285", "105.8542", "", "", "", "c1"]]))
+    call_command("import_entities", str(path), "--country", "VNM", "--dry-run")
+    assert "DRY RUN" in capsys.readouterr().out
+    assert not Entity.objects.exists()
+    call_command("import_entities", str(path), "--country", "VNM")
+    assert Entity.objects.filter(external_id="c1").exists()
