@@ -277,11 +277,98 @@ def render_pack(edition, png=True):
     """Render the edition's pack; PNG (the map page, via poppler's pdftoppm) only when asked."""
     from weasyprint import HTML
 
-    html = render_to_string("mapping/pack.html", pack_context(edition))
+    context = pack_context(edition)
+    html = render_to_string("mapping/pack.html", context)
     document = HTML(string=html).render()
-    pdf = document.write_pdf()
+    pdf = add_search_layer(document.write_pdf(), _logical_strings(context), page_index=len(document.pages) - 1)
     image = pdf_page_png(pdf) if png else None
     return Pack(pdf=pdf, png=image, page_count=len(document.pages))
+
+
+def _logical_strings(context):
+    """Local-script strings whose shaped glyphs do not read back in logical order (Khmer pre-base vowels)."""
+    strings = [context["labels"]["title"]["local"], context["country"].name_local]
+    strings.extend(row["figure"].name_local for row in context["rows"])
+    return [text for text in strings if text]
+
+
+def add_search_layer(pdf, strings, page_index):
+    """Add an invisible text layer holding `strings` in logical order, so search and copy find them.
+
+    The visible text is shaped by HarfBuzz and drawn in visual glyph order; a
+    PDF maps each glyph to characters, so a Khmer vowel drawn before its
+    consonant reads back out of order. Like the text layer of a scanned
+    document, this layer (text render mode 3: invisible) carries the same words
+    in logical order. One code of a zero-width Type 3 font stands for each
+    whole string through the font's ToUnicode map.
+    """
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+    )
+
+    strings = list(dict.fromkeys(strings))[:250]
+    if not strings:
+        return pdf
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    page = writer.pages[page_index]
+
+    def stream(data):
+        obj = DecodedStreamObject()
+        obj.set_data(data)
+        return writer._add_object(obj)
+
+    def number_array(values):
+        return ArrayObject([NumberObject(v) for v in values])
+
+    cmap = [
+        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap",
+        "/CMapName /SSE-Search def /CMapType 2 def",
+        "1 begincodespacerange <01> <FF> endcodespacerange",
+        f"{len(strings)} beginbfchar",
+    ]
+    cmap += [f"<{code:02X}> <{text.encode('utf-16-be').hex().upper()}>" for code, text in enumerate(strings, 1)]
+    cmap += ["endbfchar", "endcmap CMapName currentdict /CMap defineresource pop end end"]
+    differences = ArrayObject([NumberObject(1)] + [NameObject("/g")] * len(strings))
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type3"),
+            NameObject("/FontBBox"): number_array([0, 0, 0, 0]),
+            NameObject("/FontMatrix"): ArrayObject(
+                [NumberObject(0), NumberObject(0), NumberObject(0), NumberObject(0), NumberObject(0), NumberObject(0)]
+            ),
+            NameObject("/CharProcs"): DictionaryObject({NameObject("/g"): stream(b"0 0 d0")}),
+            NameObject("/Encoding"): DictionaryObject(
+                {NameObject("/Type"): NameObject("/Encoding"), NameObject("/Differences"): differences}
+            ),
+            NameObject("/FirstChar"): NumberObject(1),
+            NameObject("/LastChar"): NumberObject(len(strings)),
+            NameObject("/Widths"): number_array([0] * len(strings)),
+            NameObject("/Resources"): DictionaryObject(),
+            NameObject("/ToUnicode"): stream("\n".join(cmap).encode()),
+        }
+    )
+    resources = page["/Resources"]
+    fonts = resources.get("/Font")
+    if fonts is None:
+        resources[NameObject("/Font")] = fonts = DictionaryObject()
+    fonts = fonts.get_object()
+    fonts[NameObject("/SSESearch")] = writer._add_object(font)
+    lines = ["q BT 3 Tr /SSESearch 8 Tf 1 0 0 1 20 20 Tm"]
+    lines += [f"<{code:02X}> Tj 0 -10 Td" for code in range(1, len(strings) + 1)]
+    lines.append("ET Q")
+
+    contents = page.get_contents()
+    contents.set_data(contents.get_data() + ("\n" + "\n".join(lines) + "\n").encode())
+    page.replace_contents(contents)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
 
 
 def pdf_page_png(pdf, resolution=110):

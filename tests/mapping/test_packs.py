@@ -1,0 +1,76 @@
+"""Printed edition packs: PDF with map, legend and table; local-script names shaped and extractable."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.http import QueryDict
+from pypdf import PdfReader
+
+from mapping import editions
+from mapping.filters import MapFilters
+from mapping.packs import render_pack
+from registry.models import AdminArea, Country
+from tests.mapping.conftest import make_entity
+
+pytestmark = pytest.mark.django_db
+
+# One entity in each of these provinces (lon, lat); names checked in the PDF text.
+PLACES = {
+    "THA": [(100.50, 13.75), (98.98, 18.79)],  # Bangkok, Chiang Mai
+    "KHM": [(104.92, 11.56), (103.86, 13.36)],  # Phnom Penh, Siem Reap
+    "MNG": [(106.92, 47.92)],  # Ulaanbaatar
+    "KGZ": [(74.59, 42.87)],  # Bishkek
+    "VNM": [(105.85, 21.03)],  # Hà Nội
+}
+
+
+def pdf_text(pdf):
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def edition_with_entities(iso3):
+    from registry.location import assign_admin_areas
+    from registry.models import EntityFamily
+
+    country = Country.objects.get(pk=iso3)
+    family = EntityFamily.objects.get(code="cooperative")
+    for lonlat in PLACES[iso3]:
+        make_entity(lonlat, country_id=iso3, family=family, members_total=10, members_women=4, members_men=6)
+    assign_admin_areas(country=country)
+    return editions.freeze_edition(editions.committee_for(country), MapFilters.parse(country, QueryDict("")), "Pack test")
+
+
+@pytest.mark.parametrize("iso3", ["THA", "KHM", "MNG", "KGZ", "VNM"])
+def test_pdf_text_contains_the_local_script_area_names_exactly(iso3):
+    edition = edition_with_entities(iso3)
+    pack = render_pack(edition, png=False)
+    text = pdf_text(pack.pdf)
+    areas = AdminArea.objects.filter(pk__in=edition.area_figures.filter(entities__gt=0).values("admin_area"))
+    assert areas.count() == len(PLACES[iso3])
+    for area in areas:
+        assert area.name_local and area.name_local in text, area.name_local
+        assert area.name in text
+    assert f"Edition {edition.number}" in text or "Edition" in text
+    assert "Natural Earth" in text
+
+
+def test_pack_has_title_legend_scale_table_and_difference_summary_and_a_png_page():
+    edition = edition_with_entities("THA")
+    second = edition_with_entities("THA")
+    pack = render_pack(second, png=True)
+    text = pdf_text(pack.pdf)
+    assert "Map of social and solidarity economy entities" in text
+    assert "แผนที่องค์กรเศรษฐกิจสังคมและสมานฉันท์" in text
+    assert "Legend" in text and " km" in text and "N" in text
+    assert f"Changes since edition {edition.number}" in text
+    assert "Entities added: 2" in text.replace("\n", " ")
+    assert pack.page_count >= 2
+    assert pack.png.startswith(b"\x89PNG")
+
+
+def test_render_edition_command_writes_pdf_and_png(tmp_path):
+    edition = edition_with_entities("VNM")
+    call_command("render_edition", "VNM", str(edition.number), "--output", str(tmp_path), verbosity=0)
+    assert (tmp_path / f"VNM-edition-{edition.number}.pdf").read_bytes().startswith(b"%PDF")
+    assert (tmp_path / f"VNM-edition-{edition.number}.png").read_bytes().startswith(b"\x89PNG")

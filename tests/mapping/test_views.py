@@ -1,0 +1,143 @@
+"""The map pages and endpoints over HTTP: permissions, clean 400s, no personal data in public responses."""
+
+import pytest
+from django.http import QueryDict
+
+from mapping import editions
+from mapping.filters import MapFilters
+from mapping.models import MapEdition
+from registry.models import Country, CountryRole
+from tests.factories import committee_member, user_with_role
+
+pytestmark = pytest.mark.django_db
+Status = MapEdition.Status
+
+
+@pytest.fixture
+def member(client):
+    return committee_member("VNM")
+
+
+def freeze(country_id, status=Status.DRAFT):
+    country = Country.objects.get(pk=country_id)
+    edition = editions.freeze_edition(
+        editions.committee_for(country), MapFilters.parse(country, QueryDict("")), "Edition for the meeting"
+    )
+    if status != Status.DRAFT:
+        MapEdition.objects.filter(pk=edition.pk).update(status=status, published_at="2026-01-01T00:00Z")
+        edition.refresh_from_db()
+    return edition
+
+
+def test_live_map_counts_and_table_agree_and_change_with_filters(client, member, vn_registry):
+    client.force_login(member)
+    page = client.get("/maps/VNM/")
+    assert page.status_code == 200
+    assert page.context["summary"].total == 11
+    filtered = client.get("/maps/VNM/?family=association")
+    assert filtered.context["summary"].total == 4
+    stats = client.get("/maps/VNM/areas.json", {"family": "association"}).json()
+    assert stats["total"] == 4 and stats["unplaced"] == 1
+    assert sum(area["entities"] for area in stats["areas"]) == 3
+    layer = client.get("/maps/VNM/entities.geojson", {"zoom": 5, "family": "association"}).json()
+    assert layer["mode"] == "areas" and sum(f["properties"]["count"] for f in layer["features"]) == 4
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "parameter"),
+    [
+        ("/maps/VNM/entities.geojson", {"zoom": "x"}, "zoom"),
+        ("/maps/VNM/entities.geojson", {"zoom": "25"}, "zoom"),
+        ("/maps/VNM/entities.geojson", {}, "zoom"),
+        ("/maps/VNM/entities.geojson", {"zoom": "12"}, "bbox"),
+        ("/maps/VNM/entities.geojson", {"zoom": "12", "bbox": "1,2,3"}, "bbox"),
+        ("/maps/VNM/entities.geojson", {"zoom": "12", "bbox": "106,21,105,22"}, "bbox"),
+        ("/maps/VNM/entities.geojson", {"zoom": "12", "bbox": "0,0,200,10"}, "bbox"),
+        ("/maps/VNM/entities.geojson", {"zoom": "3", "status": "closed"}, "status"),
+        ("/maps/VNM/areas.json", {"family": "kolkhoz"}, "family"),
+        ("/maps/VNM/areas.json", {"legal_form": "community_enterprise"}, "legal_form"),
+        ("/maps/VNM/areas.json", {"definition": "99"}, "definition"),
+        ("/maps/VNM/areas.json", {"measure": "height"}, "measure"),
+        ("/maps/VNM/areas.json", {"sector": "Z"}, "sector"),
+    ],
+)
+def test_bad_map_parameters_get_a_clean_400_naming_the_parameter(client, member, url, params, parameter):
+    client.force_login(member)
+    response = client.get(url, params)
+    assert response.status_code == 400
+    assert response.json()["parameter"] == parameter
+    assert parameter in response.json()["error"]
+
+
+def test_live_map_is_for_registry_readers_only(client, vn_registry):
+    assert client.get("/maps/VNM/").status_code == 302  # to the login page
+    client.force_login(committee_member("KHM"))
+    assert client.get("/maps/VNM/").status_code == 403
+    assert client.get("/maps/VNM/areas.json").status_code == 403
+    assert client.get("/maps/KHM/").status_code == 200
+
+
+def test_committee_member_of_another_country_gets_403_on_unpublished_editions(client, vn_registry):
+    edition = freeze("VNM", Status.IN_REVIEW)
+    client.force_login(committee_member("KHM"))
+    for suffix in ["", "areas.json", "entities.geojson?zoom=3", "pack.pdf"]:
+        assert client.get(edition.get_absolute_url() + suffix).status_code == 403, suffix
+    client.force_login(committee_member("VNM"))
+    assert client.get(edition.get_absolute_url()).status_code == 200
+
+
+def test_coop_reads_unpublished_editions_but_cannot_review(client, vn_registry):
+    edition = freeze("VNM", Status.IN_REVIEW)
+    client.force_login(user_with_role(CountryRole.Role.COOP))
+    assert client.get(edition.get_absolute_url()).status_code == 200
+    assert client.post(edition.get_absolute_url() + "comments", {"text": "hi"}).status_code == 403
+
+
+def test_anonymous_sees_only_published_editions_and_no_contact_data(client, vn_registry):
+    draft = freeze("VNM")
+    published = freeze("VNM", Status.PUBLISHED)
+    assert client.get(draft.get_absolute_url()).status_code == 403
+    listing = client.get("/maps/VNM/editions/")
+    assert list(listing.context["editions"]) == [published]
+    page = client.get(published.get_absolute_url())
+    assert page.status_code == 200
+    assert b"Review" not in page.content  # no comment or sign-off forms
+    points = client.get(published.get_absolute_url() + "entities.geojson", {"zoom": 14, "bbox": "105.7,20.9,106.0,21.2"})
+    assert points.json()["mode"] == "points" and len(points.json()["features"]) == 5
+    for response in (page, points, client.get(published.get_absolute_url() + "areas.json")):
+        body = response.content.decode()
+        assert "chair@example.vn" not in body and "+84 90" not in body
+
+
+def test_committee_member_reviews_signs_off_and_publishes_through_the_pages(client, member, vn_registry):
+    client.force_login(member)
+    response = client.post("/maps/VNM/editions/new", {"title": "March meeting", "query": "status=active"})
+    edition = MapEdition.objects.get()
+    assert response.status_code == 302 and response.url == edition.get_absolute_url()
+    assert edition.total_entities == 8 and edition.filters["status"] == ["active"]
+    url = edition.get_absolute_url()
+    client.post(url + "status", {"status": "in_review"})
+    client.post(url + "comments", {"text": "Check Hà Nội", "area": str(vn_registry[0].admin_area_id)})
+    client.post(url + "comments", {"text": "Name spelt wrong", "entity": vn_registry[0].registry_number})
+    comments = list(edition.comments.order_by("pk"))
+    assert [c.target for c in comments] == ["area", "entity"]
+    client.post(url + "sign-off", {"decision": "approve"})
+    response = client.post(url + "status", {"status": "signed_off"}, follow=True)
+    assert "not resolved" in response.content.decode()
+    for comment in comments:
+        client.post(f"{url}comments/{comment.pk}/resolve")
+    client.post(url + "status", {"status": "signed_off"})
+    client.post(url + "status", {"status": "published"})
+    edition.refresh_from_db()
+    assert edition.status == Status.PUBLISHED
+    client.logout()
+    assert client.get(url).status_code == 200
+
+
+def test_invalid_status_change_is_refused_with_a_message(client, member, vn_registry):
+    edition = freeze("VNM")
+    client.force_login(member)
+    response = client.post(edition.get_absolute_url() + "status", {"status": "published"}, follow=True)
+    assert "can move to in review" in response.content.decode()
+    edition.refresh_from_db()
+    assert edition.status == Status.DRAFT
