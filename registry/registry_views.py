@@ -1,0 +1,254 @@
+"""The researchers' registry pages: list, entity page, entity form, classification, working definitions.
+
+Every view checks registry.permissions on the server and calls the domain
+(querysets, registry.services, registry.classification); none re-derives a rule.
+Anonymous users are sent to log in: no registry record is public here.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import classification as classifying
+from .forms import AdoptionForm, DefinitionForm, EntityFilterForm, EntityForm
+from .models import Classification, Country, Entity, WorkingDefinition
+from .permissions import (
+    can_edit_registry,
+    can_read_registry,
+    can_see_contact_data,
+    editable_countries,
+    readable_countries,
+    require,
+)
+from .reference import create_definition_from_template
+from .services import StaleEntityError, create_entity, likely_duplicates, update_entity
+
+
+def _readable_entity(request, pk):
+    entity = get_object_or_404(Entity.objects.select_related("country", "family", "legal_form", "admin_area"), pk=pk)
+    require(can_read_registry(request.user, entity.country_id), "You may not read registry records of this country.")
+    return entity
+
+
+@login_required
+def entity_list(request):
+    filters = EntityFilterForm(request.GET or None)
+    entities = Entity.objects.visible_to(request.user).select_related("country", "family", "legal_form", "admin_area")
+    if filters.is_valid():
+        entities = filters.filter(entities)
+    page = Paginator(entities.order_by("registry_number"), settings.REGISTRY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "registry/entity_list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "query": query.urlencode(),
+            "can_create": bool(editable_countries(request.user)),
+        },
+    )
+
+
+@login_required
+def entity_detail(request, pk):
+    entity = _readable_entity(request, pk)
+    history = list(entity.history.select_related("history_user").order_by("-history_date", "-history_id")[:50])
+    changes = []
+    for record in history:
+        previous = record.prev_record
+        fields = record.diff_against(previous).changed_fields if previous else []
+        changes.append((record, fields))
+    return render(
+        request,
+        "registry/entity_detail.html",
+        {
+            "entity": entity,
+            "show_contact": can_see_contact_data(request.user, entity.country_id),
+            "can_edit": can_edit_registry(request.user, entity.country_id),
+            "classifications": entity.classifications.select_related("definition", "assessed_by").order_by(
+                "-definition__version"
+            ),
+            "changes": changes,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entity_edit(request, pk=None):
+    entity = _readable_entity(request, pk) if pk else None
+    if entity is not None:
+        require(can_edit_registry(request.user, entity.country_id), "You may edit only entities of your countries.")
+    elif not editable_countries(request.user):
+        raise PermissionDenied("Only researchers register entities.")
+    form = EntityForm(request.POST or None, instance=entity, user=request.user)
+    duplicates, stale = [], None
+    if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        duplicates = likely_duplicates(data.get("name"), data.get("point"), exclude=entity)
+        if duplicates and not form.cleaned_data["confirm_not_duplicate"]:
+            form.add_error(None, "Possible duplicates nearby: check them before saving.")
+        else:
+            try:
+                if entity is None:
+                    saved = create_entity(request.user, data)
+                    messages.success(request, f"Registered {saved.registry_number}.")
+                else:
+                    saved = update_entity(request.user, entity, data, form.cleaned_data.get("version"))
+                    messages.success(request, f"Saved {saved.registry_number} (version {saved.version}).")
+                return redirect(saved)
+            except StaleEntityError as error:
+                stale = error
+                form.add_error(None, str(error))
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+    return render(
+        request,
+        "registry/entity_form.html",
+        {"form": form, "entity": entity, "duplicates": duplicates, "stale": stale},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entity_classify(request, pk, definition_pk):
+    entity = _readable_entity(request, pk)
+    definition = get_object_or_404(WorkingDefinition, pk=definition_pk, country_id=entity.country_id)
+    require(can_edit_registry(request.user, entity.country_id), "You may classify only entities of your countries.")
+    criteria = list(definition.criteria.all())
+    existing = Classification.objects.filter(entity=entity, definition=definition).first()
+    current = existing.criteria_results if existing else {}
+    if request.method == "POST":
+        results = {
+            criterion.code: {
+                "result": request.POST.get(f"result-{criterion.code}", classifying.UNKNOWN),
+                "evidence": request.POST.get(f"evidence-{criterion.code}", ""),
+            }
+            for criterion in criteria
+        }
+        try:
+            record = classifying.classify(request.user, entity, definition, results, request.POST.get("note", ""))
+        except ValidationError as error:
+            messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items()))
+            current = results
+        else:
+            messages.success(request, f"Classified: {record.get_outcome_display()}.")
+            return redirect(entity)
+    rows = [(criterion, current.get(criterion.code, {})) for criterion in criteria]
+    return render(
+        request,
+        "registry/entity_classify.html",
+        {
+            "entity": entity,
+            "definition": definition,
+            "rows": rows,
+            "existing": existing,
+            "results": classifying.RESULTS,
+        },
+    )
+
+
+@login_required
+def definition_list(request):
+    readable = Country.objects.filter(iso3__in=readable_countries(request.user)).prefetch_related("definitions")
+    return render(
+        request,
+        "registry/definition_list.html",
+        {"countries": readable, "editable": editable_countries(request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def definition_detail(request, pk):
+    definition = get_object_or_404(WorkingDefinition.objects.select_related("country"), pk=pk)
+    require(can_read_registry(request.user, definition.country_id), "You may not read this country's definitions.")
+    can_edit = can_edit_registry(request.user, definition.country_id)
+    form = DefinitionForm(request.POST or None, instance=definition)
+    if request.method == "POST":
+        require(can_edit, "You may edit only the definitions of your countries.")
+        try:
+            _definition_action(request, definition, form)
+        except ValidationError as error:
+            messages.error(request, " ".join(" ".join(v) for v in error.message_dict.values()))
+        else:
+            return redirect("registry:definition", pk=definition.pk)
+    previous, changes = classifying.outcome_changes(definition)
+    return render(
+        request,
+        "registry/definition_detail.html",
+        {
+            "definition": definition,
+            "form": form,
+            "adoption_form": AdoptionForm(),
+            "can_edit": can_edit,
+            "editable": classifying.editable(definition),
+            "criteria": definition.criteria.all(),
+            "principles": definition.criteria.model.Principle.choices,
+            "previous": previous,
+            "changes": changes,
+        },
+    )
+
+
+def _definition_action(request, definition, form):
+    action = request.POST.get("action")
+    user = request.user
+    if action == "save":
+        if not classifying.editable(definition):
+            raise ValidationError({"status": "Only a draft can be edited: make a new version instead."})
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        definition._history_user = user
+        form.save()
+        codes = request.POST.getlist("criterion-code")
+        rows = [
+            {
+                "code": code.strip(),
+                "statement": request.POST.getlist("criterion-statement")[i].strip(),
+                "principle": request.POST.getlist("criterion-principle")[i],
+                "required": str(i) in request.POST.getlist("criterion-required"),
+            }
+            for i, code in enumerate(codes)
+            if code.strip()
+        ]
+        classifying.save_criteria(user, definition, rows)
+        messages.success(request, "Definition saved.")
+    elif action == "submit":
+        classifying.submit_for_review(user, definition)
+        messages.success(request, "Sent to committee review.")
+    elif action == "return":
+        classifying.return_to_draft(user, definition)
+    elif action == "adopt":
+        adoption = AdoptionForm(request.POST)
+        if not adoption.is_valid():
+            raise ValidationError(adoption.errors)
+        report = classifying.adopt(
+            user, definition, adoption.cleaned_data["adopted_on"], adoption.cleaned_data["adopted_by"]
+        )
+        messages.success(request, str(report))
+    elif action == "new_version":
+        new = classifying.new_version(user, definition.country, copy_from=definition)
+        messages.success(request, f"Draft v{new.version} created from v{definition.version}.")
+        definition.pk = new.pk
+    else:
+        raise ValidationError({"action": f"Unknown action {action!r}."})
+
+
+@login_required
+@require_POST
+def definition_from_template(request, iso3):
+    country = get_object_or_404(Country, iso3=iso3.upper())
+    require(can_edit_registry(request.user, country.pk), "You may edit only the definitions of your countries.")
+    definition = create_definition_from_template(country)
+    messages.success(request, f"Draft v{definition.version} created from the ILC 2022 template.")
+    return redirect("registry:definition", pk=definition.pk)

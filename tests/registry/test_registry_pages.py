@@ -1,0 +1,146 @@
+"""The researchers' pages: roles enforced on the server, form through the service, warnings shown."""
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.urls import reverse
+
+from registry.models import Entity, WorkingDefinition
+from tests.factories import EntityFactory, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def vnm_entity():
+    return EntityFactory(name="Hợp tác xã Hội An", contact_phone="+84 912 345 678", contact_name="Nguyễn Thị A")
+
+
+def client_for(client, role, country=None):
+    client.force_login(user_with_role(role, country))
+    return client
+
+
+def form_data(**extra):
+    data = {
+        "country": "VNM",
+        "name": "Hợp tác xã Chè Thái Nguyên",
+        "family": "",
+        "legal_form": "",
+        "status": "active",
+        "location_precision": "exact",
+        "source": "field_visit",
+        "verification": "unverified",
+        "point": '{"type": "Point", "coordinates": [105.8442, 21.5928]}',
+    }
+    from registry.models import EntityFamily
+
+    data["family"] = EntityFamily.objects.get(code="cooperative").pk
+    data.update(extra)
+    return data
+
+
+def test_anonymous_users_see_no_registry_record_and_no_contact_data(client, vnm_entity):
+    for url in (reverse("registry:entities"), vnm_entity.get_absolute_url()):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert b"912 345" not in client.get(reverse("registry:entities"), follow=True).content
+
+
+def test_researcher_of_khm_gets_403_editing_a_vnm_entity(client, vnm_entity):
+    client = client_for(client, "researcher", "KHM")
+    assert client.get(reverse("registry:entity-edit", args=[vnm_entity.pk])).status_code == 403
+    assert client.post(reverse("registry:entity-edit", args=[vnm_entity.pk]), form_data()).status_code == 403
+    assert client.get(vnm_entity.get_absolute_url()).status_code == 403
+    assert vnm_entity.registry_number.encode() not in client.get(reverse("registry:entities")).content
+
+
+def test_committee_members_read_their_country_but_cannot_edit(client, vnm_entity):
+    client = client_for(client, "committee", "VNM")
+    page = client.get(vnm_entity.get_absolute_url())
+    assert page.status_code == 200 and "Nguyễn Thị A" in page.content.decode()
+    assert client.get(reverse("registry:entity-edit", args=[vnm_entity.pk])).status_code == 403
+    assert client.get(reverse("registry:entity-create")).status_code == 403
+    definition = WorkingDefinition.objects.get(country_id="VNM", version=1)
+    assert client.post(reverse("registry:definition", args=[definition.pk]), {"action": "submit"}).status_code == 403
+
+
+def test_coop_reads_every_country(client, vnm_entity):
+    khm = EntityFactory(country_id="KHM", name="Srov Takeo", point=Point(104.785, 10.99, srid=4326))
+    content = client_for(client, "coop").get(reverse("registry:entities")).content.decode()
+    assert vnm_entity.registry_number in content and khm.registry_number in content
+
+
+def test_list_searches_across_diacritics_and_filters(client, vnm_entity):
+    EntityFactory(name="Hợp tác xã Đà Nẵng")
+    client = client_for(client, "researcher", "VNM")
+    content = client.get(reverse("registry:entities"), {"q": "hoi an"}).content.decode()
+    assert vnm_entity.registry_number in content and "Đà Nẵng" not in content
+    content = client.get(reverse("registry:entities"), {"status": "dissolved"}).content.decode()
+    assert vnm_entity.registry_number not in content
+
+
+def test_form_creates_through_the_service_with_history_naming_the_user(client):
+    client = client_for(client, "researcher", "VNM")
+    response = client.post(reverse("registry:entity-create"), form_data())
+    assert response.status_code == 302, response.content.decode()[:3000]
+    entity = Entity.objects.get(name="Hợp tác xã Chè Thái Nguyên")
+    assert entity.registry_number.startswith("VNM-") and entity.admin_area is not None
+    assert entity.history.get().history_user.username == "researcher-vnm"
+
+
+def test_form_shows_the_out_of_country_message_and_keeps_the_input(client):
+    client = client_for(client, "researcher", "VNM")
+    response = client.post(
+        reverse("registry:entity-create"), form_data(point='{"type": "Point", "coordinates": [104.9282, 11.5564]}')
+    )
+    content = response.content.decode()
+    assert response.status_code == 200 and "km outside" in content and "Chè Thái Nguyên" in content
+    assert not Entity.objects.exists()
+
+
+def test_form_warns_about_likely_duplicates_with_links_before_saving(client):
+    existing = EntityFactory(name="Hợp tác xã Chè Thái Nguyên", point=Point(105.845, 21.593, srid=4326))
+    client = client_for(client, "researcher", "VNM")
+    response = client.post(reverse("registry:entity-create"), form_data(name="HTX Che Thai Nguyen"))
+    content = response.content.decode()
+    assert response.status_code == 200 and existing.get_absolute_url() in content
+    assert Entity.objects.count() == 1
+    response = client.post(
+        reverse("registry:entity-create"), form_data(name="HTX Che Thai Nguyen", confirm_not_duplicate="on")
+    )
+    assert response.status_code == 302 and Entity.objects.count() == 2
+
+
+def test_second_save_with_a_stale_version_is_refused_and_the_input_kept(client, vnm_entity):
+    client = client_for(client, "researcher", "VNM")
+    url = reverse("registry:entity-edit", args=[vnm_entity.pk])
+    assert client.post(url, form_data(name="First editor", version=1)).status_code == 302
+    response = client.post(url, form_data(name="Second editor", version=1))
+    content = response.content.decode()
+    assert response.status_code == 200 and "NOT saved" in content and "Second editor" in content
+    vnm_entity.refresh_from_db()
+    assert vnm_entity.name == "First editor" and vnm_entity.version == 2
+
+
+def test_definition_editor_adopts_and_shows_what_changed(client, vnm_entity):
+    client = client_for(client, "researcher", "VNM")
+    definition = WorkingDefinition.objects.get(country_id="VNM", version=1)
+    url = reverse("registry:definition", args=[definition.pk])
+    client.post(url, {"action": "submit"})
+    response = client.post(
+        url, {"action": "adopt", "adopted_on": "2025-03-01", "adopted_by": "National advisory committee"}
+    )
+    assert response.status_code == 302
+    definition.refresh_from_db()
+    assert definition.status == "adopted"
+    content = client.get(url).content.decode()
+    assert "What adoption changed" in content and "undetermined" in content
+
+
+def test_classification_form_records_the_outcome(client, vnm_entity):
+    client = client_for(client, "researcher", "VNM")
+    definition = WorkingDefinition.objects.get(country_id="VNM", version=1)
+    data = {f"result-{c.code}": "met" for c in definition.criteria.filter(required=True)}
+    response = client.post(reverse("registry:entity-classify", args=[vnm_entity.pk, definition.pk]), data)
+    assert response.status_code == 302
+    assert vnm_entity.classifications.get().outcome == "qualifies"
