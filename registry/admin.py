@@ -1,0 +1,151 @@
+"""Django admin for staff: Leaflet widgets, the same permission rules and the same entity service.
+
+Entities are saved only through registry.services (the form's errors come from
+there); querysets are limited to the countries the user may read, and changes
+to the countries the user may edit.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from leaflet.admin import LeafletGeoAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Classification, Criterion, Entity, EntityFamily, LegalForm, WorkingDefinition
+from .permissions import can_edit_registry, editable_countries, is_administrator, readable_countries
+from .services import EDITABLE_FIELDS, StaleEntityError, create_entity, update_entity
+
+
+class EntityAdminBaseForm(forms.ModelForm):
+    """Carries the version the user started from (optimistic locking) as a hidden field."""
+
+    version_seen = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version_seen"].initial = self.instance.version if self.instance.pk else None
+
+
+def _service_form(base, user):
+    """The admin's form class, saving through the entity service so its errors land on the form fields."""
+
+    class EntityServiceAdminForm(base):
+        def _post_clean(self):
+            if self.errors:
+                return
+            data = {field: self.cleaned_data[field] for field in EDITABLE_FIELDS if field in self.cleaned_data}
+            try:
+                if self.instance.pk and not self.instance._state.adding:
+                    stored = Entity.objects.get(pk=self.instance.pk)
+                    version = self.cleaned_data.get("version_seen") or self.instance.version
+                    self.saved = update_entity(user, stored, data, version, reason="admin")
+                else:
+                    self.saved = create_entity(user, data, reason="admin")
+            except StaleEntityError as error:
+                self.add_error(None, str(error))
+            except ValidationError as error:
+                for field, messages_ in error.message_dict.items():
+                    self.add_error(field if field in self.fields else None, messages_)
+
+    return EntityServiceAdminForm
+
+
+@admin.register(Entity)
+class EntityAdmin(SimpleHistoryAdmin, LeafletGeoAdmin):
+    """Entities in the admin: read where the user may read, change only through the entity service."""
+
+    list_display = ["registry_number", "name", "country", "admin_area", "status", "is_demo"]
+    list_filter = ["country", "status", "verification", "is_demo"]
+    search_fields = ["registry_number", "name", "name_local", "name_romanized"]
+    readonly_fields = ["registry_number", "admin_area", "version", "is_demo"]
+    form = EntityAdminBaseForm
+    fields = ["registry_number", "version", "admin_area", *EDITABLE_FIELDS, "is_demo", "version_seen"]
+    list_select_related = ["country", "admin_area"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return bool(readable_countries(request.user)) and (
+            obj is None or obj.country_id in readable_countries(request.user)
+        )
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return bool(editable_countries(request.user))
+        return can_edit_registry(request.user, obj.country_id)
+
+    def has_add_permission(self, request):
+        return bool(editable_countries(request.user))
+
+    def has_delete_permission(self, request, obj=None):
+        return is_administrator(request.user)
+
+    def has_module_permission(self, request):
+        return bool(readable_countries(request.user))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return _service_form(super().get_form(request, obj, change=change, **kwargs), request.user)
+
+    def save_model(self, request, obj, form, change):
+        # The entity service saved it while validating the form (EntityServiceAdminForm).
+        obj.__dict__.update(form.saved.__dict__)
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+
+class ReadableByCountryAdmin(SimpleHistoryAdmin):
+    """Reference and definition rows: staff read them; only administrators change them here."""
+
+    def has_change_permission(self, request, obj=None):
+        return is_administrator(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return is_administrator(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_administrator(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return bool(readable_countries(request.user))
+
+    def has_module_permission(self, request):
+        return bool(readable_countries(request.user))
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    extra = 0
+
+
+@admin.register(WorkingDefinition)
+class WorkingDefinitionAdmin(ReadableByCountryAdmin):
+    list_display = ["country", "version", "title", "status", "is_template", "adopted_on"]
+    list_filter = ["country", "status"]
+    inlines = [CriterionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(country__in=readable_countries(request.user))
+
+
+@admin.register(Classification)
+class ClassificationAdmin(ReadableByCountryAdmin):
+    list_display = ["entity", "definition", "outcome", "needs_review", "assessed_by", "assessed_at"]
+    list_filter = ["outcome", "needs_review"]
+    raw_id_fields = ["entity"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(entity__country__in=readable_countries(request.user))
+
+
+@admin.register(EntityFamily)
+class EntityFamilyAdmin(ReadableByCountryAdmin):
+    list_display = ["code", "name", "sort_order"]
+
+
+@admin.register(LegalForm)
+class LegalFormAdmin(ReadableByCountryAdmin):
+    list_display = ["country", "code", "name", "name_local", "family"]
+    list_filter = ["country"]
