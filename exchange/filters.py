@@ -9,7 +9,7 @@ from registry.models import AdminArea, Entity
 class EntityFilter(django_filters.FilterSet):
     """?country=VNM&family=cooperative&legal_form=cooperative&status=active&admin_area=12&q=binh&sector=A"""
 
-    country = django_filters.CharFilter(field_name="country_id", lookup_expr="iexact")
+    country = django_filters.CharFilter(field_name="country__iso3", lookup_expr="iexact")
     family = django_filters.CharFilter(field_name="family__code")
     legal_form = django_filters.CharFilter(field_name="legal_form__code")
     status = django_filters.ChoiceFilter(choices=Entity.Status.choices)
@@ -37,7 +37,7 @@ class EntityFilter(django_filters.FilterSet):
 class AdminAreaFilter(django_filters.FilterSet):
     """?country=VNM&level=1&on=2025-06-30 (areas in force on that date)."""
 
-    country = django_filters.CharFilter(field_name="country_id", lookup_expr="iexact")
+    country = django_filters.CharFilter(field_name="country__iso3", lookup_expr="iexact")
     on = django_filters.DateFilter(method="filter_on", help_text="Areas in force on this date (YYYY-MM-DD)")
 
     class Meta:

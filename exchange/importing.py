@@ -137,7 +137,8 @@ class RowValidator:
         column = self.mapping.get(field_name)
         if column is None:
             return pd.Series([""] * len(table), dtype=object)
-        return table.cells[column].str.strip()
+        # Undo the apostrophe our exports put before formula-like text ("'=x" -> "=x"), so exports round-trip.
+        return table.cells[column].str.strip().str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
 
     def validate(self, table):
         result = Validated(frame=pd.DataFrame(index=range(len(table))))
@@ -176,8 +177,7 @@ class RowValidator:
         return result
 
     def _text(self, table, result, name):
-        # Undo the apostrophe our exports put before formula-like text ("'=x" -> "=x"), so exports round-trip.
-        values = self.column(table, name).str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
+        values = self.column(table, name)
         limit = FIELDS_BY_NAME[name].max_length
         if limit:
             lengths = values.str.len().to_numpy()

@@ -158,10 +158,7 @@ def cp1258_bytes(text):
 )
 def test_encodings_are_detected_and_names_survive(run_import, country, name, lat, lon, encoding, declared):
     rows = [["name", "family", "lat", "lon"], [name, "cooperative", lat, lon]]
-    if encoding == "cp1258":
-        raw = cp1258_bytes(csv_bytes(rows).decode())
-    else:
-        raw = csv_bytes(rows, encoding=encoding)
+    raw = cp1258_bytes(csv_bytes(rows).decode()) if encoding == "cp1258" else csv_bytes(rows, encoding=encoding)
     batch = run_import(raw, country=country, declared_encoding=declared)
     assert_accounted(batch)
     assert batch.imported == 1, list(batch.rows.values_list("reason", flat=True))

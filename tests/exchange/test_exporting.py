@@ -1,0 +1,212 @@
+"""Exports: formula-safe, role-respecting, and an export re-imports into an empty registry as the same entities."""
+
+import csv
+import io
+import zipfile
+
+import orjson
+import pytest
+from django.contrib.gis.geos import Point
+
+from exchange.exporting import export
+from registry.models import CountryRole, Entity, EntityFamily, LegalForm
+from tests.factories import EntityFactory, user_with_role
+
+COMPARED = [
+    "country_id",
+    "name",
+    "name_local",
+    "name_romanized",
+    "family_id",
+    "legal_form_id",
+    "registration_number",
+    "registering_authority",
+    "registration_date",
+    "founded_year",
+    "status",
+    "members_total",
+    "members_women",
+    "members_men",
+    "workers_total",
+    "workers_women",
+    "sectors",
+    "location_precision",
+    "address",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "source_reference",
+    "external_id",
+]
+
+
+def snapshot():
+    rows = []
+    for entity in Entity.objects.order_by("name"):
+        values = {field: getattr(entity, field) for field in COMPARED}
+        values["point"] = (round(entity.point.x, 9), round(entity.point.y, 9))
+        values["sectors"] = sorted(values["sectors"])
+        rows.append(values)
+    return rows
+
+
+@pytest.fixture
+def varied_entities(db):
+    import datetime
+
+    cooperative = EntityFamily.objects.get(code="cooperative")
+    association = EntityFamily.objects.get(code="association")
+    vnm_form = LegalForm.objects.get(country_id="VNM", code="cooperative")
+    specs = [
+        ("VNM", "Hợp tác xã Nông nghiệp Tân Phú", "", Point(105.8542, 21.0285, srid=4326), cooperative, vnm_form),
+        ("VNM", "=SUM(A1:A3) HTX", "", Point(106.7009, 10.7769, srid=4326), association, None),
+        ("VNM", "<b>HTX</b> & co", "", Point(108.2022, 16.0544, srid=4326), cooperative, None),
+        (
+            "KHM",
+            "Agricultural cooperative Rik Chamroeun",
+            "សហគមន៍កសិកម្មរីកចម្រើន",
+            Point(104.92, 11.55, srid=4326),
+            cooperative,
+            None,
+        ),
+        ("THA", "Ban Na cooperative", "สหกรณ์การเกษตรบ้านนา จำกัด", Point(100.5, 13.75, srid=4326), cooperative, None),
+        ("MNG", "Khangai herders", "Малчдын хоршоо Хангай", Point(106.92, 47.92, srid=4326), cooperative, None),
+        ("KGZ", "Ala-Too cooperative", "Кооператив Ала-Тоо ңөү", Point(74.59, 42.87, srid=4326), cooperative, None),
+    ]
+    for number, (country, name, local, point, family, form) in enumerate(specs):
+        EntityFactory(
+            country_id=country,
+            name=name,
+            name_local=local,
+            name_romanized=f"romanized {number}",
+            point=point,
+            family=family,
+            legal_form=form,
+            registration_number=f"+{number}-REG",
+            registration_date=datetime.date(2010, 1, number + 1),
+            founded_year=1990 + number,
+            members_total=100,
+            members_women=40,
+            members_men=60,
+            workers_total=5,
+            workers_women=2,
+            sectors=["A", "C"] if number % 2 else ["K"],
+            address=f"@ {number} Main street",
+            contact_name=f"Contact {number}",
+            contact_phone=f"-{number} 555",
+            contact_email=f"person{number}@example.org",
+            source_reference=f"survey 2024 #{number}",
+            external_id=f"ext-{number}" if number % 3 else "",
+            location_precision="village",
+        )
+
+
+@pytest.fixture
+def admin(db):
+    return user_with_role(CountryRole.Role.ADMINISTRATOR, None, username="admin-export")
+
+
+def reimport_all(data, filename, admin, settings, tmp_path):
+    from exchange.importing import create_batch, run_batch
+
+    settings.MEDIA_ROOT = tmp_path
+    batches = []
+    for country in ["VNM", "KHM", "THA", "MNG", "KGZ"]:
+        batch = run_batch(create_batch(admin, country, filename, data, via="command"))
+        batches.append(batch)
+    return batches
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("file_format", "filename"), [("csv", "e.csv"), ("xlsx", "e.xlsx"), ("geojson", "e.geojson"), ("gpkg", "e.gpkg")]
+)
+def test_export_then_reimport_into_an_empty_registry_gives_the_same_entities(
+    varied_entities, admin, settings, tmp_path, file_format, filename
+):
+    before = snapshot()
+    data, _, _ = export(admin, Entity.objects.all(), file_format)
+    Entity.history.all().delete()
+    Entity.objects.all().delete()
+    batches = reimport_all(data, filename, admin, settings, tmp_path)
+    # Each country's import takes its own entities and rejects the others' as outside the country.
+    assert sum(batch.imported for batch in batches) == len(before)
+    for batch in batches:
+        assert batch.rows_in == batch.imported + batch.rejected
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_csv_export_is_safe_against_formula_injection(varied_entities, admin):
+    data, content_type, _ = export(admin, Entity.objects.all(), "csv")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    by_name = {row["name"]: row for row in rows}
+    assert "'=SUM(A1:A3) HTX" in by_name
+    assert all(row["address"].startswith("'@") for row in rows)
+    assert all(row["contact_phone"].startswith("'-") for row in rows)
+    assert all(row["registration_number"].startswith("'+") for row in rows)
+
+
+@pytest.mark.django_db
+def test_xlsx_export_has_no_formulas(varied_entities, admin):
+    from openpyxl import load_workbook
+
+    data, _, _ = export(admin, Entity.objects.all(), "xlsx")
+    sheet = load_workbook(io.BytesIO(data)).active
+    values = [cell.value for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str)]
+    assert not any(value.startswith("=") for value in values)
+    assert "'=SUM(A1:A3) HTX" in values
+
+
+@pytest.mark.django_db
+def test_exports_leave_out_contact_data_without_the_role(varied_entities):
+    # A committee member of Viet Nam reads Viet Nam's registry, including contacts, and nothing else.
+    member = user_with_role(CountryRole.Role.COMMITTEE, "VNM", username="committee-export")
+    data, _, _ = export(member, Entity.objects.all(), "csv")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert {row["country"] for row in rows} == {"VNM"}
+    anonymous_data, _, _ = export(
+        __import__("django.contrib.auth.models").contrib.auth.models.AnonymousUser(), Entity.objects.all(), "csv"
+    )
+    assert anonymous_data.decode("utf-8-sig").splitlines()[1:] == []
+    assert "contact_email" not in anonymous_data.decode("utf-8-sig").splitlines()[0]
+
+
+@pytest.mark.django_db
+def test_geojson_export_is_rfc7946(varied_entities, admin):
+    data, content_type, _ = export(admin, Entity.objects.filter(country_id="VNM"), "geojson")
+    collection = orjson.loads(data)
+    assert content_type == "application/geo+json"
+    assert collection["type"] == "FeatureCollection" and "crs" not in collection
+    coordinates = {tuple(feature["geometry"]["coordinates"]) for feature in collection["features"]}
+    assert (105.8542, 21.0285) in coordinates  # longitude first
+
+
+@pytest.mark.django_db
+def test_shapefile_zip_and_essglobal_and_murmurations(varied_entities, admin):
+    data, _, _ = export(admin, Entity.objects.all(), "shapefile")
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert {"entities.shp", "entities.dbf", "entities.prj", "entities.cpg"} <= set(names)
+
+    data, _, _ = export(admin, Entity.objects.all(), "essglobal")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert {"Identifier", "Name", "Latitude", "Longitude", "Legal Forms"} <= set(rows[0])
+
+    data, _, _ = export(admin, Entity.objects.all(), "murmurations")
+    profiles = orjson.loads(data)
+    profile = next(p for p in profiles if p["name"] == "Ban Na cooperative")
+    assert profile["linked_schemas"] == ["organizations_schema-v1.0.0"]
+    assert profile["country_iso_3166"] == "TH" and profile["geolocation"] == {"lat": 13.75, "lon": 100.5}
+    assert profile["nickname"] == "สหกรณ์การเกษตรบ้านนา จำกัด"
+
+
+@pytest.mark.django_db
+def test_essglobal_export_reimports(varied_entities, admin, settings, tmp_path):
+    data, _, _ = export(admin, Entity.objects.filter(country_id="VNM"), "essglobal")
+    count = Entity.objects.filter(country_id="VNM").count()
+    Entity.objects.all().delete()
+    from exchange.importing import create_batch, run_batch
+
+    settings.MEDIA_ROOT = tmp_path
+    batch = run_batch(create_batch(admin, "VNM", "ess.csv", data, via="command"))
+    assert batch.imported == count, list(batch.rows.values_list("reason", flat=True))

@@ -1,0 +1,107 @@
+"""The researchers' data exchange pages: upload, column mapping, background run, report, held rows, downloads."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
+
+from exchange.models import ImportBatch
+from registry.models import Entity
+from tests.factories import EntityFactory
+
+
+def logged_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+def test_upload_map_columns_run_in_background_and_report(
+    researcher, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    EntityFactory(name="Hợp tác xã Bình Minh")  # at Hà Nội's centre
+    raw = (
+        "Tên,Loại,lat,lon\n"
+        "<script>alert(1)</script>,cooperative,16.0544,108.2022\n"
+        "Hợp tác xã Bình Minh 2,cooperative,21.0286,105.8543\n"
+        "Bad,nope,16.06,108.21\n"
+    ).encode()
+    client = logged_in(researcher)
+    response = client.post(
+        "/data/",
+        {
+            "country": "VNM",
+            "file": SimpleUploadedFile("survey.csv", raw),
+            "source": "survey",
+            "duplicate_distance_m": 500,
+        },
+    )
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/imports/{batch.pk}/columns/")
+    page = client.get(response["Location"]).content.decode()
+    assert "Tên" in page and "&lt;script&gt;" in page and "<script>alert(1)" not in page
+    columns = {"column_0": "name", "column_1": "family", "column_2": "latitude", "column_3": "longitude"}
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(f"/data/imports/{batch.pk}/columns/", columns)
+    assert response.status_code == 302 and len(callbacks) == 1
+    assert client.get(f"/data/imports/{batch.pk}/progress.json").json()["status"] == "queued"
+    call_command("import_entities", batch=batch.pk, verbosity=0)  # what the detached worker runs
+    progress = client.get(f"/data/imports/{batch.pk}/progress.json").json()
+    assert progress["finished"] and progress["percent"] == 100
+    page = client.get(f"/data/imports/{batch.pk}/").content.decode()
+    assert "&lt;script&gt;" not in page or "<script>alert(1)</script>" not in page
+    batch.refresh_from_db()
+    assert (batch.rows_in, batch.imported, batch.held, batch.rejected) == (3, 1, 1, 1)
+    assert "possible duplicate" in page and "Register as new" in page
+    csv_text = client.get(f"/data/imports/{batch.pk}/rejected.csv").content.decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("row,field,reason") and "nope" in csv_text
+    response = client.post(f"/data/imports/{batch.pk}/rows/3/resolve/", {"decision": "new"})
+    assert response.status_code == 302
+    assert Entity.objects.filter(name="Hợp tác xã Bình Minh 2").exists()
+
+
+@pytest.mark.django_db
+def test_pages_refuse_other_roles(researcher, committee, other_researcher, settings, tmp_path, client):
+    settings.MEDIA_ROOT = tmp_path
+    assert client.get("/data/").status_code == 302  # to the login page
+    from exchange.importing import create_batch
+
+    batch = create_batch(researcher, "VNM", "x.csv", b"name\nx\n", via="page")
+    assert logged_in(other_researcher).get(f"/data/imports/{batch.pk}/").status_code == 403
+    assert logged_in(committee).get(f"/data/imports/{batch.pk}/progress.json").status_code == 403
+    response = logged_in(committee).post("/data/", {"country": "VNM", "file": SimpleUploadedFile("a.csv", b"x")})
+    assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_upload_of_a_wrong_file_type_is_reported_on_the_page(researcher, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client = logged_in(researcher)
+    client.post(
+        "/data/",
+        {
+            "country": "VNM",
+            "file": SimpleUploadedFile("a.csv", b"%PDF-1.4 x"),
+            "source": "survey",
+            "duplicate_distance_m": 500,
+        },
+    )
+    batch = ImportBatch.objects.get()
+    response = client.get(f"/data/imports/{batch.pk}/columns/", follow=True)
+    assert "PDF" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_download_respects_roles(researcher, committee):
+    EntityFactory(name="HTX Tải", contact_email="x@example.org")
+    EntityFactory(
+        country_id="THA",
+        name="Thai",
+        point=__import__("django.contrib.gis.geos", fromlist=["Point"]).Point(100.5, 13.75, srid=4326),
+    )
+    text = logged_in(researcher).get("/data/export/?format=csv").content.decode("utf-8-sig")
+    assert "HTX Tải" in text and "x@example.org" in text and "Thai" not in text
+    assert logged_in(committee).get("/data/export/?format=csv&country=THA").status_code == 400
+    assert logged_in(researcher).get("/data/export/?format=exe").status_code == 400
