@@ -43,8 +43,15 @@ def _details(model, record):
     for change in delta.changes:
         if change.field in IGNORED_FIELDS:
             continue
-        label = model._meta.get_field(change.field).verbose_name
-        rows.append((label, change.old, change.new))
+        model_field = model._meta.get_field(change.field)
+        if model_field.many_to_many:
+            # Targets of a reform process: say how many, not a list of through-row dicts.
+            rows.append((model_field.verbose_name, f"{len(change.old)} instruments", f"{len(change.new)} instruments"))
+            continue
+        choices = dict(model_field.flatchoices)
+        rows.append(
+            (model_field.verbose_name, choices.get(change.old, change.old), choices.get(change.new, change.new))
+        )
     return rows
 
 

@@ -9,10 +9,14 @@ from django.core.management import call_command
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Load the shipped boundaries and registry reference data once per session; tests run in transactions on top."""
+    """Load the shipped boundaries and the registry and legislation reference data once per session.
+
+    Tests run in transactions on top.
+    """
     with django_db_blocker.unblock():
         call_command("load_boundaries", verbosity=0)
         call_command("load_registry_reference", verbosity=0)
+        call_command("load_legislation_reference", verbosity=0)
 
 
 @pytest.fixture

@@ -1,0 +1,106 @@
+"""Bad input is refused with a message naming the field and the reason, and nothing is saved half-way."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from legislation.assessments import record_assessment
+from legislation.models import Assessment, Instrument, ReformProcess, StageEvent
+from legislation.reform import record_stage
+
+from .factories import AssessmentFactory, ReformProcessFactory
+
+GRID_EDIT = "/legislation/instruments/vnm-coop-2023/assessments/edit/"
+
+
+def test_assessment_citing_a_provision_that_does_not_exist_is_refused(client_as, coop):
+    payload = {"provision": "P99", "rating": "aligned", "assessed_on": "2025-01-15"}
+    response = client_as(coop).post(GRID_EDIT, payload)
+    assert response.status_code == 400
+    assert "&#x27;P99&#x27; is not a provision of the R193 checklist" in response.content.decode()
+    assert not Assessment.objects.exists()
+
+
+def test_rating_outside_the_scale_is_refused(client_as, coop):
+    payload = {"provision": "P6a", "rating": "excellent", "assessed_on": "2025-01-15"}
+    response = client_as(coop).post(GRID_EDIT, payload)
+    assert response.status_code == 400
+    assert "&#x27;excellent&#x27; is not on the rating scale" in response.content.decode()
+    assert not Assessment.objects.exists()
+
+
+def test_the_domain_and_the_database_refuse_a_rating_outside_the_scale():
+    instrument = Instrument.objects.get(code="vnm-coop-2023")
+    with pytest.raises(ValidationError) as error:
+        record_assessment(instrument, "P6a", "excellent")
+    assert "rating" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        record_assessment(instrument, "P99", "aligned")
+    assert "provision" in error.value.message_dict
+    with transaction.atomic(), pytest.raises(IntegrityError, match="assessment_rating_in_scale"):
+        AssessmentFactory(instrument=instrument, rating="excellent")
+    assert not Assessment.objects.exists()
+
+
+def test_stage_dated_before_the_process_started_is_refused(client_as, coop):
+    process = ReformProcessFactory(started_on=datetime.date(2024, 3, 1))
+    payload = {"stage": "drafting", "occurred_on": "2024-02-29", "date_confidence": "H"}
+    response = client_as(coop).post(f"/legislation/processes/{process.pk}/stages/", payload)
+    assert response.status_code == 400
+    assert "The stage is dated 29 February 2024, before the process started (01 March 2024)." in (
+        response.content.decode()
+    )
+    assert not StageEvent.objects.filter(process=process).exists()
+    process.refresh_from_db()
+    assert process.current_stage == ""
+
+
+def test_the_database_refuses_a_stage_before_the_start_whatever_the_path():
+    process = ReformProcessFactory(started_on=datetime.date(2024, 3, 1))
+    with pytest.raises(ValidationError):
+        record_stage(process, "drafting", datetime.date(2023, 1, 1))
+    with transaction.atomic(), pytest.raises(IntegrityError, match="before its reform process started"):
+        StageEvent.objects.create(process=process, stage="drafting", occurred_on=datetime.date(2023, 1, 1))
+    record_stage(process, "drafting", datetime.date(2024, 5, 1))
+    process.started_on = datetime.date(2024, 6, 1)
+    with transaction.atomic(), pytest.raises(IntegrityError, match="after its first stage"):
+        process.save()
+
+
+def test_a_process_cannot_be_moved_to_start_after_its_first_stage(client_as, coop):
+    process = ReformProcess.objects.get(country_id="VNM")
+    from legislation.forms import ReformProcessForm
+
+    form = ReformProcessForm(
+        {"title": process.title, "started_on": "2024-01-01"}, instance=process, country=process.country
+    )
+    assert not form.is_valid()
+    assert "it cannot start after that" in str(form.errors["started_on"])
+
+
+def test_unknown_stage_is_refused(client_as, coop):
+    process = ReformProcessFactory()
+    payload = {"stage": "celebrated", "occurred_on": "2024-05-01", "date_confidence": "H"}
+    response = client_as(coop).post(f"/legislation/processes/{process.pk}/stages/", payload)
+    assert response.status_code == 400
+    assert "&#x27;celebrated&#x27; is not a reform stage." in response.content.decode()
+    assert not StageEvent.objects.filter(process=process).exists()
+
+
+def test_coop_starts_following_a_process_with_target_instruments(client_as, coop):
+    target = Instrument.objects.get(code="kgz-coop-2004")
+    payload = {"title": "Amendment of the Law On Cooperatives", "started_on": "2025-03-01", "targets": [target.pk]}
+    response = client_as(coop).post("/legislation/countries/KGZ/processes/", payload)
+    assert response.status_code == 302
+    process = ReformProcess.objects.get(country_id="KGZ")
+    assert list(process.targets.all()) == [target]
+
+
+def test_process_targets_must_be_of_the_same_country(client_as, coop):
+    other_country = Instrument.objects.get(code="vnm-coop-2023")
+    payload = {"title": "Amendment", "started_on": "2025-03-01", "targets": [other_country.pk]}
+    response = client_as(coop).post("/legislation/countries/KGZ/processes/", payload)
+    assert response.status_code == 400
+    assert not ReformProcess.objects.filter(country_id="KGZ").exists()

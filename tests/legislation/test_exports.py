@@ -1,0 +1,80 @@
+"""Exports contain what the pages show: the matrix and grids as CSV and XLSX, the country brief as PDF."""
+
+import csv
+import io
+
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from legislation.assessments import record_assessment
+from legislation.models import Instrument
+
+from .factories import rate
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def read_csv(response):
+    assert response["Content-Type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def read_xlsx(response):
+    assert response["Content-Type"] == XLSX
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    return sheet, [[cell.value if cell.value is not None else "" for cell in row] for row in sheet.iter_rows()]
+
+
+def test_matrix_csv_and_xlsx_hold_the_ratings_and_share_the_dashboard_shows(client_as, committee):
+    rate(
+        Instrument.objects.get(code="vnm-coop-2023"), {"P1": "aligned", "P2": "partly_aligned", "P5": "not_applicable"}
+    )
+    client = client_as(committee)
+    dashboard = client.get("/legislation/").content.decode()
+    assert "50%" in dashboard and "(1 of 2)" in dashboard
+
+    for rows in (read_csv(client.get("/legislation/matrix.csv")), read_xlsx(client.get("/legislation/matrix.xlsx"))[1]):
+        header = rows[0]
+        column = next(i for i, title in enumerate(header) if "Law on Cooperatives 2023" in title)
+        by_key = {row[0]: row[column] for row in rows[1:] if row[0]}
+        assert len(by_key) == 25
+        assert (by_key["P1"], by_key["P2"], by_key["P5"], by_key["P6a"]) == (
+            "Aligned",
+            "Partly aligned",
+            "Not applicable",
+            "not yet rated",
+        )
+        share_row = next(row for row in rows if row[3] == "Share aligned of applicable provisions")
+        assert share_row[column] == "50%"
+        header_of = {title.split(":")[0] for title in header[4:]}
+        assert len(header_of) == 5
+
+
+def test_grid_exports_list_every_provision_with_evidence_and_neutralize_formulas(client_as, committee):
+    instrument = Instrument.objects.get(code="tha-coop-1999")
+    record_assessment(instrument, "P6a", "aligned", evidence='=HYPERLINK("http://evil.example","x")', note="@SUM(A1)")
+    client = client_as(committee)
+    grid = client.get("/legislation/instruments/tha-coop-1999/assessments/").content.decode()
+    assert "=HYPERLINK(" in grid  # the page shows the text as entered
+
+    rows = read_csv(client.get("/legislation/instruments/tha-coop-1999/assessments.csv"))
+    sheet, xlsx_rows = read_xlsx(client.get("/legislation/instruments/tha-coop-1999/assessments.xlsx"))
+    for table in (rows, xlsx_rows):
+        p6a = next(row for row in table if row[0] == "P6a")
+        assert p6a[3] == "Aligned"
+        assert p6a[4] == '\'=HYPERLINK("http://evil.example","x")'
+        assert p6a[5] == "'@SUM(A1)"
+        assert len([row for row in table[1:] if row[0]]) == 25
+    assert all(cell.data_type == "s" for row in sheet.iter_rows() for cell in row if cell.value)
+
+
+def test_country_brief_pdf_contains_the_instrument_titles_and_the_summary(client_as, committee):
+    rate(Instrument.objects.get(code="khm-ag-coop-2013"), {"P1": "aligned", "P2": "not_aligned"})
+    response = client_as(committee).get("/legislation/countries/KHM/brief.pdf")
+    assert response["Content-Type"] == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    flat = " ".join(text.split())
+    for instrument in Instrument.objects.filter(country_id="KHM"):
+        assert " ".join(instrument.title.split()) in flat, instrument.title
+    assert "Share aligned of applicable provisions: 50%" in flat
+    assert "Cambodia" in flat
