@@ -172,3 +172,18 @@ WHERE new.definition_id = %(definition)s
 GROUP BY 1, 2, 3
 ORDER BY 1, 2, 3
 """
+
+# B6 (registry/benchmarks.py): give an adopted version decided results, as researchers would have recorded.
+BENCH_DECIDED_RESULTS = """
+UPDATE registry_classification
+SET outcome = CASE WHEN random() < 0.7 THEN 'qualifies' ELSE 'does_not_qualify' END, needs_review = false,
+    criteria_results = (SELECT jsonb_object_agg(code, jsonb_build_object(
+        'result', CASE WHEN random() < 0.9 THEN 'met' ELSE 'not_met' END, 'evidence', ''))
+        FROM unnest(%(codes)s::text[]) code)
+WHERE definition_id = %(definition)s
+"""
+
+# B6's anchor: one set-based UPDATE of the same rows.
+BENCH_ANCHOR_UPDATE = """
+UPDATE registry_classification SET outcome = 'undetermined', needs_review = true WHERE definition_id = %(definition)s
+"""

@@ -110,7 +110,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "registry:home"  # the home page lives in the registry app's namespace
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "en"
