@@ -83,7 +83,9 @@ def changes_since(since, limit=MAX_CHANGES):
             entries.append(
                 ChangeEntry(
                     when=record.history_date,
-                    who=record.history_user.get_username() if record.history_user else "system (reference data)",
+                    who=record.history_user.get_username()
+                    if record.history_user
+                    else f"system ({record.history_change_reason or 'reference data'})",
                     kind=kind,
                     action=ACTIONS[record.history_type],
                     subject=subject,
