@@ -172,7 +172,7 @@ def assessment_edit(request, code):
         status = 400
     else:
         initial = {"provision": key}
-        if existing:
+        if existing and not existing.is_demo:  # a demo rating's text must not slip into a real one
             initial.update(rating=existing.rating, evidence=existing.evidence, note=existing.note)
         form = AssessmentForm(initial=initial)
         status = 200
