@@ -39,7 +39,7 @@ from .models import Country, LegalForm
 from .numbering import allocate_registry_numbers
 
 CHUNK_ROWS = 50_000
-# From this size on, foreign keys are checked once after the load rather than per row.
+# From this size on, foreign keys are checked and secondary indexes built once after the load, not per row.
 BULK_FOREIGN_KEY_THRESHOLD = 100_000
 HISTORY_REASON = "synthetic demo data (generate_demo_entities)"
 
@@ -103,7 +103,9 @@ def generate_demo_entities(count, seed=1, progress=None):
     key = dataset_key(count, seed)
     families = _family_ids()
     per_country = {}
-    foreign_keys = _drop_foreign_keys() if count >= BULK_FOREIGN_KEY_THRESHOLD else []
+    large = count >= BULK_FOREIGN_KEY_THRESHOLD
+    foreign_keys = _drop_foreign_keys() if large else []
+    indexes = _drop_secondary_indexes() if large else []
     for iso3, n in country_counts(count).items():
         if n == 0 or not Country.objects.filter(iso3=iso3).exists():
             continue
@@ -118,6 +120,7 @@ def generate_demo_entities(count, seed=1, progress=None):
                 progress(size)
         per_country[iso3] = n
     _add_foreign_keys(foreign_keys)
+    _create_indexes(indexes)
     with connection.cursor() as cursor:
         cursor.execute(
             sql.INSERT_CREATION_HISTORY_BY_SOURCE_REFERENCE,
@@ -156,6 +159,22 @@ def _add_foreign_keys(foreign_keys):
             cursor.execute(
                 sql.ADD_ENTITY_CONSTRAINT.format(name=connection.ops.quote_name(name), definition=definition)
             )
+
+
+def _drop_secondary_indexes():
+    with connection.cursor() as cursor:
+        cursor.execute(sql.ENTITY_SECONDARY_INDEXES)
+        indexes = cursor.fetchall()
+        for name, _ in indexes:
+            cursor.execute(sql.DROP_INDEX.format(name=connection.ops.quote_name(name)))
+    return indexes
+
+
+def _create_indexes(indexes):
+    # The definitions are pg_indexes' own CREATE INDEX statements, read just before.
+    with connection.cursor() as cursor:
+        for _, definition in indexes:
+            cursor.execute(definition)
 
 
 def _family_ids():

@@ -76,7 +76,7 @@ def test_numbers_of_deleted_real_entities_are_never_handed_out_again():
     assert not Entity.objects.filter(registry_number=number).exists()
 
 
-def test_large_loads_put_every_foreign_key_back(monkeypatch):
+def test_large_loads_put_every_foreign_key_and_index_back(monkeypatch):
     from django.db import connection
 
     from registry import demo, sql
@@ -86,8 +86,15 @@ def test_large_loads_put_every_foreign_key_back(monkeypatch):
             cursor.execute(sql.ENTITY_FOREIGN_KEYS)
             return cursor.fetchall()
 
-    before = foreign_keys()
+    def indexes():
+        with connection.cursor() as cursor:
+            cursor.execute(sql.ENTITY_SECONDARY_INDEXES)
+            return cursor.fetchall()
+
+    before, indexes_before = foreign_keys(), indexes()
     monkeypatch.setattr(demo, "BULK_FOREIGN_KEY_THRESHOLD", 10)
     generate_demo_entities(40, seed=4)
     generate_demo_entities(40, seed=5)  # again, after a deletion that queued deferred checks
     assert foreign_keys() == before and len(before) == 4
+    assert indexes() == indexes_before and "entity_search_trgm" in {name for name, _ in indexes_before}
+    assert Entity.objects.search("hoi an").count() == Entity.objects.filter(name_romanized__icontains="hoi an").count()
