@@ -148,7 +148,8 @@ class AreaSummary:
             "unplaced": self.unplaced,
             "total": self.total,
             "measure": measure,
-            "breaks": class_breaks([figure.value(measure) for figure in self.areas]),
+            # Empty areas get their own "none" colour; classes split the areas that have entities.
+            "breaks": class_breaks([figure.value(measure) for figure in self.areas if figure.entities]),
         }
 
 

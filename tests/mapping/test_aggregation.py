@@ -59,7 +59,16 @@ def test_zoomed_in_on_a_few_entities_sends_points_with_public_fields_only(viet_n
     features = orjson.loads(geojson)["features"]
     assert len(features) == 5
     properties = features[0]["properties"]
-    assert set(properties) == {"registry_number", "name", "name_local", "family", "legal_form", "status", "members", "women"}
+    assert set(properties) == {
+        "registry_number",
+        "name",
+        "name_local",
+        "family",
+        "legal_form",
+        "status",
+        "members",
+        "women",
+    }
     assert "chair@example.vn" not in geojson and "+84" not in geojson
 
 
@@ -75,7 +84,9 @@ def test_zoomed_in_on_a_few_entities_sends_points_with_public_fields_only(viet_n
         ("verification=verified", 0, 0),
     ],
 )
-def test_filters_change_table_and_map_counts_consistently(viet_nam, vn_registry, query, expected_total, expected_unplaced):
+def test_filters_change_table_and_map_counts_consistently(
+    viet_nam, vn_registry, query, expected_total, expected_unplaced
+):
     source = live(viet_nam, query)
     summary = source.summary()
     assert summary.total == expected_total

@@ -38,7 +38,9 @@ def edition_with_entities(iso3):
     for lonlat in PLACES[iso3]:
         make_entity(lonlat, country_id=iso3, family=family, members_total=10, members_women=4, members_men=6)
     assign_admin_areas(country=country)
-    return editions.freeze_edition(editions.committee_for(country), MapFilters.parse(country, QueryDict("")), "Pack test")
+    return editions.freeze_edition(
+        editions.committee_for(country), MapFilters.parse(country, QueryDict("")), "Pack test"
+    )
 
 
 @pytest.mark.parametrize("iso3", ["THA", "KHM", "MNG", "KGZ", "VNM"])

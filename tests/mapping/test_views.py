@@ -102,7 +102,9 @@ def test_anonymous_sees_only_published_editions_and_no_contact_data(client, vn_r
     page = client.get(published.get_absolute_url())
     assert page.status_code == 200
     assert b"Review" not in page.content  # no comment or sign-off forms
-    points = client.get(published.get_absolute_url() + "entities.geojson", {"zoom": 14, "bbox": "105.7,20.9,106.0,21.2"})
+    points = client.get(
+        published.get_absolute_url() + "entities.geojson", {"zoom": 14, "bbox": "105.7,20.9,106.0,21.2"}
+    )
     assert points.json()["mode"] == "points" and len(points.json()["features"]) == 5
     for response in (page, points, client.get(published.get_absolute_url() + "areas.json")):
         body = response.content.decode()

@@ -22,6 +22,7 @@ DEMO_STEPS = [
     ("load_legislation_reference", {}),
     ("generate_legislation_demo", {}),
     ("generate_demo_entities", {"count": 3000, "seed": 1, "if_missing": True}),
+    ("setup_committees", {}),
 ]
 
 DEMO_PASSWORD_ENV = "DEMO_PASSWORD"  # noqa: S105 (the name of an environment variable)

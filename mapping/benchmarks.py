@@ -1,0 +1,329 @@
+"""PERFORMANCE.md B1, B2, B3 and B8 for the committee map (run with `manage.py run_benchmarks B1 B2 B3 B8`).
+
+Data: the deterministic 1M demo registry (registry.demo.ensure_demo_entities).
+Endpoints are measured through Django's full request stack (B1, B3) or the
+real gunicorn on loopback (B2); anchors are the same or the raw SQL run
+directly through psycopg2 in the same run.
+"""
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+import orjson
+import psycopg2
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
+from django.http import QueryDict
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from registry.benchmarking import BenchResult, benchmark, summarize, time_calls
+from registry.models import Country, Entity
+
+from .aggregation import LiveSource, entity_layer, parse_bbox
+from .filters import MapFilters
+
+ENTITIES = 1_000_000
+SEED = 1
+TWO_FILTERS = "family=cooperative&status=active"
+FOUR_FILTERS = "family=cooperative&status=active&verification=unverified&sector=A"
+# Views for B2: (label, country, lon, lat) of a dense town centre and a sparse countryside.
+HIGH_ZOOM_VIEWS = [
+    ("Hà Nội centre", "VNM", 105.85, 21.03),
+    ("Bangkok centre", "THA", 100.50, 13.75),
+    ("Mongolian steppe", "MNG", 103.0, 46.5),
+    ("Naryn oblast", "KGZ", 75.9, 41.4),
+]
+
+
+def _ensure_data(context):
+    from registry.demo import ensure_demo_entities
+
+    context.log(f"Ensuring {ENTITIES:,} demo entities (seed {SEED})...")
+    report = ensure_demo_entities(ENTITIES, SEED)
+    if not report.skipped:
+        # Fresh rows: index-only scans need the visibility map, the planner needs statistics.
+        with _psycopg() as raw:
+            raw.autocommit = True
+            raw.cursor().execute("VACUUM ANALYZE registry_entity")
+
+
+def _admin_client():
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_superuser": True, "is_staff": True}
+    )
+    client = Client()
+    client.force_login(user)
+    return client, user
+
+
+def _country_bbox(country):
+    west, south, east, north = country.geom.extent
+    return west, south, east, north
+
+
+def _view_bbox(lon, lat, zoom, width_px=1300, height_px=900):
+    """The bbox a width x height pixel map centred on (lon, lat) shows at `zoom` (Web Mercator)."""
+    import math
+
+    degrees_per_px = 360 / (256 * 2**zoom)
+    half_w = width_px / 2 * degrees_per_px
+    half_h = height_px / 2 * degrees_per_px * math.cos(math.radians(lat))
+    return f"{lon - half_w:.5f},{lat - half_h:.5f},{lon + half_w:.5f},{lat + half_h:.5f}"
+
+
+def _psycopg():
+    database = settings.DATABASES["default"]
+    return psycopg2.connect(
+        dbname=database["NAME"],
+        user=database["USER"],
+        host=database["HOST"],
+        port=database["PORT"] or None,
+        password=database["PASSWORD"] or None,
+    )
+
+
+@benchmark("B1", "committee map data at low zoom (z0-z8), every country, unfiltered and 2 filters, 1M entities")
+def bench_low_zoom(context):
+    _ensure_data(context)
+    client, _ = _admin_client()
+    result = BenchResult(
+        "B1",
+        "committee map entity layer, z0-z8",
+        "p95 <= 50 ms, payload <= 250 KB, counts add up exactly; anchor: raw z0 MVT of all points",
+    )
+    passed = True
+    for country in Country.objects.order_by("iso3"):
+        west, south, east, north = _country_bbox(country)
+        for label, query in (("none", ""), ("2 filters", TWO_FILTERS)):
+            expected = MapFilters.parse(country, QueryDict(query)).apply(Entity.objects.all()).count()
+            timings, sizes, exact = [], [], True
+            for zoom in range(0, 9):
+                url = f"/maps/{country.iso3}/entities.geojson?zoom={zoom}&bbox={west},{south},{east},{north}"
+                url += f"&{query}" if query else ""
+                times = time_calls(lambda url=url: client.get(url), repeat=5, warmup=1)
+                timings.extend(times)
+                body = client.get(url).content
+                sizes.append(len(body))
+                features = orjson.loads(body)["features"]
+                exact &= sum(feature["properties"]["count"] for feature in features) == expected
+            stats = summarize(timings)
+            ok = stats["p95_ms"] <= 50 and max(sizes) <= 250_000 and exact
+            passed &= ok
+            result.rows.append(
+                {
+                    "country": country.iso3,
+                    "filters": label,
+                    "entities": expected,
+                    "median ms": stats["median_ms"],
+                    "p95 ms": stats["p95_ms"],
+                    "max KB": max(sizes) / 1000,
+                    "counts exact": "yes" if exact else "NO",
+                    "met": "yes" if ok else "no",
+                }
+            )
+    with _psycopg() as raw, raw.cursor() as cursor:
+        start = time.perf_counter()
+        cursor.execute(
+            "SELECT length(ST_AsMVT(t)) FROM (SELECT ST_AsMVTGeom(ST_Transform(point, 3857), ST_TileEnvelope(0, 0, 0))"
+            " AS geom FROM registry_entity) t"
+        )
+        raw_bytes = cursor.fetchone()[0]
+        raw_ms = (time.perf_counter() - start) * 1000
+    result.notes.append(
+        f"Anchor: raw z0 MVT tile of all {ENTITIES:,} points: {raw_ms:,.0f} ms, {raw_bytes / 1e6:.1f} MB."
+    )
+    result.passed = passed
+    return result
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@benchmark("B2", "map data at high zoom (z10-z16) behind gunicorn on loopback vs the same SQL through psycopg2")
+def bench_high_zoom(context):
+    _ensure_data(context)
+    _, user = _admin_client()
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    session.create()
+    port = _free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.bench"}
+    server = subprocess.Popen(  # noqa: S603 (our own venv's gunicorn, fixed arguments)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+    )
+    result = BenchResult(
+        "B2",
+        "entity layer z10-z16 through gunicorn (2 workers, loopback)",
+        "median endpoint / raw SQL <= 1.3 (small responses: raw + 2 ms)",
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(50):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310 (loopback URL we built)
+                break
+            except OSError:
+                time.sleep(0.2)
+        opener = urllib.request.build_opener()
+        opener.addheaders = [("Cookie", f"{settings.SESSION_COOKIE_NAME}={session.session_key}")]
+        passed = True
+        with _psycopg() as raw, raw.cursor() as cursor:
+            for label, iso3, lon, lat in HIGH_ZOOM_VIEWS:
+                country = Country.objects.get(pk=iso3)
+                for zoom in (10, 12, 14, 16):
+                    bbox = _view_bbox(lon, lat, zoom)
+                    url = f"{base}/maps/{iso3}/entities.geojson?zoom={zoom}&bbox={bbox}"
+                    source = LiveSource(country, MapFilters.parse(country, QueryDict("")))
+                    with CaptureQueriesContext(connection) as captured:
+                        header, _ = entity_layer(source, zoom, parse_bbox(bbox, True))
+                    statements = [query["sql"] for query in captured.captured_queries]
+
+                    def run_raw(statements=statements):
+                        for statement in statements:
+                            cursor.execute(statement)
+                            cursor.fetchall()
+
+                    raw_times = time_calls(run_raw, repeat=15)
+                    endpoint_times = time_calls(lambda url=url: opener.open(url).read(), repeat=15)  # noqa: S310
+                    size = len(opener.open(url).read())  # noqa: S310
+                    raw_median = statistics.median(raw_times)
+                    endpoint_median = statistics.median(endpoint_times)
+                    ratio = endpoint_median / raw_median
+                    ok = ratio <= 1.3 or endpoint_median <= raw_median + 2
+                    passed &= ok
+                    result.rows.append(
+                        {
+                            "view": label,
+                            "zoom": zoom,
+                            "mode": header["mode"],
+                            "in view": header["total"],
+                            "raw ms": raw_median,
+                            "endpoint ms": endpoint_median,
+                            "ratio": ratio,
+                            "KB": size / 1000,
+                            "met": "yes" if ok else "no",
+                        }
+                    )
+        result.passed = passed
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return result
+
+
+@benchmark("B3", "per-area counts for the choropleth, 0 / 2 / 4 filters, 1M entities")
+def bench_area_counts(context):
+    _ensure_data(context)
+    client, _ = _admin_client()
+    result = BenchResult(
+        "B3", "areas.json per country", "p95 < 100 ms and ratio to the raw GROUP BY <= 1.3; stretch < 20 ms"
+    )
+    raw_sql = {
+        "none": ("", []),
+        "2": (" AND e.family_id = %s AND e.status = 'active'", ["family"]),
+        "4": (
+            " AND e.family_id = %s AND e.status = 'active' AND e.verification = 'unverified'"
+            " AND e.sectors && ARRAY['A']::varchar[]",
+            ["family"],
+        ),
+    }
+    from registry.models import EntityFamily
+
+    family_id = EntityFamily.objects.get(code="cooperative").pk
+    passed = True
+    with _psycopg() as raw, raw.cursor() as cursor:
+        for country in Country.objects.order_by("iso3"):
+            for label, query in (("none", ""), ("2", TWO_FILTERS), ("4", FOUR_FILTERS)):
+                where, params = raw_sql[label]
+                statement = (
+                    "SELECT e.admin_area_id, count(*), sum(e.members_total), sum(e.members_women) "
+                    f"FROM registry_entity e WHERE e.country_id = %s{where} GROUP BY 1"
+                )
+                values = [country.iso3] + [family_id for _ in params]
+
+                def run_raw(statement=statement, values=values):
+                    cursor.execute(statement, values)
+                    cursor.fetchall()
+
+                raw_stats = summarize(time_calls(run_raw, repeat=15))
+                url = f"/maps/{country.iso3}/areas.json" + (f"?{query}" if query else "")
+                endpoint_stats = summarize(time_calls(lambda url=url: client.get(url), repeat=15))
+                ratio = endpoint_stats["median_ms"] / raw_stats["median_ms"]
+                ok = endpoint_stats["p95_ms"] < 100 and (
+                    ratio <= 1.3 or endpoint_stats["median_ms"] <= raw_stats["median_ms"] + 2
+                )
+                passed &= ok
+                result.rows.append(
+                    {
+                        "country": country.iso3,
+                        "filters": label,
+                        "raw median ms": raw_stats["median_ms"],
+                        "endpoint median ms": endpoint_stats["median_ms"],
+                        "endpoint p95 ms": endpoint_stats["p95_ms"],
+                        "ratio": ratio,
+                        "met": "yes" if ok else "no",
+                    }
+                )
+    result.passed = passed
+    return result
+
+
+@benchmark("B8", "render a committee map edition pack (PDF with map, table, legend; PNG of the map page)")
+def bench_pack(context):
+    from .editions import committee_for, freeze_edition
+    from .models import MapEdition
+    from .packs import render_pack
+
+    _ensure_data(context)
+    result = BenchResult("B8", "edition pack per country", "< 10 s per country")
+    passed = True
+    for country in Country.objects.order_by("iso3"):
+        committee = committee_for(country)
+        edition = MapEdition.objects.filter(committee=committee).order_by("number").first()
+        if edition is None:
+            context.log(f"Freezing a benchmark edition of {country.iso3}...")
+            edition = freeze_edition(committee, MapFilters.parse(country, QueryDict("")), "Benchmark edition")
+        start = time.perf_counter()
+        pack = render_pack(edition, png=True)
+        seconds = time.perf_counter() - start
+        ok = seconds < 10
+        passed &= ok
+        result.rows.append(
+            {
+                "country": country.iso3,
+                "entities": edition.total_entities,
+                "areas": edition.area_figures.count(),
+                "pages": pack.page_count,
+                "PDF KB": len(pack.pdf) / 1000,
+                "seconds": seconds,
+                "met": "yes" if ok else "no",
+            }
+        )
+    result.passed = passed
+    return result

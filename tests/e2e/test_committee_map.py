@@ -1,0 +1,74 @@
+"""The committee map in headless Chromium: choropleth, clusters, filters that change the counts shown."""
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.core.management import call_command
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def registry_data(django_db_blocker):
+    # transaction=True tests flush the database afterwards: reload what they need.
+    call_command("load_boundaries", verbosity=0)
+    call_command("load_registry_reference", verbosity=0)
+    from registry.location import assign_admin_areas
+    from registry.models import Country, EntityFamily
+    from tests.factories import EntityFactory, committee_member
+
+    cooperative = EntityFamily.objects.get(code="cooperative")
+    association = EntityFamily.objects.get(code="association")
+    towns = [(105.85, 21.03, 30), (106.70, 10.78, 20), (108.20, 16.05, 10), (105.77, 10.03, 6)]
+    for lon, lat, count in towns:
+        for index in range(count):
+            EntityFactory(
+                point=Point(lon + (index % 6) * 0.02, lat + (index // 6) * 0.02, srid=4326),
+                family=association if index % 3 == 0 else cooperative,
+                members_total=10 + index,
+            )
+    assign_admin_areas(country=Country.objects.get(pk="VNM"))
+    return committee_member("VNM")
+
+
+def test_committee_map_shows_choropleth_clusters_and_filtered_counts(
+    registry_data, page, live_server, login, screenshot
+):
+    login(registry_data.username)
+    page.goto(live_server.url + "/maps/VNM/")
+    frame = page.locator(".committee-map")
+    page.wait_for_selector(".committee-map[data-loaded]")
+    assert frame.get_attribute("data-total") == "66"
+    assert page.locator("tfoot [data-total]").inner_text() == "66"
+    # Choropleth: one path per current province; clusters: numbered circles, no raw points at this zoom.
+    assert page.locator("path.leaflet-interactive").count() >= 34
+    assert frame.get_attribute("data-mode") == "areas"
+    cluster_counts = [int(text.replace(",", "")) for text in page.locator(".map-cluster span").all_inner_texts()]
+    assert sum(cluster_counts) == 66 and len(cluster_counts) >= 4
+    assert page.locator(".legend").inner_text().startswith("Entities")
+    screenshot("committee-map-vnm")
+
+    page.select_option("#f-family", "association")
+    page.click("#map-filters button[type=submit]")
+    page.wait_for_selector(".committee-map[data-loaded]")
+    assert frame.get_attribute("data-total") == "23"
+    assert page.locator("tfoot [data-total]").inner_text() == "23"
+    cluster_counts = [int(text) for text in page.locator(".map-cluster span").all_inner_texts()]
+    assert sum(cluster_counts) == 23
+    assert "family=association" in page.url
+    screenshot("committee-map-vnm-associations")
+
+    # Clicking a cluster zooms in; near the ground, clusters give way to entities with popups.
+    for _ in range(6):
+        if frame.get_attribute("data-mode") == "points":
+            break
+        page.locator(".map-cluster").first.click()
+        page.wait_for_timeout(600)
+        page.wait_for_function("() => document.querySelector('.committee-map').dataset.features !== undefined")
+    assert frame.get_attribute("data-mode") == "points"
+    page.locator("path.leaflet-interactive[fill='#f2b705']").first.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "VNM-" in popup.inner_text() and "@" not in popup.inner_text()
+    screenshot("committee-map-vnm-points")
+    assert page.blocked_requests == []
+    assert page.console_errors == []
