@@ -143,3 +143,22 @@ def test_invalid_status_change_is_refused_with_a_message(client, member, vn_regi
     assert "can move to in review" in response.content.decode()
     edition.refresh_from_db()
     assert edition.status == Status.DRAFT
+
+
+def test_maps_index_lists_only_published_editions_to_anonymous_visitors(client, vn_registry):
+    freeze("VNM")
+    published = freeze("VNM", Status.PUBLISHED)
+    response = client.get("/maps/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert published.get_absolute_url() in body
+    assert "/maps/VNM/editions/1/" not in body
+    assert "Live committee map" not in body
+
+
+def test_edition_pack_downloads_as_pdf_and_png(client, vn_registry):
+    published = freeze("VNM", Status.PUBLISHED)
+    pdf = client.get(published.get_absolute_url() + "pack.pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    png = client.get(published.get_absolute_url() + "pack.png")
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
