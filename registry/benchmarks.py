@@ -47,7 +47,7 @@ def _prepare_previous_classification(country, user):
 def bench_reclassification(context):
     context.log(f"ensuring {BENCH_COUNT:,} demo entities (seed {BENCH_SEED})...")
     ensure_demo_entities(BENCH_COUNT, BENCH_SEED)
-    user = _bench_user("bench-researcher-vnm", "researcher", "VNM")
+    user = _bench_user("bench-admin", "administrator")
     rows = []
     for iso3 in ("VNM", "KGZ"):
         country = Country.objects.get(iso3=iso3)

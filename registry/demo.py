@@ -173,6 +173,8 @@ def _drop_secondary_indexes():
 def _create_indexes(indexes):
     # The definitions are pg_indexes' own CREATE INDEX statements, read just before.
     with connection.cursor() as cursor:
+        if indexes:
+            cursor.execute(sql.BULK_INDEX_BUILD_MEMORY)
         for _, definition in indexes:
             cursor.execute(definition)
 

@@ -199,3 +199,5 @@ WHERE i.schemaname = current_schema() AND i.tablename = 'registry_entity'
 ORDER BY i.indexname
 """
 DROP_INDEX = "DROP INDEX {name}"
+# Index builds after a bulk load sort in memory when they may (the GIN trigram build is the longest).
+BULK_INDEX_BUILD_MEMORY = "SET LOCAL maintenance_work_mem = '256MB'"
