@@ -15,9 +15,13 @@ from registry.models import Country, CountryRole
 
 # Reference data and demo data, in order. Each entry is a management command
 # and its options; apps add their own loaders here (call_command by name keeps
-# registry free of imports from the apps above it).
-DEMO_STEPS = [
+# registry free of imports from the apps above it). Countries come first and
+# the demo accounts are made right after them, so that later steps (committee
+# membership, demo ratings) can find the accounts on the very first run.
+COUNTRY_STEPS = [
     ("load_boundaries", {}),
+]
+DEMO_STEPS = [
     ("load_registry_reference", {}),
     ("load_legislation_reference", {}),
     ("generate_legislation_demo", {}),
@@ -42,12 +46,20 @@ class Command(BaseCommand):
     help = __doc__
 
     def handle(self, *args, verbosity, **options):
-        for command, command_options in DEMO_STEPS:
+        for command, command_options in COUNTRY_STEPS:
             call_command(command, verbosity=verbosity, **command_options)
         password = os.environ.get(DEMO_PASSWORD_ENV) or DEFAULT_DEMO_PASSWORD
         accounts = self.ensure_accounts(password)
+        for command, command_options in DEMO_STEPS:
+            call_command(command, verbosity=verbosity, **command_options)
         if verbosity:
-            self.stdout.write(self.style.SUCCESS(f"Demo accounts (password: {password}):"))
+            port = os.environ.get("PORT", "8000")
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Log in at http://127.0.0.1:{port}/accounts/login/ with one of these demo accounts "
+                    f"(password: {password}):"
+                )
+            )
             for username, role, iso3, _ in accounts:
                 self.stdout.write(f"  {username:<18} {role.label}{f' ({iso3})' if iso3 else ''}")
 
