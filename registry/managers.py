@@ -162,8 +162,10 @@ class EntityQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Entities whose full record the user may read (registry.permissions); none for anonymous users."""
-        from .permissions import readable_countries
+        from .permissions import is_administrator, is_coop, readable_countries
 
+        if is_administrator(user) or is_coop(user):
+            return self.all()  # every country: a filter naming them all would only cost time
         return self.filter(country__in=readable_countries(user))
 
     def editable_by(self, user):
@@ -176,7 +178,7 @@ class EntityQuerySet(models.QuerySet):
         folded = fold(" ".join(str(text).split()))
         if not folded:
             return self
-        return self.alias(search_text=SearchText()).filter(search_text__contains=folded)
+        return self.filter(search_text__contains=folded)
 
     def in_area(self, area):
         return self.filter(admin_area=area)

@@ -10,12 +10,12 @@ import uuid
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GistIndex
+from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from .managers import AdminAreaQuerySet, CountryQuerySet, EntityQuerySet
+from .managers import AdminAreaQuerySet, CountryQuerySet, EntityQuerySet, SearchText
 
 
 class Country(models.Model):
@@ -248,9 +248,12 @@ class Entity(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Names and registry number, lowercased and without diacritics (migration 0003's
+    # registry_fold), stored so a trigram search rechecks plain text, not unaccent().
+    search_text = models.GeneratedField(expression=SearchText(), output_field=models.TextField(), db_persist=True)
 
     objects = EntityQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "search_text"])
 
     class Meta:
         verbose_name_plural = "entities"
@@ -261,6 +264,7 @@ class Entity(models.Model):
             models.Index(fields=["country", "status"], name="entity_country_status_idx"),
             models.Index(fields=["family"], name="entity_family_idx"),
             models.Index(fields=["legal_form"], name="entity_legal_form_idx"),
+            GinIndex(fields=["search_text"], name="entity_search_text_trgm", opclasses=["gin_trgm_ops"]),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(point__isvalid=True), name="entity_point_valid"),
