@@ -30,7 +30,7 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils import timezone
 
-from registry.location import LocationError, assign_admin_areas, check_point_in_country
+from registry.location import LocationError, check_point_in_country
 from registry.models import ISIC_SECTIONS, Country, EntityFamily, LegalForm
 from registry.numbering import allocate_registry_numbers
 
@@ -42,6 +42,9 @@ from .reading import ImportFileError, looks_like_geopoint, read_table
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+# An import adding at least this many entities, and at least as many as the
+# registry holds, rebuilds the entity table's indexes once instead of row by row.
+BULK_REBUILD_MIN_ROWS = 50_000
 STATUS_ALIASES = {
     "active": "active",
     "operating": "active",
@@ -242,8 +245,8 @@ class RowValidator:
 
     def _choice(self, table, result, name, aliases, default):
         raw = self.column(table, name)
-        keys = raw.map(_key)
-        values = keys.map(aliases)
+        lookup = {value: aliases.get(_key(value)) for value in raw.unique()}
+        values = raw.map(lookup)
         bad = ((raw != "") & values.isna()).to_numpy()
         choices = ", ".join(sorted(set(aliases.values())))
         for index in np.flatnonzero(bad):
@@ -274,41 +277,51 @@ class RowValidator:
     def _family_and_form(self, table, result):
         family_raw = self.column(table, "family")
         form_raw = self.column(table, "legal_form")
-        family_ids = []
-        form_ids = []
+        # Survey files repeat a handful of values: decide once per distinct (family, legal form) pair.
+        codes, pairs = pd.factorize(family_raw + "\x1f" + form_raw)
+        decisions = [self._decide_family_and_form(*pair.split("\x1f", 1)) for pair in pairs]
+        family_ids = np.array([decision[0] for decision in decisions], dtype=object)[codes]
+        form_ids = np.array([decision[1] for decision in decisions], dtype=object)[codes]
+        for code, (_, _, problems) in enumerate(decisions):
+            if problems:
+                for index in np.flatnonzero(codes == code):
+                    for field_name, reason in problems:
+                        result.reject(index, field_name, reason)
+        return pd.array(list(family_ids), dtype="Int64"), pd.array(list(form_ids), dtype="Int64")
+
+    def _decide_family_and_form(self, family_text, form_text):
+        """(family id, legal form id, problems) for one pair of cell values."""
+        problems = []
         family_names = ", ".join(sorted({family.code for family in self.families.values()}))
         form_names = ", ".join(sorted({form.code for form in self.legal_forms.values()})) or "none recorded"
-        for index, (family_text, form_text) in enumerate(zip(family_raw, form_raw, strict=True)):
-            family = self.families.get(_norm(family_text)) if family_text else None
-            form = self.legal_forms.get(_norm(form_text)) if form_text else None
-            if family_text and family is None:
-                result.reject(
-                    index, "family", f"{family_text!r} is not an entity family; expected one of {family_names}"
-                )
-            if form_text and form is None:
-                as_family = self.families.get(_norm(form_text))
-                if as_family is not None and family is None and not family_text:
-                    family = as_family  # ESSGlobal "legal form" values are families in our terms
-                elif as_family is None:
-                    result.reject(
-                        index,
+        family = self.families.get(_norm(family_text)) if family_text else None
+        form = self.legal_forms.get(_norm(form_text)) if form_text else None
+        if family_text and family is None:
+            problems.append(("family", f"{family_text!r} is not an entity family; expected one of {family_names}"))
+        if form_text and form is None:
+            as_family = self.families.get(_norm(form_text))
+            if as_family is not None and family is None and not family_text:
+                family = as_family  # ESSGlobal "legal form" values are families in our terms
+            elif as_family is None:
+                problems.append(
+                    (
                         "legal_form",
                         f"{form_text!r} is not a legal form of {self.country.name}; expected one of {form_names}",
                     )
-            if form is not None:
-                if family is not None and family.pk != form.family_id:
-                    result.reject(
-                        index,
+                )
+        if form is not None:
+            if family is not None and family.pk != form.family_id:
+                problems.append(
+                    (
                         "legal_form",
                         f"the legal form {form.code} belongs to the family {form.family.code}, "
                         f"but the row gives the family {family.code}",
                     )
-                family = family or form.family
-            if family is None and not family_text and not (form_text and form is None):
-                result.reject(index, "family", f"required: give the entity family ({family_names}) or a legal form")
-            family_ids.append(family.pk if family else None)
-            form_ids.append(form.pk if form else None)
-        return pd.array(family_ids, dtype="Int64"), pd.array(form_ids, dtype="Int64")
+                )
+            family = family or form.family
+        if family is None and not family_text and not (form_text and form is None):
+            problems.append(("family", f"required: give the entity family ({family_names}) or a legal form"))
+        return (family.pk if family else None), (form.pk if form else None), problems
 
     def _coordinates(self, table, result):
         size = len(table)
@@ -401,7 +414,8 @@ class RowValidator:
             )
 
     def _review(self, table, result):
-        raw = self.column(table, "review_status").map(_key)
+        raw = self.column(table, "review_status")
+        raw = raw.map({value: _key(value) for value in raw.unique()})
         for index in np.flatnonzero(raw.str.contains("not_approved").to_numpy()):
             result.reject(index, "review_status", "the submission was not approved in the KoboToolbox review")
         for index in np.flatnonzero(raw.str.contains("on_hold").to_numpy()):
@@ -499,7 +513,9 @@ class Importer:
                     outcome[new_mask] = ImportRow.Outcome.IMPORTED
                     if not batch.dry_run:
                         entity_id[new_mask] = frame["new_id"].to_numpy()[new_mask]
-                        self._write(cursor, columns, int(new_mask.sum()))
+                        self._write(
+                            cursor, columns, int(new_mask.sum()), int((outcome == ImportRow.Outcome.UPDATED).sum())
+                        )
                     self._write_report(
                         cursor, table, frame, outcome, reason, field_name, entity_id, duplicate_of, duplicate_row
                     )
@@ -562,6 +578,8 @@ class Importer:
             )
 
     def _check_locations(self, cursor, frame, outcome, reason, field_name):
+        tolerance = settings.COAST_TOLERANCE_METRES
+        sql.place_in_areas(cursor, self.country.pk, datetime.date.today(), tolerance)
         outside = sql.points_outside_country(cursor, self.country.pk, settings.COAST_TOLERANCE_METRES)
         rejected = []
         for row_index, lon, lat in outside:
@@ -627,18 +645,21 @@ class Importer:
             in_file.append(row_index)
         sql.set_outcome(cursor, in_file, "held")
 
-    def _write(self, cursor, columns, new_count):
+    def _write(self, cursor, columns, new_count, updated_count):
         batch = self.batch
         user_id = batch.created_by_id
         numbers = allocate_registry_numbers(self.country.pk, new_count) if new_count else []
         prefix = f"import {batch.pk} ({batch.original_name[:200]}) row "
         if new_count:
-            sql.insert_new_entities(cursor, self.country.pk, numbers, batch.entity_source, prefix)
-            assign_admin_areas(self.country, entity_ids=sql.staged_entity_ids(cursor, "new"))
-            sql.write_history(cursor, "new", "+", user_id, f"import batch {batch.pk}")
-        if sql.update_entities(cursor, columns):
-            assign_admin_areas(self.country, entity_ids=sql.staged_entity_ids(cursor, "updated"))
-            sql.write_history(cursor, "updated", "~", user_id, f"import batch {batch.pk}")
+            rebuild = new_count >= BULK_REBUILD_MIN_ROWS and new_count >= sql.entity_count_estimate(cursor)
+            dropped = sql.drop_entity_indexes_and_keys(cursor) if rebuild else None
+            sql.insert_new_entities(
+                cursor, self.country.pk, numbers, batch.entity_source, prefix, user_id, f"import batch {batch.pk}"
+            )
+            if rebuild:
+                sql.restore_entity_indexes_and_keys(cursor, dropped)
+        if updated_count:
+            sql.update_entities(cursor, columns, user_id, f"import batch {batch.pk}")
 
     def _write_report(self, cursor, table, frame, outcome, reason, field_name, entity_id, duplicate_of, duplicate_row):
         kept = (outcome == ImportRow.Outcome.REJECTED) | (outcome == ImportRow.Outcome.HELD)

@@ -81,7 +81,8 @@ CREATE TEMPORARY TABLE exchange_staging (
     point geometry(Point, 4326) GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED,
     name_norm text GENERATED ALWAYS AS (lower(regexp_replace(btrim(name), '\\s+', ' ', 'g'))) STORED,
     outcome varchar(10) NOT NULL DEFAULT 'new',
-    entity_id uuid
+    entity_id uuid,
+    admin_area_id bigint
 )
 """
 
@@ -108,15 +109,57 @@ def copy_staging(cursor, frame):
     cursor.execute("ANALYZE exchange_staging")
 
 
-# Points neither inside the country nor within the coast tolerance of it. The
-# CASE keeps the costly geography distance for the few points outside.
+# Placing staged points in the country's level-1 areas in force today, by the
+# rule of registry.location (containing area, else the nearest of the same
+# country within the coast tolerance). The areas are cut into small pieces
+# (ST_Subdivide) first: a point-in-polygon test against a piece of 64 vertices
+# is far cheaper than against a whole province, which is what makes this a
+# single set-based join over 100k points.
+PLACE_IN_AREAS = [
+    "DROP TABLE IF EXISTS exchange_area_parts",
+    """
+    CREATE TEMPORARY TABLE exchange_area_parts AS
+    SELECT a.id, ST_Subdivide(a.geom, 64) AS geom
+    FROM registry_adminarea a
+    WHERE a.level = 1 AND a.country_id = %(country)s
+      AND (a.valid_from IS NULL OR a.valid_from <= %(day)s) AND (a.valid_to IS NULL OR a.valid_to >= %(day)s)
+    """,
+    "CREATE INDEX ON exchange_area_parts USING gist (geom)",
+    "ANALYZE exchange_area_parts",
+    """
+    UPDATE exchange_staging s SET admin_area_id = placed.area_id
+    FROM (SELECT DISTINCT ON (s2.row_index) s2.row_index, p.id AS area_id
+          FROM exchange_staging s2 JOIN exchange_area_parts p ON ST_Intersects(p.geom, s2.point)
+          ORDER BY s2.row_index, p.id) placed
+    WHERE s.row_index = placed.row_index
+    """,
+    """
+    UPDATE exchange_staging s SET admin_area_id = (
+        SELECT a.id FROM registry_adminarea a
+        WHERE a.level = 1 AND a.country_id = %(country)s
+          AND (a.valid_from IS NULL OR a.valid_from <= %(day)s) AND (a.valid_to IS NULL OR a.valid_to >= %(day)s)
+          AND ST_DWithin(a.geom::geography, s.point::geography, %(tolerance)s)
+        ORDER BY ST_Distance(a.geom::geography, s.point::geography) LIMIT 1)
+    WHERE s.admin_area_id IS NULL
+    """,
+    "DROP TABLE exchange_area_parts",
+]
+
+# Points in no area of the country: inside the country or within the coast
+# tolerance of it (kept, without an area), or outside (returned, to be rejected
+# with registry.location's own message).
 OUTSIDE_COUNTRY = """
 SELECT s.row_index, s.lon, s.lat
 FROM exchange_staging s, registry_country c
-WHERE c.iso3 = %(country)s
-  AND CASE WHEN ST_Intersects(c.geom, s.point) THEN false
-           ELSE NOT ST_DWithin(c.geom::geography, s.point::geography, %(tolerance)s) END
+WHERE c.iso3 = %(country)s AND s.admin_area_id IS NULL
+  AND NOT ST_Intersects(c.geom, s.point)
+  AND NOT ST_DWithin(c.geom::geography, s.point::geography, %(tolerance)s)
 """
+
+
+def place_in_areas(cursor, country, day, tolerance):
+    for statement in PLACE_IN_AREAS:
+        cursor.execute(statement, {"country": country, "day": day, "tolerance": tolerance})
 
 
 def points_outside_country(cursor, country, tolerance):
@@ -219,48 +262,73 @@ def similar_in_file(cursor, distance_m):
     return cursor.fetchall()
 
 
-def insert_new_entities(cursor, country, numbers, source, source_reference_prefix):
-    """Insert the staged rows still marked 'new' with the given registry numbers, in row order.
+def insert_new_entities(cursor, country, numbers, source, source_reference_prefix, user_id, reason):
+    """Insert the staged rows still marked 'new' (registry numbers in row order) and their '+' history rows.
 
-    A row without a source reference of its own gets "<prefix><row number>",
-    so every imported entity points back at its batch and row.
+    One statement: the history rows are written from the INSERT's RETURNING,
+    as django-simple-history would write them, attributed to `user_id`. A row
+    without a source reference of its own gets "<prefix><row number>", so every
+    imported entity points back at its batch and row.
     """
     plain = [column for column in ENTITY_COLUMNS if column != "source_reference"]
     statement = sql.SQL(
         """
-        INSERT INTO registry_entity (id, country_id, registry_number, point, source, verification, is_demo,
-                                     version, created_at, updated_at, source_reference, {columns})
-        SELECT s.new_id, %(country)s, (%(numbers)s::text[])[s.seq], s.point, %(source)s, 'unverified', false,
-               1, now(), now(), COALESCE(NULLIF(s.source_reference, ''), %(prefix)s || s.row_number), {staged}
-        FROM (SELECT *, row_number() OVER (ORDER BY row_number) AS seq
-              FROM exchange_staging WHERE outcome = 'new') s
+        WITH inserted AS (
+            INSERT INTO registry_entity (id, country_id, registry_number, point, admin_area_id, source, verification,
+                                         is_demo, version, created_at, updated_at, source_reference, {columns})
+            SELECT s.new_id, %(country)s, n.number, s.point, s.admin_area_id, %(source)s,
+                   'unverified', false, 1, now(), now(),
+                   COALESCE(NULLIF(s.source_reference, ''), %(prefix)s || s.row_number), {staged}
+            FROM (SELECT *, row_number() OVER (ORDER BY row_number) AS seq
+                  FROM exchange_staging WHERE outcome = 'new') s
+            -- A join, not numbers[seq]: subscripting a long text[] walks it from the start each time.
+            JOIN unnest(%(numbers)s::text[]) WITH ORDINALITY AS n(number, seq) ON n.seq = s.seq
+            RETURNING *
+        )
+        INSERT INTO registry_historicalentity ({history}, history_date, history_change_reason, history_type,
+                                               history_user_id)
+        SELECT {history}, now(), %(reason)s, '+', %(user)s FROM inserted
         """
     ).format(
         columns=sql.SQL(", ").join(map(sql.Identifier, plain)),
         staged=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(column)) for column in plain),
+        history=sql.SQL(", ").join(map(sql.Identifier, HISTORY_COLUMNS)),
     )
     cursor.execute(
-        statement, {"country": country, "numbers": numbers, "source": source, "prefix": source_reference_prefix}
+        statement,
+        {
+            "country": country,
+            "numbers": numbers,
+            "source": source,
+            "prefix": source_reference_prefix,
+            "reason": reason[:100],
+            "user": user_id,
+        },
     )
     return cursor.rowcount
 
 
-def update_entities(cursor, columns):
-    """Write the mapped columns of staged 'updated' rows onto their entities; bump their version."""
+def update_entities(cursor, columns, user_id, reason):
+    """Write the mapped columns of staged 'updated' rows onto their entities (version + 1) with '~' history rows."""
     assignments = [sql.SQL("{col} = s.{col}").format(col=sql.Identifier(column)) for column in columns]
-    assignments.append(sql.SQL("point = s.point"))
+    assignments.append(sql.SQL("point = s.point, admin_area_id = s.admin_area_id"))
     statement = sql.SQL(
-        "UPDATE registry_entity e SET {assignments}, version = e.version + 1, updated_at = now() "
-        "FROM exchange_staging s WHERE s.outcome = 'updated' AND e.id = s.entity_id"
-    ).format(assignments=sql.SQL(", ").join(assignments))
-    cursor.execute(statement)
+        """
+        WITH changed AS (
+            UPDATE registry_entity e SET {assignments}, version = e.version + 1, updated_at = now()
+            FROM exchange_staging s WHERE s.outcome = 'updated' AND e.id = s.entity_id
+            RETURNING e.*
+        )
+        INSERT INTO registry_historicalentity ({history}, history_date, history_change_reason, history_type,
+                                               history_user_id)
+        SELECT {history}, now(), %(reason)s, '~', %(user)s FROM changed
+        """
+    ).format(
+        assignments=sql.SQL(", ").join(assignments),
+        history=sql.SQL(", ").join(map(sql.Identifier, HISTORY_COLUMNS)),
+    )
+    cursor.execute(statement, {"reason": reason[:100], "user": user_id})
     return cursor.rowcount
-
-
-def staged_entity_ids(cursor, outcome):
-    key = sql.Identifier("new_id" if outcome == "new" else "entity_id")
-    cursor.execute(sql.SQL("SELECT {} FROM exchange_staging WHERE outcome = %s").format(key), [outcome])
-    return [row[0] for row in cursor.fetchall()]
 
 
 # History rows as django-simple-history writes them, for every entity the
@@ -300,23 +368,6 @@ HISTORY_COLUMNS = [
     "family_id",
     "legal_form_id",
 ]
-
-
-def write_history(cursor, outcome, history_type, user_id, reason):
-    columns = sql.SQL(", ").join(map(sql.Identifier, HISTORY_COLUMNS))
-    entity_columns = sql.SQL(", ").join(sql.SQL("e.{}").format(sql.Identifier(c)) for c in HISTORY_COLUMNS)
-    statement = sql.SQL(
-        "INSERT INTO registry_historicalentity ({columns}, history_date, history_change_reason, history_type, "
-        "history_user_id) SELECT {entity_columns}, now(), %(reason)s, %(type)s, %(user)s "
-        "FROM registry_entity e JOIN exchange_staging s ON s.{key} = e.id WHERE s.outcome = %(outcome)s"
-    ).format(
-        columns=columns,
-        entity_columns=entity_columns,
-        # New rows carry the id generated for them; updated rows the id of the entity they matched.
-        key=sql.Identifier("new_id" if outcome == "new" else "entity_id"),
-    )
-    cursor.execute(statement, {"reason": reason[:100], "type": history_type, "user": user_id, "outcome": outcome})
-    return cursor.rowcount
 
 
 IMPORT_ROW_COLUMNS = [
@@ -418,3 +469,46 @@ def json_agg_anchor(page_queryset):
     with connection.cursor() as cursor:
         cursor.execute(statement, page_params)
         return cursor.fetchone()[0]
+
+
+# A large import into a comparatively small registry loads faster with the
+# entity table's secondary indexes and foreign keys dropped and rebuilt once
+# afterwards (as pg_restore and registry.demo do): building a GIN trigram or
+# GiST index in one pass is many times cheaper than updating it row by row.
+# Done inside the import's transaction, so a failed import leaves them intact;
+# the table is locked for writes (and index-using reads) while it runs.
+def drop_entity_indexes_and_keys(cursor):
+    """Drop registry_entity's secondary indexes and foreign keys; returns what `restore_...` needs."""
+    from registry import sql as registry_sql
+
+    cursor.execute(registry_sql.CHECK_DEFERRED_CONSTRAINTS_NOW)
+    cursor.execute(registry_sql.ENTITY_FOREIGN_KEYS)
+    foreign_keys = cursor.fetchall()
+    for name, _ in foreign_keys:
+        cursor.execute(registry_sql.DROP_ENTITY_CONSTRAINT.format(name=connection.ops.quote_name(name)))
+    cursor.execute(registry_sql.ENTITY_SECONDARY_INDEXES)
+    indexes = cursor.fetchall()
+    for name, _ in indexes:
+        cursor.execute(registry_sql.DROP_INDEX.format(name=connection.ops.quote_name(name)))
+    return foreign_keys, indexes
+
+
+def restore_entity_indexes_and_keys(cursor, dropped):
+    """Rebuild what drop_entity_indexes_and_keys removed (definitions as PostgreSQL itself gave them)."""
+    from registry import sql as registry_sql
+
+    foreign_keys, indexes = dropped
+    cursor.execute(registry_sql.BULK_INDEX_BUILD_MEMORY)
+    for _, definition in indexes:
+        cursor.execute(definition)
+    for name, definition in foreign_keys:
+        cursor.execute(
+            registry_sql.ADD_ENTITY_CONSTRAINT.format(name=connection.ops.quote_name(name), definition=definition)
+        )
+    cursor.execute("ANALYZE registry_entity")
+
+
+def entity_count_estimate(cursor):
+    """The planner's row estimate of registry_entity (cheap; exact counts are not needed to choose a strategy)."""
+    cursor.execute("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'registry_entity'::regclass")
+    return cursor.fetchone()[0]
