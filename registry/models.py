@@ -262,6 +262,8 @@ class Entity(models.Model):
             GistIndex(fields=["point"], name="entity_point_gist"),
             models.Index(fields=["country", "admin_area"], name="entity_country_area_idx"),
             models.Index(fields=["country", "status"], name="entity_country_status_idx"),
+            # The registry list pages a country in registry-number order.
+            models.Index(fields=["country", "registry_number"], name="entity_country_number_idx"),
             models.Index(fields=["family"], name="entity_family_idx"),
             models.Index(fields=["legal_form"], name="entity_legal_form_idx"),
             GinIndex(fields=["search_text"], name="entity_search_text_trgm", opclasses=["gin_trgm_ops"]),

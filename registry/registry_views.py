@@ -9,13 +9,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import classification as classifying
 from .forms import AdoptionForm, DefinitionForm, EntityFilterForm, EntityForm
 from .models import Classification, Country, Entity, WorkingDefinition
+from .pagination import CappedPaginator
 from .permissions import (
     can_edit_registry,
     can_read_registry,
@@ -40,7 +40,7 @@ def entity_list(request):
     entities = Entity.objects.visible_to(request.user).select_related("country", "family", "legal_form", "admin_area")
     if filters.is_valid():
         entities = filters.filter(entities)
-    page = Paginator(entities.order_by("registry_number"), settings.REGISTRY_PAGE_SIZE).get_page(
+    page = CappedPaginator(entities.order_by("registry_number"), settings.REGISTRY_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()

@@ -144,3 +144,14 @@ def test_classification_form_records_the_outcome(client, vnm_entity):
     response = client.post(reverse("registry:entity-classify", args=[vnm_entity.pk, definition.pk]), data)
     assert response.status_code == 302
     assert vnm_entity.classifications.get().outcome == "qualifies"
+
+
+def test_list_says_more_than_the_cap_instead_of_counting_everything(client, monkeypatch):
+    from registry import pagination
+
+    for _ in range(4):
+        EntityFactory()
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    monkeypatch.setattr(pagination.CappedPaginator.__init__, "__defaults__", (3,))
+    content = client_for(client, "coop").get(reverse("registry:entities")).content.decode()
+    assert "More than 3 entities" in content
