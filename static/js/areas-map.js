@@ -29,7 +29,9 @@
         var layer = L.geoJSON(collection, {
           style: function (feature) {
             var colour = COUNTRY_COLOURS[feature.properties.country] || "#555";
-            return { color: "#ffffff", weight: 1, fillColor: colour, fillOpacity: 0.55 };
+            // Thin borders: at country zoom a province is a few pixels wide and a thick
+            // white outline would hide its fill.
+            return { color: "#ffffff", weight: 0.6, opacity: 0.9, fillColor: colour, fillOpacity: 0.7 };
           },
           onEachFeature: function (feature, featureLayer) {
             featureLayer.bindTooltip(label(feature.properties), { sticky: true });
