@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from legislation.access import can_read_assessments
 from legislation.models import Assessment, Instrument
 from mapping.models import MapEdition
-from registry.models import AdminArea, Classification, Country, WorkingDefinition
+from registry.models import AdminArea, Classification, Country, Entity, WorkingDefinition
 from registry.permissions import can_edit_registry, editable_countries, readable_countries
 from registry.services import StaleEntityError, create_entity, update_entity
 
@@ -65,6 +65,7 @@ class AdminAreaViewSet(viewsets.ReadOnlyModelViewSet):
 
 @extend_schema_view(
     list=extend_schema(
+        operation_id="entities_list",
         description="GeoJSON FeatureCollection (RFC 7946) of the entities you may read, in registry-number order, "
         f"paginated by limit/offset (at most {MAX_FEATURES} features). Contact fields only where your role allows.",
         parameters=[
@@ -87,6 +88,8 @@ class EntityViewSet(
 ):
     """SSE entities. Create and change go through registry.services (permission, point check, area, history)."""
 
+    # The model for the schema; get_queryset() decides what a user gets.
+    queryset = Entity.objects.none()
     serializer_class = s.EntityReadSerializer
     filterset_class = EntityFilter
     filter_backends = [*viewsets.GenericViewSet.filter_backends, EntityBBoxFilter]
@@ -167,6 +170,8 @@ class EntityViewSet(
 class WorkingDefinitionViewSet(viewsets.ReadOnlyModelViewSet):
     """Working definitions: adopted and superseded ones for everyone; drafts to the country's readers."""
 
+    # The model for the schema; get_queryset() decides what a user gets.
+    queryset = WorkingDefinition.objects.none()
     serializer_class = s.WorkingDefinitionSerializer
     filterset_fields = ["country", "status"]
 
@@ -185,6 +190,8 @@ class WorkingDefinitionViewSet(viewsets.ReadOnlyModelViewSet):
 class ClassificationViewSet(viewsets.ReadOnlyModelViewSet):
     """Classifications of entities against definitions: the country's readers only."""
 
+    # The model for the schema; get_queryset() decides what a user gets.
+    queryset = Classification.objects.none()
     serializer_class = s.ClassificationSerializer
     permission_classes = [IsAuthenticated]
     filterset_fields = ["definition", "outcome", "entity"]
@@ -208,6 +215,8 @@ class InstrumentViewSet(viewsets.ReadOnlyModelViewSet):
 class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
     """R193 assessments: any user holding a role (legislation.access.can_read_assessments)."""
 
+    # The model for the schema; get_queryset() decides what a user gets.
+    queryset = Assessment.objects.none()
     serializer_class = s.AssessmentSerializer
     permission_classes = [IsAuthenticated]
     filterset_fields = ["instrument", "rating"]
@@ -221,6 +230,8 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
 class MapEditionViewSet(viewsets.ReadOnlyModelViewSet):
     """Published map editions (public)."""
 
+    # The model for the schema; get_queryset() decides what a user gets.
+    queryset = MapEdition.objects.none()
     serializer_class = s.MapEditionSerializer
 
     def get_queryset(self):
@@ -236,6 +247,8 @@ class ImportBatchViewSet(
 ):
     """File imports: upload (researchers of the country), then poll the batch for progress and outcome."""
 
+    # The model for the schema; get_queryset() decides what a user gets.
+    queryset = ImportBatch.objects.none()
     serializer_class = s.ImportBatchSerializer
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser, JSONParser]

@@ -200,6 +200,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" with different choices: name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "EntityStatusEnum": "registry.models.Entity.Status",
+        "DefinitionStatusEnum": "registry.models.WorkingDefinition.Status",
+        "ImportBatchStatusEnum": "exchange.models.ImportBatch.Status",
+        "MapEditionStatusEnum": "mapping.models.MapEdition.Status",
+        "InstrumentStatusEnum": "legislation.models.Instrument.Status",
+    },
 }
 
 SILENCED_SYSTEM_CHECKS = [
