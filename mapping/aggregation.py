@@ -25,9 +25,10 @@ from django.contrib.gis.db.models.functions import PointOnSurface
 from django.contrib.gis.geos import Polygon
 from django.db.models import CharField, Count, ExpressionWrapper, F, Field, OuterRef, Q, Subquery, Sum, Value
 
-from registry.models import AdminArea, Classification, Entity
+from registry.models import AdminArea, Classification, Entity, EntityFamily, LegalForm
 
 from . import sql
+from .models import AreaEntityCount
 
 AREA_CLUSTER_MAX_ZOOM = 8
 POINTS_MIN_ZOOM = 10
@@ -247,10 +248,39 @@ class LiveSource:
 
     def summary(self):
         areas = self.areas()
-        rows = self.entities().order_by().values("admin_area").annotate(**AREA_AGGREGATES)
-        figures, unplaced = _figures_from_rows(areas, rows)
+        figures, unplaced = _figures_from_rows(areas, self._area_rows())
         total = sum(figure.entities for figure in figures) + unplaced
         return AreaSummary(figures, unplaced, total)
+
+    def _area_rows(self):
+        """Per-area aggregates: from the trigger-kept AreaEntityCount unless an outcome filter needs the live join."""
+        if self.filters.outcomes:
+            return self.entities().order_by().values("admin_area").annotate(**AREA_AGGREGATES)
+        counts = AreaEntityCount.objects.filter(country_id=self.country.pk)
+        if self.filters.families:
+            counts = counts.filter(
+                family_id__in=EntityFamily.objects.filter(code__in=self.filters.families).values("pk")
+            )
+        if self.filters.legal_forms:
+            forms = LegalForm.objects.filter(country_id=self.country.pk, code__in=self.filters.legal_forms)
+            counts = counts.filter(legal_form_id__in=forms.values("pk"))
+        if self.filters.sectors:
+            counts = counts.filter(sectors__overlap=self.filters.sectors)
+        if self.filters.statuses:
+            counts = counts.filter(status__in=self.filters.statuses)
+        if self.filters.verifications:
+            counts = counts.filter(verification__in=self.filters.verifications)
+        return (
+            counts.order_by()
+            .values(admin_area=F("admin_area_id"))
+            .annotate(
+                n_entities=Sum("entities"),
+                sum_members=Sum("members_total"),
+                sum_women=Sum("members_women"),
+                sum_members_with_gender=Sum("members_with_gender"),
+            )
+            .filter(n_entities__gt=0)
+        )
 
 
 class EditionSource:

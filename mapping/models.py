@@ -8,6 +8,7 @@ data), so a published edition can be shown to anyone.
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GistIndex
 from django.db.models import Q
 from django.urls import reverse
@@ -214,3 +215,50 @@ class SignOff(models.Model):
 
     def __str__(self):
         return f"{self.member} {self.decision} {self.edition} on {self.decided_on}"
+
+
+class AreaEntityCount(models.Model):
+    """Entity counts and member sums per area and attribute combination, kept current by the database.
+
+    Statement-level triggers on registry_entity (migration 0003, mapping/sql
+    names them) add and subtract every inserted, updated and deleted row, for
+    every write path alike: the entity service, the admin, COPY imports and
+    the demo generator. Committee-map figures under attribute filters then sum
+    a few thousand rows instead of grouping up to a country's whole registry
+    (PERFORMANCE.md B1, B3). Rows whose counts fall to zero are harmless and
+    are left in place. `sectors` is the entity's ISIC sections array, so a
+    sector filter (array overlap) selects exactly the entities it would select
+    in the registry.
+    """
+
+    country_id = models.CharField(max_length=3)
+    admin_area_id = models.BigIntegerField(null=True)
+    family_id = models.BigIntegerField()
+    legal_form_id = models.BigIntegerField(null=True)
+    status = models.CharField(max_length=12)
+    verification = models.CharField(max_length=12)
+    sectors = ArrayField(models.CharField(max_length=1), default=list)
+    entities = models.BigIntegerField(default=0)
+    members_total = models.BigIntegerField(default=0)
+    members_women = models.BigIntegerField(default=0)
+    members_with_gender = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "country_id",
+                    "admin_area_id",
+                    "family_id",
+                    "legal_form_id",
+                    "status",
+                    "verification",
+                    "sectors",
+                ],
+                name="areaentitycount_key",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.country_id} area {self.admin_area_id}: {self.entities}"
