@@ -109,7 +109,7 @@ class EditionEntity(models.Model):
     members_women = models.PositiveIntegerField(null=True, blank=True)
     sectors = models.CharField(max_length=60, blank=True, help_text="ISIC sections, comma-separated.")
     outcome = models.CharField(max_length=20, blank=True, help_text="Classification outcome under the definition.")
-    point = models.PointField(srid=4326)
+    point = models.PointField(srid=4326, spatial_index=False)  # indexed by the named GistIndex in Meta
     admin_area = models.ForeignKey(AdminArea, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     fingerprint = models.CharField(max_length=32)
 

@@ -26,7 +26,7 @@ class Country(models.Model):
     name = models.CharField("name (English)", max_length=100)
     formal_name = models.CharField("formal name (English)", max_length=200, blank=True)
     name_local = models.CharField("name (local script)", max_length=100, blank=True)
-    geom = models.MultiPolygonField(srid=4326)
+    geom = models.MultiPolygonField(srid=4326, spatial_index=False)  # indexed by the named GistIndex in Meta
 
     objects = CountryQuerySet.as_manager()
 
@@ -74,7 +74,7 @@ class AdminArea(models.Model):
         help_text="The area this one was merged into when it ceased to exist.",
     )
     source = models.CharField(max_length=300, blank=True)
-    geom = models.MultiPolygonField(srid=4326)
+    geom = models.MultiPolygonField(srid=4326, spatial_index=False)  # indexed by the named GistIndex in Meta
 
     objects = AdminAreaQuerySet.as_manager()
 
@@ -229,7 +229,7 @@ class Entity(models.Model):
     workers_total = models.PositiveIntegerField(null=True, blank=True)
     workers_women = models.PositiveIntegerField(null=True, blank=True)
     sectors = ArrayField(models.CharField(max_length=1, choices=ISIC_SECTIONS), default=list, blank=True)
-    point = models.PointField(srid=4326)
+    point = models.PointField(srid=4326, spatial_index=False)  # indexed by the named GistIndex in Meta
     location_precision = models.CharField(max_length=10, choices=Precision.choices, default=Precision.EXACT)
     admin_area = models.ForeignKey(
         AdminArea, null=True, blank=True, on_delete=models.SET_NULL, related_name="entities", editable=False
