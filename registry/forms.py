@@ -77,8 +77,8 @@ class EntityFilterForm(forms.Form):
         if data.get("outcome"):
             queryset = queryset.with_outcome(data["outcome"])
         if data.get("q"):
-            queryset = queryset.search(data["q"])
-        return queryset
+            return queryset.search_ordered(data["q"])
+        return queryset.order_by("registry_number")
 
 
 class DefinitionForm(forms.ModelForm):

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.gis.db.models.functions import Distance
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 METRES_PER_DEGREE_LAT = 111_320
 
@@ -179,6 +180,16 @@ class EntityQuerySet(models.QuerySet):
         if not folded:
             return self
         return self.filter(search_text__contains=folded)
+
+    def search_ordered(self, text):
+        """`search(text)` ordered by registry number, with a plan that starts from the search index.
+
+        Ordered by the indexed registry_number, PostgreSQL walks that whole index
+        filtering for the few matches (0.7 s at 1M). Ordering by Upper() of it (the
+        same order: registry numbers are upper case) has no index, so the planner
+        takes the matches from the trigram index and sorts only them.
+        """
+        return self.search(text).order_by(Upper("registry_number"))
 
     def in_area(self, area):
         return self.filter(admin_area=area)

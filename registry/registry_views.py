@@ -38,11 +38,8 @@ def _readable_entity(request, pk):
 def entity_list(request):
     filters = EntityFilterForm(request.GET or None)
     entities = Entity.objects.visible_to(request.user).select_related("country", "family", "legal_form", "admin_area")
-    if filters.is_valid():
-        entities = filters.filter(entities)
-    page = CappedPaginator(entities.order_by("registry_number"), settings.REGISTRY_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    entities = filters.filter(entities) if filters.is_valid() else entities.order_by("registry_number")
+    page = CappedPaginator(entities, settings.REGISTRY_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
