@@ -65,7 +65,7 @@ if ! as_pg "$PGBIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
     || { tail -20 "$DATA/server.log" >&2; exit 1; }
 fi
 
-psql_() { psql -h "$SOCK" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
+psql_() { PGOPTIONS="-c client_min_messages=warning" psql -h "$SOCK" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
 if [ "$(psql_ -d postgres -c "SELECT 1 FROM pg_database WHERE datname='$DBNAME'")" != 1 ]; then
   psql_ -d postgres -c "CREATE DATABASE $DBNAME" >/dev/null
 fi
