@@ -51,7 +51,7 @@ coop_only = _guard(can_edit_legislation, "Only the ILO Cooperatives Unit (COOP) 
 
 
 def _country(iso3):
-    return get_object_or_404(Country, iso3=iso3.upper())
+    return get_object_or_404(Country.objects.without_outline(), iso3=iso3.upper())
 
 
 def _instrument(code):
@@ -89,7 +89,8 @@ def dashboard(request):
         "processes": ReformProcess.objects.select_related("country").order_by("country__name", "title"),
     }
     in_force = instruments_in_force_by_country()
-    context["country_rows"] = [(country, in_force.get(country.iso3)) for country in Country.objects.order_by("name")]
+    countries = Country.objects.without_outline().order_by("name")
+    context["country_rows"] = [(country, in_force.get(country.iso3)) for country in countries]
     if readable:
         context["matrix"] = build_matrix()
         context["changes"] = changes_since(since)
@@ -107,7 +108,11 @@ def instrument_list(request):
     return render(
         request,
         "legislation/instrument_list.html",
-        {"instruments": instruments, "countries": Country.objects.order_by("name"), "selected_country": country},
+        {
+            "instruments": instruments,
+            "countries": Country.objects.without_outline().order_by("name"),
+            "selected_country": country,
+        },
     )
 
 

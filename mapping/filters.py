@@ -15,6 +15,8 @@ answer it with HTTP 400.
 
 from dataclasses import dataclass, field
 
+from django.db.models import Case, When
+
 from registry.models import ISIC_SECTIONS, Classification, Entity, EntityFamily, LegalForm, WorkingDefinition
 
 MAX_VALUES_PER_PARAMETER = 30
@@ -68,14 +70,14 @@ class MapFilters:
     @classmethod
     def parse(cls, country, query):
         """Validate `query` (a QueryDict or a plain dict such as an edition's stored filters)."""
-        families = _check_choices(
-            "family", _values(query, "family"), list(EntityFamily.objects.values_list("code", flat=True))
-        )
-        legal_forms = _check_choices(
-            "legal_form",
-            _values(query, "legal_form"),
-            list(LegalForm.objects.filter(country=country).values_list("code", flat=True)),
-        )
+        # Vocabularies are read only when the parameter is given: most map requests carry no filter.
+        families = _values(query, "family")
+        if families:
+            _check_choices("family", families, list(EntityFamily.objects.values_list("code", flat=True)))
+        legal_forms = _values(query, "legal_form")
+        if legal_forms:
+            codes = LegalForm.objects.filter(country=country).values_list("code", flat=True)
+            _check_choices("legal_form", legal_forms, list(codes))
         sectors = _check_choices("sector", [v.upper() for v in _values(query, "sector")], [c for c, _ in ISIC_SECTIONS])
         statuses = _check_choices("status", _values(query, "status"), list(Entity.Status.values))
         verifications = _check_choices("verification", _values(query, "verification"), list(Entity.Verification.values))
@@ -98,7 +100,9 @@ class MapFilters:
     def _definition(country, versions):
         definitions = WorkingDefinition.objects.filter(country=country)
         if not versions:
-            return definitions.filter(status=WorkingDefinition.Status.ADOPTED).first() or definitions.first()
+            # The adopted version, else the latest: one query.
+            adopted_first = Case(When(status=WorkingDefinition.Status.ADOPTED, then=0), default=1)
+            return definitions.order_by(adopted_first, "-version").first()
         if len(versions) > 1:
             raise FilterError("definition", "give one version number")
         try:

@@ -34,7 +34,7 @@ def _bad_request(error):
 
 
 def _country(iso3):
-    return get_object_or_404(Country, iso3=iso3.upper())
+    return get_object_or_404(Country.objects.without_outline(), iso3=iso3.upper())
 
 
 def _require_registry_reader(request, country):
@@ -58,7 +58,7 @@ def _measure(request):
 
 @require_GET
 def index(request):
-    countries = Country.objects.order_by("name")
+    countries = Country.objects.without_outline().order_by("name")
     rows = [
         (
             country,

@@ -95,6 +95,10 @@ class _LocatableQuerySet(models.QuerySet):
 
 
 class CountryQuerySet(_LocatableQuerySet):
+    def without_outline(self):
+        """Countries without their ADM0 geometry: pages that only need names skip fetching and parsing it."""
+        return self.defer("geom")
+
     def locate(self, point, tolerance_m=None):
         """Which country holds `point` (SRID 4326, lon/lat order)? Returns a Placement."""
         return self._locate(point, tolerance_m, "of the five countries")

@@ -244,7 +244,7 @@ def _definition_action(request, definition, form):
 @login_required
 @require_POST
 def definition_from_template(request, iso3):
-    country = get_object_or_404(Country, iso3=iso3.upper())
+    country = get_object_or_404(Country.objects.without_outline(), iso3=iso3.upper())
     require(can_edit_registry(request.user, country.pk), "You may edit only the definitions of your countries.")
     definition = create_definition_from_template(country)
     messages.success(request, f"Draft v{definition.version} created from the ILC 2022 template.")

@@ -26,7 +26,7 @@ def _requested_day(request):
 
 @require_GET
 def home(request):
-    countries = Country.objects.order_by("name")
+    countries = Country.objects.without_outline().order_by("name")
     area_counts = {
         row["country"]: row["n"]
         for row in AdminArea.objects.current().of_level(1).values("country").annotate(n=Count("id"))
@@ -40,7 +40,7 @@ def home(request):
 
 @require_GET
 def country_detail(request, iso3):
-    country = get_object_or_404(Country, iso3=iso3.upper())
+    country = get_object_or_404(Country.objects.without_outline(), iso3=iso3.upper())
     day, error = _requested_day(request)
     if error:
         return error
@@ -61,7 +61,7 @@ def current_areas_geojson(request):
 @require_GET
 @cache_control(max_age=3600, public=True)
 def country_areas_geojson(request, iso3):
-    country = get_object_or_404(Country, iso3=iso3.upper())
+    country = get_object_or_404(Country.objects.without_outline(), iso3=iso3.upper())
     day, error = _requested_day(request)
     if error:
         return error
