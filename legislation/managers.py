@@ -26,5 +26,6 @@ class InstrumentQuerySet(models.QuerySet):
             self.cooperative_laws()
             .in_force()
             .select_related("country")
+            .defer("country__geom")
             .order_by("country_id", models.F("adopted_year").desc(nulls_last=True), "-adopted_on", "-id")
         )

@@ -45,7 +45,7 @@ class EntityFilterForm(forms.Form):
     country = forms.ModelChoiceField(Country.objects.all(), required=False, to_field_name="iso3")
     area = forms.IntegerField(required=False, widget=forms.HiddenInput)
     family = forms.ModelChoiceField(EntityFamily.objects.all(), required=False, to_field_name="code")
-    legal_form = forms.ModelChoiceField(LegalForm.objects.select_related("country"), required=False)
+    legal_form = forms.ModelChoiceField(LegalForm.objects.all(), required=False)
     status = forms.ChoiceField(choices=[("", "any")] + list(Entity.Status.choices), required=False)
     verification = forms.ChoiceField(choices=[("", "any")] + list(Entity.Verification.choices), required=False)
     outcome = forms.ChoiceField(

@@ -165,6 +165,13 @@ class EntityQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status="active")
 
+    def with_labels(self):
+        """Entities with the rows their pages name (country, family, legal form, area), without those
+        rows' geometries: a country outline or province shape per listed entity is megabytes nobody reads."""
+        return self.select_related("country", "family", "legal_form", "admin_area").defer(
+            "country__geom", "admin_area__geom"
+        )
+
     def visible_to(self, user):
         """Entities whose full record the user may read (registry.permissions); none for anonymous users."""
         from .permissions import is_administrator, is_coop, readable_countries

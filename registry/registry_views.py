@@ -29,7 +29,7 @@ from .services import StaleEntityError, create_entity, likely_duplicates, update
 
 
 def _readable_entity(request, pk):
-    entity = get_object_or_404(Entity.objects.select_related("country", "family", "legal_form", "admin_area"), pk=pk)
+    entity = get_object_or_404(Entity.objects.with_labels(), pk=pk)
     require(can_read_registry(request.user, entity.country_id), "You may not read registry records of this country.")
     return entity
 
@@ -37,7 +37,7 @@ def _readable_entity(request, pk):
 @login_required
 def entity_list(request):
     filters = EntityFilterForm(request.GET or None)
-    entities = Entity.objects.visible_to(request.user).select_related("country", "family", "legal_form", "admin_area")
+    entities = Entity.objects.visible_to(request.user).with_labels()
     entities = filters.filter(entities) if filters.is_valid() else entities.order_by("registry_number")
     page = CappedPaginator(entities, settings.REGISTRY_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -167,7 +167,7 @@ def definition_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def definition_detail(request, pk):
-    definition = get_object_or_404(WorkingDefinition.objects.select_related("country"), pk=pk)
+    definition = get_object_or_404(WorkingDefinition.objects.select_related("country").defer("country__geom"), pk=pk)
     require(can_read_registry(request.user, definition.country_id), "You may not read this country's definitions.")
     can_edit = can_edit_registry(request.user, definition.country_id)
     form = DefinitionForm(request.POST or None, instance=definition)
