@@ -25,7 +25,7 @@ from .reading import ImportFileError
 
 
 def _batch_for(request, pk):
-    batch = get_object_or_404(ImportBatch.objects.select_related("country"), pk=pk)
+    batch = get_object_or_404(ImportBatch.objects.select_related("country").defer("country__geom"), pk=pk)
     require(can_edit_registry(request.user, batch.country_id), "Only researchers of the country see its imports.")
     return batch
 
@@ -57,7 +57,7 @@ def index(request):
                 form.add_error("file", str(error))
             else:
                 return redirect("exchange:mapping", batch.pk)
-    batches = ImportBatch.objects.filter(country_id__in=countries).select_related("country")[:30]
+    batches = ImportBatch.objects.filter(country_id__in=countries).select_related("country").defer("country__geom")[:30]
     export_form = ExportForm(countries=readable_countries(request.user))
     return render(
         request,

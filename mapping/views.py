@@ -167,7 +167,9 @@ def freeze(request, iso3):
 def _edition(request, iso3, number):
     country = _country(iso3)
     edition = get_object_or_404(
-        MapEdition.objects.select_related("committee__country", "definition", "previous"),
+        MapEdition.objects.select_related("committee__country", "definition", "previous").defer(
+            "committee__country__geom"
+        ),
         committee__country=country,
         number=number,
     )
@@ -199,6 +201,7 @@ def edition_detail(request, iso3, number):
     source = EditionSource(edition)
     diff = workflow.edition_diff(edition)
     can_review = workflow.can_review(request.user, edition)
+    comments = edition.comments.select_related("author", "admin_area", "resolved_by").defer("admin_area__geom")
     context = {
         "edition": edition,
         "country": edition.committee.country,
@@ -206,7 +209,7 @@ def edition_detail(request, iso3, number):
         "summary": source.summary(),
         "diff": diff,
         "diff_limit": 200,
-        "comments": edition.comments.select_related("author", "admin_area", "resolved_by") if can_review else [],
+        "comments": comments if can_review else [],
         "signoffs": edition.signoffs.select_related("member") if can_review else [],
         "can_review": can_review,
         "next_statuses": [MapEdition.Status(s) for s in workflow.TRANSITIONS[edition.status]] if can_review else [],
