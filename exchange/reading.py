@@ -7,6 +7,7 @@ features from 1), and, for geographic files, the point coordinates.
 A file that cannot be read raises `ImportFileError` with a message in plain words.
 """
 
+import abc
 import csv
 import io
 import math
@@ -201,13 +202,14 @@ def sniff_format(raw, filename):
     return "csv"
 
 
-class Parser:
+class Parser(abc.ABC):
     """Base class: `parse(raw, filename, country, declared_encoding)` returns a Table."""
 
     file_format = ""
 
+    @abc.abstractmethod
     def parse(self, raw, filename, country=None, declared_encoding=""):
-        raise NotImplementedError
+        """Read the file's bytes into a Table, or raise ImportFileError saying why it cannot."""
 
 
 def _frame_from_rows(header, rows):
