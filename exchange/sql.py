@@ -10,6 +10,8 @@ import io
 from django.db import connection
 from psycopg2 import sql
 
+from registry import sql as registry_sql
+
 # The registry_entity columns an import can write, in staging-table order.
 ENTITY_COLUMNS = [
     "name",
@@ -333,41 +335,7 @@ def update_entities(cursor, columns, user_id, reason):
 
 # History rows as django-simple-history writes them, for every entity the
 # import created ('+') or changed ('~'), attributed to the importing user.
-HISTORY_COLUMNS = [
-    "id",
-    "registry_number",
-    "name",
-    "name_local",
-    "name_romanized",
-    "registration_number",
-    "registering_authority",
-    "registration_date",
-    "founded_year",
-    "status",
-    "members_total",
-    "members_women",
-    "members_men",
-    "workers_total",
-    "workers_women",
-    "sectors",
-    "point",
-    "location_precision",
-    "address",
-    "contact_name",
-    "contact_phone",
-    "contact_email",
-    "source",
-    "source_reference",
-    "external_id",
-    "verification",
-    "is_demo",
-    "version",
-    "created_at",
-    "admin_area_id",
-    "country_id",
-    "family_id",
-    "legal_form_id",
-]
+HISTORY_COLUMNS = registry_sql.ENTITY_HISTORY_COLUMNS
 
 
 IMPORT_ROW_COLUMNS = [

@@ -45,8 +45,19 @@ ENTITY_COPY_COLUMNS = (
 
 COPY_ENTITIES = f"COPY registry_entity ({', '.join(ENTITY_COPY_COLUMNS)}) FROM STDIN"
 
-# The history table holds every entity column except updated_at (excluded in the model).
-_HISTORY_COLUMNS = ", ".join(column for column in ENTITY_COPY_COLUMNS if column != "updated_at")
+
+def _entity_history_columns():
+    """The columns django-simple-history copies from registry_entity, read from its model (never listed by hand)."""
+    from .models import Entity
+
+    return tuple(
+        field.column for field in Entity.history.model._meta.concrete_fields if not field.column.startswith("history_")
+    )
+
+
+# Every bulk path (demo generator, file import) writes history rows with these columns.
+ENTITY_HISTORY_COLUMNS = _entity_history_columns()
+_HISTORY_COLUMNS = ", ".join(ENTITY_HISTORY_COLUMNS)
 
 # One "+" history row per entity written in bulk, so the history is complete
 # however an entity arrived.

@@ -43,7 +43,12 @@ if not os.environ.get("DATABASE_URL"):
         "DATABASE_URL is not set. Use `make run` / `make test`, which provision a private "
         "PostGIS, or point DATABASE_URL at your own PostGIS database (postgis://...)."
     )
-DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+try:
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+except (ValueError, dj_database_url.UnknownSchemeError) as exc:
+    raise ImproperlyConfigured(
+        f"DATABASE_URL is not a database URL ({exc}); expected postgis://user:password@host:port/name"
+    ) from exc
 # GeoDjango needs the PostGIS backend whatever scheme the URL used.
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 
