@@ -43,3 +43,36 @@ def test_area_derivation_follows_viet_nam_reorganization(lonlat):
     assign_admin_areas(country="VNM", on=AFTER_VN_REORGANIZATION)
     hoi_an.refresh_from_db()
     assert (hoi_an.admin_area.code, hoi_an.admin_area.name) == ("48", "Đà Nẵng")
+
+
+def test_assign_areas_command_moves_entities_to_the_boundaries_in_force(lonlat):
+    from django.core.management import call_command
+
+    hoi_an = EntityFactory(point=lonlat(108.3380, 15.8801))
+    assign_admin_areas(entity_ids=[hoi_an.pk], on=BEFORE_VN_REORGANIZATION)
+    call_command("assign_areas", country="vnm", verbosity=0)
+    hoi_an.refresh_from_db()
+    assert hoi_an.admin_area.code == "48"
+
+
+def test_assign_areas_command_refuses_a_bad_date():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="--on 'soon': expected a date"):
+        call_command("assign_areas", on="soon")
+
+
+def test_load_boundaries_rederives_areas_when_it_changes_one(lonlat, tmp_path):
+    import shutil
+
+    from django.core.management import call_command
+
+    for name in ("adm0_5countries.geojson", "adm1_5countries.geojson", "vn_2025_provinces.csv"):
+        shutil.copy(f"fixtures/boundaries/{name}", tmp_path / name)
+    adm1 = tmp_path / "adm1_5countries.geojson"
+    adm1.write_text(adm1.read_text(encoding="utf-8").replace('"Kampot"', '"Kampot (renamed)"'), encoding="utf-8")
+    hoi_an = EntityFactory(point=lonlat(108.3380, 15.8801))
+    assign_admin_areas(entity_ids=[hoi_an.pk], on=BEFORE_VN_REORGANIZATION)  # a stale area, as after 2025-07-01
+    call_command("load_boundaries", directory=str(tmp_path), verbosity=0)
+    hoi_an.refresh_from_db()
+    assert hoi_an.admin_area.code == "48"

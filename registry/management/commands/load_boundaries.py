@@ -1,5 +1,6 @@
 """Load the five countries and their first-level areas from fixtures/boundaries (idempotent)."""
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -24,3 +25,6 @@ class Command(BaseCommand):
             raise CommandError(f"Boundaries not loaded, nothing changed. {exc}") from exc
         if verbosity:
             self.stdout.write(self.style.SUCCESS(f"Boundaries loaded: {report}."))
+        if report.created or report.updated:
+            # An entity's area is derived from its point: boundaries changed, so derive it again.
+            call_command("assign_areas", verbosity=verbosity)
