@@ -109,6 +109,8 @@ def bench_registry_list(context):
         ("search 'hoi an'", {"q": "hoi an"}),
         ("search Khmer 'ស្រូវ' in KHM", {"q": "ស្រូវ", "country": "KHM"}),
         ("family + status", {"family": "self_help_group", "status": "dormant"}),
+        ("search 'ha noi 17' in VNM", {"q": "ha noi 17", "country": "VNM"}),
+        ("search with no match in VNM", {"q": "zzqq", "country": "VNM"}),
     ]
     rows, all_ok = [], True
     for label, params in views:

@@ -77,7 +77,7 @@ class EntityFilterForm(forms.Form):
         if data.get("outcome"):
             queryset = queryset.with_outcome(data["outcome"])
         if data.get("q"):
-            return queryset.search_ordered(data["q"])
+            return queryset.search_ordered(data["q"], within_one_country=bool(data.get("country")))
         return queryset.order_by("registry_number")
 
 
