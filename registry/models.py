@@ -211,7 +211,8 @@ class Entity(models.Model):
         DISPUTED = "disputed", "Disputed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="entities")
+    # No single-column index: the (country, ...) indexes in Meta serve every lookup by country.
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="entities", db_index=False)
     registry_number = models.CharField(max_length=12, unique=True, editable=False)
     name = models.CharField(max_length=300)
     name_local = models.CharField("name (local script)", max_length=300, blank=True)
@@ -264,8 +265,6 @@ class Entity(models.Model):
             models.Index(fields=["country", "status"], name="entity_country_status_idx"),
             # The registry list pages a country in registry-number order.
             models.Index(fields=["country", "registry_number"], name="entity_country_number_idx"),
-            models.Index(fields=["family"], name="entity_family_idx"),
-            models.Index(fields=["legal_form"], name="entity_legal_form_idx"),
             GinIndex(fields=["search_text"], name="entity_search_text_trgm", opclasses=["gin_trgm_ops"]),
         ]
         constraints = [
