@@ -1,7 +1,7 @@
 # Sourced by run.sh, test.sh and bench.sh: system packages, .venv, database.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-scripts/system_packages.sh
+scripts/system_packages.sh ${SSE_SYSTEM_PACKAGES_OPTIONS:-}
 scripts/venv.sh
 export PATH="$PWD/.venv/bin:$PATH"
 # Gives a database to the caller: the user's own when DATABASE_URL is set,

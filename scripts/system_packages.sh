@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the platform needs, only if one is missing.
+# `--with-browser` adds Chromium, which only the end-to-end tests need.
 # As root: apt-get directly. Otherwise through sudo when it is available
 # without a password prompt; else print the exact command and stop.
 set -euo pipefail
 
 PACKAGES=(
-  postgresql-15-postgis-3   # PostgreSQL 15 server + PostGIS 3 (the only database we support)
   gdal-bin libgdal32        # GDAL for GeoDjango (Django loads libgdal.so.32 directly)
   libgeos-c1v5 libproj25    # GEOS and PROJ for GeoDjango
   binutils                  # ctypes.util.find_library needs objdump to locate the above
   libpango-1.0-0 libpangoft2-1.0-0  # WeasyPrint's text shaping (Khmer, Thai) for printed packs
   fonts-noto-core           # Noto fonts for every script the five countries use
   poppler-utils             # pdftoppm: edition packs rendered to PNG
-  chromium                  # headless browser for end-to-end map tests
 )
+if [ -z "${DATABASE_URL:-}" ]; then
+  PACKAGES+=(postgresql-15-postgis-3)  # the private cluster's server; not needed with your own DATABASE_URL
+fi
+if [ "${1:-}" = "--with-browser" ]; then
+  PACKAGES+=(chromium)      # headless browser for end-to-end map tests (make test only)
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # make test: lint, then the whole pytest suite on a throw-away PostGIS database.
+SSE_SYSTEM_PACKAGES_OPTIONS=--with-browser
 source "$(dirname "$0")/common.sh"
 use_database test
 ruff check .
