@@ -74,7 +74,8 @@
   }
 
   function clusterIcon(count) {
-    var size = Math.round(Math.min(64, 22 + Math.log10(count + 1) * 12));
+    // Modest sizes: at country zoom one cluster per province must not hide the choropleth beneath.
+    var size = Math.round(Math.min(48, 18 + Math.log10(count + 1) * 9));
     return L.divIcon({
       className: "map-cluster",
       html: "<span>" + (count >= 10000 ? Math.round(count / 1000) + "k" : count.toLocaleString()) + "</span>",
