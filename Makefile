@@ -1,7 +1,7 @@
 # The two commands of the README: `make run` and `make test`.
 # Everything they need (Debian packages, .venv, a private PostGIS) is installed
 # by scripts/ on first use and skipped on later runs.
-.PHONY: run test lint bench e2e-deps stop clean-db
+.PHONY: run test lint bench stop clean-db
 
 run:
 	@scripts/run.sh
@@ -16,8 +16,8 @@ bench:
 	@scripts/bench.sh $(ARGS)
 
 stop:
-	@scripts/postgis.sh stop run; scripts/postgis.sh stop test
+	@scripts/postgis.sh stop run; scripts/postgis.sh stop test; scripts/postgis.sh stop bench
 
-# Deletes the private clusters' data (the demo database and the test one).
-clean-db: stop
-	@rm -rf "$${SSE_PGDATA_ROOT:-/var/lib/sse-platform}"
+# Deletes the private clusters' data (the demo, test and benchmark databases).
+clean-db:
+	@scripts/postgis.sh clean run; scripts/postgis.sh clean test; scripts/postgis.sh clean bench

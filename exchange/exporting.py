@@ -18,10 +18,11 @@ from pathlib import Path
 import orjson
 from django.db.models import F, FloatField, Func
 
+from registry.models import Country, Entity
 from registry.permissions import can_see_contact_data, readable_countries
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-CONTACT_COLUMNS = ["contact_name", "contact_phone", "contact_email"]
+CONTACT_COLUMNS = list(Entity.CONTACT_FIELDS)
 COLUMNS = [
     "registry_number",
     "external_id",
@@ -328,8 +329,6 @@ def murmurations_profile(row, iso2, base_url=""):
 
 
 def write_murmurations(rows, stream, include_contact=True, base_url=""):
-    from registry.models import Country
-
     iso2 = dict(Country.objects.values_list("iso3", "iso2"))
     profiles = []
     for row in rows:

@@ -65,7 +65,7 @@ PUBLIC_ENTITY_FIELDS = [
     "created_at",
     "updated_at",
 ]
-CONTACT_FIELDS = ["contact_name", "contact_phone", "contact_email"]
+CONTACT_FIELDS = list(Entity.CONTACT_FIELDS)
 
 
 class EntityReadSerializer(serializers.ModelSerializer):

@@ -131,8 +131,7 @@ class AdminAreaQuerySet(_LocatableQuerySet):
         candidates = self.of_level(level).valid_on(on)
         if country is not None:
             candidates = candidates.in_country(country)
-        placement = candidates._locate(point, tolerance_m, f"level-{level} area in force on {on.isoformat()}")
-        return placement
+        return candidates._locate(point, tolerance_m, f"level-{level} area in force on {on.isoformat()}")
 
 
 class SearchText(models.Func):

@@ -256,6 +256,9 @@ class Entity(models.Model):
     objects = EntityQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at", "search_text"])
 
+    # Personal data: shown and exported only where registry.permissions.can_see_contact_data allows.
+    CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email")
+
     class Meta:
         verbose_name_plural = "entities"
         ordering = ["registry_number"]

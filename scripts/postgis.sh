@@ -5,7 +5,8 @@
 #   scripts/postgis.sh run    data kept between runs; prints its DATABASE_URL
 #   scripts/postgis.sh test   throw-away cluster tuned for speed (fsync off)
 #   scripts/postgis.sh bench  benchmark cluster (fsync off; holds 1M generated entities)
-#   scripts/postgis.sh stop [run|test]
+#   scripts/postgis.sh stop [run|test|bench]
+#   scripts/postgis.sh clean [run|test|bench]   stop it and delete its data
 #
 # Where the data lives (named in the README):
 #   root:      /var/lib/sse-platform/<run|test>    (owned by the postgres user)
@@ -16,7 +17,7 @@ set -euo pipefail
 
 mode=${1:-run}
 action=start
-if [ "$mode" = stop ]; then action=stop; mode=${2:-run}; fi
+if [ "$mode" = stop ] || [ "$mode" = clean ]; then action=$mode; mode=${2:-run}; fi
 case "$mode" in run|test|bench) ;; *) echo "usage: $0 [stop] run|test|bench" >&2; exit 2 ;; esac
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -33,8 +34,9 @@ else
 fi
 SOCK=/tmp/sse-pg-$uid-$mode
 
-if [ "$action" = stop ]; then
-  [ -f "$DATA/postmaster.pid" ] && as_pg "$PGBIN/pg_ctl" -D "$DATA" -m fast stop >/dev/null
+if [ "$action" = stop ] || [ "$action" = clean ]; then
+  if [ -f "$DATA/postmaster.pid" ]; then as_pg "$PGBIN/pg_ctl" -D "$DATA" -m fast stop >/dev/null; fi
+  if [ "$action" = clean ]; then rm -rf "$DATA" && echo "Deleted $DATA"; fi
   exit 0
 fi
 

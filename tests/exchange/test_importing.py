@@ -404,3 +404,13 @@ def test_import_command_with_progress_and_dry_run(tmp_path, settings, capsys):
     assert not Entity.objects.exists()
     call_command("import_entities", str(path), "--country", "VNM")
     assert Entity.objects.filter(external_id="c1").exists()
+
+
+def test_an_import_writes_only_fields_the_entity_service_lets_a_researcher_set():
+    """The importer's COPY path bypasses the service: it must not write anything a researcher could not type."""
+    from exchange.sql import ENTITY_COLUMNS
+    from registry.models import Entity
+    from registry.services import EDITABLE_FIELDS
+
+    editable_columns = {Entity._meta.get_field(name).column for name in EDITABLE_FIELDS}
+    assert set(ENTITY_COLUMNS) <= editable_columns
