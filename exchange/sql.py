@@ -91,6 +91,18 @@ CREATE TEMPORARY TABLE exchange_staging (
 STAGING_COPY_COLUMNS = ["row_index", "row_number", "new_id", *ENTITY_COLUMNS, "lon", "lat"]
 
 
+# PostgreSQL compiles large statements with LLVM (JIT) when their estimated
+# cost is high, as every set-based step of an import is: 100-200 ms of
+# compilation per statement, for queries that then run once. The importer
+# turns it off for its own session while it runs.
+def without_jit(cursor):
+    cursor.execute("SET jit = off")
+
+
+def restore_jit(cursor):
+    cursor.execute("RESET jit")
+
+
 def create_staging(cursor):
     cursor.execute("DROP TABLE IF EXISTS exchange_staging")
     cursor.execute(CREATE_STAGING)
@@ -423,6 +435,31 @@ def entity_features_json(page_queryset, contact_countries):
         params = list(page_params)
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
+        return cursor.fetchone()[0]
+
+
+# A map edition's entities as GeoJSON features, built from the page of its
+# frozen snapshot that mapping.aggregation.EditionSource.rows() selects (the
+# columns mapping.sql documents): the public fields the edition pages show.
+# The snapshot keeps family and legal form by name (the live list's `family`
+# is a code), hence the different keys. It holds no contact data at all.
+_EDITION_FEATURES_SQL = """
+SELECT COALESCE(json_agg(json_build_object(
+    'type', 'Feature', 'id', s.entity, 'geometry', ST_AsGeoJSON(s.geom)::json,
+    'properties', json_build_object(
+        'registry_number', s.registry_number, 'name', s.name, 'name_local', s.name_local,
+        'family_name', s.family_name, 'legal_form_name', s.legal_form_name, 'status', s.status,
+        'members_total', s.members_total, 'members_women', s.members_women, 'admin_area', s.area)
+    ) ORDER BY s.registry_number), '[]'::json)::text
+FROM ({page}) s
+"""
+
+
+def edition_features_json(page_rows):
+    """A JSON array (text) of GeoJSON Features for a page (sliced queryset) of an edition's snapshot rows."""
+    page_sql, page_params = page_rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(_EDITION_FEATURES_SQL.format(page=page_sql), page_params)
         return cursor.fetchone()[0]
 
 
