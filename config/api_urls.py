@@ -15,6 +15,7 @@ router.register("classifications", api.ClassificationViewSet, basename="classifi
 router.register("instruments", api.InstrumentViewSet, basename="instrument")
 router.register("assessments", api.AssessmentViewSet, basename="assessment")
 router.register("map-editions", api.MapEditionViewSet, basename="map-edition")
+router.register("reform-processes", api.ReformProcessViewSet, basename="reform-process")
 router.register("imports", api.ImportBatchViewSet, basename="import")
 
 urlpatterns = [

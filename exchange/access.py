@@ -3,7 +3,8 @@
 The rules are registry.permissions' (readable_countries, can_see_contact_data);
 this module only turns them into querysets. Anonymous users and users without
 a role in a country see the entities of that country's published map editions,
-without personal contact data (DESIGN.md, "Roles").
+without personal contact data (DESIGN.md, "Roles"). Map editions follow
+mapping.editions' rule, the edition pages'.
 """
 
 from django.db.models import Q
@@ -26,6 +27,22 @@ def readable_entities(user, queryset=None):
     if countries and countries == set(Country.objects.values_list("iso3", flat=True)):
         return queryset  # reads every registry: no need for the (costly) published-editions clause
     return queryset.filter(Q(country_id__in=countries) | Q(pk__in=published_entity_ids()))
+
+
+def visible_editions(user):
+    """Map editions the user may see, in every country, by mapping.editions' own rule.
+
+    Published editions for everyone; unpublished ones for the country's
+    committee members, COOP and administrators (mapping.editions.visible_editions,
+    asked per country so that the rule stays written once).
+    """
+    from mapping.editions import visible_editions as visible_in_country
+    from mapping.models import MapEdition
+
+    visible = Q(pk__in=[])
+    for country in Country.objects.without_outline():
+        visible |= Q(pk__in=visible_in_country(user, country).values("pk"))
+    return MapEdition.objects.filter(visible)
 
 
 def contact_countries(user):

@@ -1,14 +1,15 @@
 """REST API v1 views: declarative viewsets; permissions from registry.permissions; writes through the services.
 
-Entities are listed as a GeoJSON FeatureCollection built in PostgreSQL
-(exchange.sql.entity_features_json), paginated by limit/offset with a hard cap
-of MAX_FEATURES features a response.
+Entities, live and as frozen in a map edition, are listed as GeoJSON
+FeatureCollections built in PostgreSQL (exchange.sql), paginated by
+limit/offset with a hard cap of MAX_FEATURES features a response
+(FeaturePagination).
 """
 
+import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -19,27 +20,76 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from legislation.access import can_read_assessments
-from legislation.models import Assessment, Instrument
+from legislation.models import Assessment, Instrument, ReformProcess
+from mapping.aggregation import EditionSource
 from mapping.models import MapEdition
 from registry.models import AdminArea, Classification, Country, Entity, WorkingDefinition
+from registry.pagination import COUNT_CAP, CappedPaginator
 from registry.permissions import can_edit_registry, editable_countries, readable_countries
 from registry.services import StaleEntityError, create_entity, update_entity
 
 from . import serializers as s
 from . import sql
-from .access import contact_countries, readable_entities
+from .access import contact_countries, readable_entities, visible_editions
 from .background import start_import
-from .filters import AdminAreaFilter, EntityBBoxFilter, EntityFilter
+from .filters import AdminAreaFilter, EntityBBoxFilter, EntityFilter, ReformProcessFilter
 from .importing import create_batch
 from .models import ImportBatch
 from .reading import ImportFileError
 
 MAX_FEATURES = 10_000
+GEOJSON = "application/geo+json"
 
 
 class FeaturePagination(LimitOffsetPagination):
+    """limit/offset pages of features, at most MAX_FEATURES a response, counted up to a cap.
+
+    Counting every match of a large bbox costs a sixth of a 10k-feature
+    response (PERFORMANCE.md B4), so the count stops as the registry list's
+    does (registry.pagination): at `count_cap`, or at the end of the requested
+    page when that lies further. Past it the response says `count_capped` and
+    `count` is a lower bound; `next` is exact either way.
+    """
+
     default_limit = 100
     max_limit = MAX_FEATURES
+    count_cap = COUNT_CAP
+
+    def paginate_rows(self, queryset, request, count=None):
+        """The requested slice of `queryset` (ordered). Give `count` when the exact total is known already."""
+        self.request = request
+        self.limit = self.get_limit(request)
+        self.offset = self.get_offset(request)
+        if count is None:
+            counter = CappedPaginator(queryset, self.limit, cap=max(self.count_cap, self.offset + self.limit))
+            # At most cap + 1: enough for get_next_link() to know that rows lie beyond the page.
+            self.count, self.count_capped = counter.count, counter.capped
+            self.reported_count = counter.cap if counter.capped else counter.count
+        else:
+            self.count = self.reported_count = count
+            self.count_capped = False
+        return queryset[self.offset : self.offset + self.limit]
+
+    def feature_collection_response(self, features_json):
+        """The page as one GeoJSON FeatureCollection; the database-built features are spliced in, not re-parsed."""
+        head = orjson.dumps(
+            {
+                "type": "FeatureCollection",
+                "count": self.reported_count,
+                "count_capped": self.count_capped,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+            }
+        )
+        body = head[:-1] + b',"features":' + features_json.encode() + b"}"
+        return HttpResponse(body, content_type=GEOJSON)
+
+
+FEATURE_PAGE_PARAMETERS = [
+    OpenApiParameter("in_bbox", str, description="min_lon,min_lat,max_lon,max_lat (EPSG:4326)"),
+    OpenApiParameter("limit", int, description=f"Features a page (default 100, at most {MAX_FEATURES})"),
+    OpenApiParameter("offset", int),
+]
 
 
 def _validation_response(error):
@@ -67,13 +117,10 @@ class AdminAreaViewSet(viewsets.ReadOnlyModelViewSet):
     list=extend_schema(
         operation_id="entities_list",
         description="GeoJSON FeatureCollection (RFC 7946) of the entities you may read, in registry-number order, "
-        f"paginated by limit/offset (at most {MAX_FEATURES} features). Contact fields only where your role allows.",
-        parameters=[
-            OpenApiParameter("in_bbox", str, description="min_lon,min_lat,max_lon,max_lat"),
-            OpenApiParameter("limit", int),
-            OpenApiParameter("offset", int),
-        ],
-        responses={200: OpenApiTypes.OBJECT},
+        f"paginated by limit/offset (at most {MAX_FEATURES} features). Contact fields only where your role allows. "
+        f"Matches are counted up to {COUNT_CAP:,} (or the end of the page): beyond that `count_capped` is true.",
+        parameters=FEATURE_PAGE_PARAMETERS,
+        responses={(200, GEOJSON): s.FeatureCollectionSerializer},
     ),
     create=extend_schema(request=s.EntityWriteSerializer, responses={201: s.EntityReadSerializer}),
     update=extend_schema(request=s.EntityWriteSerializer, responses={200: s.EntityReadSerializer}),
@@ -108,25 +155,10 @@ class EntityViewSet(
         return Response(s.EntityReadSerializer(entity, context={"show_contact": show}).data, status=code)
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        paginator = self.paginator
-        limit = paginator.get_limit(request)
-        offset = paginator.get_offset(request)
-        paginator.limit, paginator.offset, paginator.request = limit, offset, request
-        paginator.count = queryset.count()
-        features = sql.entity_features_json(queryset[offset : offset + limit], contact_countries(request.user))
-        import orjson
-
-        head = orjson.dumps(
-            {
-                "type": "FeatureCollection",
-                "count": paginator.count,
-                "next": paginator.get_next_link(),
-                "previous": paginator.get_previous_link(),
-            }
-        ).decode()
-        body = head[:-1] + ',"features":' + features + "}"
-        return HttpResponse(body, content_type="application/geo+json")
+        page = self.paginator.paginate_rows(self.filter_queryset(self.get_queryset()), request)
+        return self.paginator.feature_collection_response(
+            sql.entity_features_json(page, contact_countries(request.user))
+        )
 
     def retrieve(self, request, *args, **kwargs):
         return self._read(self.get_object())
@@ -227,8 +259,15 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
         return Assessment.objects.select_related("provision").order_by("instrument", "provision__sort_order")
 
 
+@extend_schema_view(
+    list=extend_schema(
+        description="Map editions you may see: published ones for everyone; unpublished ones for "
+        "the country's committee members, the ILO COOP unit and administrators (as on the edition pages)."
+    ),
+    retrieve=extend_schema(description="One map edition; 404 when it is not published and you may not see it."),
+)
 class MapEditionViewSet(viewsets.ReadOnlyModelViewSet):
-    """Published map editions (public)."""
+    """Map editions as the edition pages show them (mapping.editions decides who sees which), with their snapshots."""
 
     # The model for the schema; get_queryset() decides what a user gets.
     queryset = MapEdition.objects.none()
@@ -236,10 +275,51 @@ class MapEditionViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return (
-            MapEdition.objects.filter(status=MapEdition.Status.PUBLISHED)
-            .select_related("committee")
+            visible_editions(self.request.user)
+            .select_related("committee__country")
+            .defer("committee__country__geom")
             .order_by("committee__country_id", "number")
         )
+
+    @extend_schema(
+        operation_id="map_editions_entities",
+        description="The edition's entities as frozen in its snapshot: a GeoJSON FeatureCollection (RFC 7946) in "
+        f"registry-number order, paginated by limit/offset (at most {MAX_FEATURES} features). Public fields only: "
+        "the snapshot holds no contact data. Without in_bbox `count` is the edition's exact total.",
+        parameters=FEATURE_PAGE_PARAMETERS,
+        responses={(200, GEOJSON): s.FeatureCollectionSerializer},
+    )
+    @action(detail=True)
+    def entities(self, request, pk=None):
+        source = EditionSource(self.get_object())
+        bbox = EntityBBoxFilter().get_filter_bbox(request)
+        rows = source.rows(bbox).order_by("registry_number")
+        known_total = source.edition.total_entities if bbox is None else None
+        paginator = FeaturePagination()
+        page = paginator.paginate_rows(rows, request, count=known_total)
+        return paginator.feature_collection_response(sql.edition_features_json(page))
+
+    @extend_schema(
+        operation_id="map_editions_areas",
+        description="The edition's per-area figures as frozen with it (the edition page's table and choropleth), "
+        "the totals they add up to, and quantile class breaks of the chosen measure.",
+        parameters=[s.EditionAreasQuerySerializer],
+        responses={200: s.EditionAreasSerializer},
+    )
+    @action(detail=True)
+    def areas(self, request, pk=None):
+        edition = self.get_object()
+        query = s.EditionAreasQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(EditionSource(edition).summary().as_dict(query.validated_data["measure"]))
+
+
+class ReformProcessViewSet(viewsets.ReadOnlyModelViewSet):
+    """Cooperative-law reform processes with their timelines (public, as the reform pages)."""
+
+    queryset = ReformProcess.objects.prefetch_related("events", "targets").order_by("country", "started_on", "title")
+    serializer_class = s.ReformProcessSerializer
+    filterset_class = ReformProcessFilter
 
 
 class ImportBatchViewSet(

@@ -3,6 +3,7 @@
 import django_filters
 from rest_framework_gis.filters import InBBoxFilter
 
+from legislation.models import ReformProcess, Stage
 from registry.models import AdminArea, Entity
 
 
@@ -46,6 +47,19 @@ class AdminAreaFilter(django_filters.FilterSet):
 
     def filter_on(self, queryset, name, value):
         return queryset.valid_on(value)
+
+
+class ReformProcessFilter(django_filters.FilterSet):
+    """?country=VNM&stage=drafting (the stage a process is at now)."""
+
+    country = django_filters.CharFilter(field_name="country__iso3", lookup_expr="iexact")
+    stage = django_filters.ChoiceFilter(
+        field_name="current_stage", choices=Stage.choices, help_text="The stage the process is at now"
+    )
+
+    class Meta:
+        model = ReformProcess
+        fields = ["country", "stage", "is_demo"]
 
 
 class EntityBBoxFilter(InBBoxFilter):

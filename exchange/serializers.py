@@ -1,9 +1,11 @@
 """API serializers: shape and types only. Business rules stay in registry.services and the importer."""
 
 from django.contrib.gis.geos import Point
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from legislation.models import Assessment, Instrument
+from legislation.models import Assessment, Instrument, ReformProcess, StageEvent
+from mapping.aggregation import MEASURES
 from mapping.models import MapEdition
 from registry.models import AdminArea, Classification, Country, Criterion, Entity, WorkingDefinition
 
@@ -234,6 +236,99 @@ class MapEditionSerializer(serializers.ModelSerializer):
             "unplaced_entities",
             "frozen_at",
             "published_at",
+        ]
+
+
+# One collection a response, also from list endpoints: the schema must not wrap it in a paginated array.
+@extend_schema_serializer(many=False)
+class FeatureCollectionSerializer(serializers.Serializer):
+    """The shape of a paginated GeoJSON FeatureCollection response (the body is built in PostgreSQL)."""
+
+    type = serializers.CharField(help_text='Always "FeatureCollection".')
+    count = serializers.IntegerField(
+        help_text="How many features match: exact when count_capped is false; otherwise more than this many match."
+    )
+    count_capped = serializers.BooleanField(
+        help_text="True when counting stopped early: `count` is then a lower bound. `next` is exact either way."
+    )
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    features = serializers.ListField(child=serializers.DictField(), help_text="GeoJSON Features (RFC 7946, lon/lat).")
+
+
+class EditionAreaFigureSerializer(serializers.Serializer):
+    """One area's figures in a map edition, as frozen with it."""
+
+    id = serializers.IntegerField(help_text="Administrative area id")
+    code = serializers.CharField()
+    name = serializers.CharField()
+    name_local = serializers.CharField()
+    entities = serializers.IntegerField()
+    members = serializers.IntegerField()
+    women = serializers.IntegerField()
+    women_share = serializers.FloatField(
+        allow_null=True, help_text="Women members / members of entities that report women members"
+    )
+
+
+class EditionAreasSerializer(serializers.Serializer):
+    """A map edition's per-area figures, the totals they add up to, and the choropleth's class breaks."""
+
+    areas = EditionAreaFigureSerializer(many=True)
+    unplaced = serializers.IntegerField(help_text="Entities in no area of the edition's boundary set")
+    total = serializers.IntegerField()
+    measure = serializers.CharField()
+    breaks = serializers.ListField(child=serializers.FloatField(), help_text="Upper bounds of the classes")
+
+
+class EditionAreasQuerySerializer(serializers.Serializer):
+    """Query parameters of a map edition's areas."""
+
+    measure = serializers.ChoiceField(
+        list(MEASURES), required=False, default="entities", help_text="What the class breaks divide"
+    )
+
+
+class StageEventSerializer(serializers.ModelSerializer):
+    stage_label = serializers.CharField(source="get_stage_display", read_only=True)
+
+    class Meta:
+        model = StageEvent
+        fields = [
+            "id",
+            "stage",
+            "stage_label",
+            "occurred_on",
+            "date_confidence",
+            "note",
+            "document_title",
+            "document_url",
+        ]
+
+
+class ReformProcessSerializer(serializers.ModelSerializer):
+    """A reform process with its timeline (stage events in date order), as the public reform pages show it."""
+
+    # A plain string in the schema: its values are the events' StageEnum (one enum, named once).
+    current_stage = serializers.CharField(
+        read_only=True, help_text="The stage of the latest event (a `stage` value); empty when none is recorded."
+    )
+    current_stage_label = serializers.CharField(source="get_current_stage_display", read_only=True)
+    events = StageEventSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ReformProcess
+        fields = [
+            "id",
+            "country",
+            "title",
+            "targets",
+            "started_on",
+            "current_stage",
+            "current_stage_label",
+            "note",
+            "is_demo",
+            "events",
         ]
 
 

@@ -40,7 +40,17 @@ def test_schema_validates_against_the_openapi_specification(client):
     assert response.status_code == 200
     schema = orjson.loads(response.content)
     validate(schema)
-    assert "/api/v1/entities/" in schema["paths"]
+    for path in (
+        "/api/v1/entities/",
+        "/api/v1/map-editions/{id}/entities/",
+        "/api/v1/map-editions/{id}/areas/",
+        "/api/v1/reform-processes/",
+        "/api/v1/reform-processes/{id}/",
+    ):
+        assert path in schema["paths"], path
+    entities = schema["paths"]["/api/v1/map-editions/{id}/entities/"]["get"]
+    assert {p["name"] for p in entities["parameters"]} >= {"in_bbox", "limit", "offset"}
+    assert "application/geo+json" in entities["responses"]["200"]["content"]
 
 
 @pytest.mark.django_db
@@ -95,6 +105,7 @@ def test_entity_filters_bbox_and_pagination(entities, researcher):
     assert orjson.loads(api.get("/api/v1/entities/?q=sài").content)["count"] == 1
     page = orjson.loads(api.get("/api/v1/entities/?limit=1").content)
     assert len(page["features"]) == 1 and page["next"]
+    assert (page["count"], page["count_capped"]) == (2, False)
     assert api.get("/api/v1/entities/?in_bbox=nonsense").status_code == 400
     capped = orjson.loads(api.get("/api/v1/entities/?limit=50000").content)
     assert capped["count"] == 2  # the cap (10,000) applies silently to the page size
@@ -197,3 +208,262 @@ def test_import_upload_through_the_api(researcher, committee, settings, tmp_path
     rows = as_user(researcher).get(f"/api/v1/imports/{batch['id']}/rows/").json()
     assert rows["results"][0]["outcome"] == "imported"
     assert as_user(committee).get(f"/api/v1/imports/{batch['id']}/").status_code == 404
+
+
+# --- the count cap and the feature cap of GeoJSON pages -----------------------
+
+
+def collection(response):
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/geo+json"
+    return orjson.loads(response.content)
+
+
+@pytest.mark.django_db
+def test_entity_count_stops_at_the_cap_and_says_so(entities, researcher, monkeypatch):
+    from exchange.api import FeaturePagination
+
+    monkeypatch.setattr(FeaturePagination, "count_cap", 1)
+    api = as_user(researcher)
+    first = collection(api.get("/api/v1/entities/?limit=1"))
+    assert (first["count"], first["count_capped"]) == (1, True)  # more than 1 match; not counted further
+    assert len(first["features"]) == 1 and "offset=1" in first["next"]
+    # The count reaches at least the end of the requested page, so `next` is exact on every page.
+    last = collection(api.get("/api/v1/entities/?limit=1&offset=1"))
+    assert (last["count"], last["count_capped"], last["next"]) == (2, False, None)
+    whole = collection(api.get("/api/v1/entities/?limit=2"))
+    assert (whole["count"], whole["count_capped"], len(whole["features"])) == (2, False, 2)
+
+
+@pytest.mark.django_db
+def test_entity_pages_never_exceed_the_feature_cap(entities, researcher, monkeypatch):
+    from exchange.api import MAX_FEATURES, FeaturePagination
+
+    assert FeaturePagination.max_limit == MAX_FEATURES == 10_000
+    monkeypatch.setattr(FeaturePagination, "max_limit", 1)
+    page = collection(as_user(researcher).get("/api/v1/entities/?limit=50000"))
+    assert len(page["features"]) == 1 and "limit=1" in page["next"]
+
+
+# --- map editions and their frozen snapshots ----------------------------------
+
+
+def freeze_vnm(status=None):
+    """An edition of Viet Nam's whole registry now; `status` set directly (the workflow is mapping's to test)."""
+    from django.http import QueryDict
+
+    from mapping import editions
+    from mapping.filters import MapFilters
+    from mapping.models import MapEdition
+    from registry.models import Country
+
+    country = Country.objects.get(pk="VNM")
+    edition = editions.freeze_edition(
+        editions.committee_for(country), MapFilters.parse(country, QueryDict("")), "API edition"
+    )
+    if status:
+        MapEdition.objects.filter(pk=edition.pk).update(status=status, published_at="2026-01-01T00:00Z")
+        edition.refresh_from_db()
+    return edition
+
+
+@pytest.fixture
+def placed_entities(entities):
+    from registry.location import assign_admin_areas
+
+    assign_admin_areas(country="VNM")
+    for entity in entities:
+        entity.refresh_from_db()
+    return entities
+
+
+@pytest.fixture
+def published(placed_entities):
+    return freeze_vnm("published")
+
+
+@pytest.fixture
+def draft(placed_entities):
+    return freeze_vnm()
+
+
+def edition_url(edition, part=""):
+    return f"/api/v1/map-editions/{edition.pk}/{part}"
+
+
+@pytest.mark.django_db
+def test_published_edition_entities_are_its_snapshot_as_geojson(client, published, placed_entities):
+    Entity.objects.filter(pk=placed_entities[0].pk).update(name="Renamed after the freeze")
+    body = collection(client.get(edition_url(published, "entities/")))
+    assert (body["type"], body["count"], body["count_capped"]) == ("FeatureCollection", 2, False)
+    assert body["count"] == published.total_entities
+    features = body["features"]
+    assert [f["properties"]["name"] for f in features] == ["HTX Hà Nội", "HTX Sài Gòn"]  # as frozen
+    assert features[0]["id"] == str(placed_entities[0].pk)
+    assert features[0]["geometry"] == {"type": "Point", "coordinates": [105.8542, 21.0285]}  # lon, lat
+    assert features[0]["properties"]["admin_area"] == placed_entities[0].admin_area_id
+    assert features[0]["properties"]["family_name"] == "Cooperative"
+
+
+@pytest.mark.django_db
+def test_edition_entities_carry_no_contact_data_for_anonymous_or_committee(client, published, committee):
+    for api in (client, as_user(committee)):
+        response = api.get(edition_url(published, "entities/"))
+        body = collection(response)
+        assert body["features"]
+        for feature in body["features"]:
+            assert not set(Entity.CONTACT_FIELDS) & set(feature["properties"])
+        assert b"@example.org" not in response.content
+
+
+@pytest.mark.django_db
+def test_unpublished_edition_is_404_for_anonymous_and_other_countries(client, draft, other_researcher):
+    from tests.factories import committee_member
+
+    other_committee = as_user(committee_member("THA", username="member-tha"))
+    for api in (client, other_committee, as_user(other_researcher)):
+        assert draft.pk not in [e["id"] for e in api.get("/api/v1/map-editions/").json()["results"]]
+        for part in ("", "entities/", "areas/"):
+            assert api.get(edition_url(draft, part)).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["anonymous", "researcher", "committee", "other_committee", "coop", "administrator"])
+def test_edition_endpoints_follow_the_edition_pages_rule(role, draft):
+    from django.contrib.auth.models import AnonymousUser
+
+    from mapping.editions import can_view_edition
+    from registry.models import CountryRole
+    from tests.factories import committee_member, user_with_role
+
+    user = {
+        "anonymous": lambda: AnonymousUser(),
+        "researcher": lambda: user_with_role(CountryRole.Role.RESEARCHER, "VNM"),
+        "committee": lambda: committee_member("VNM"),
+        "other_committee": lambda: committee_member("THA"),
+        "coop": lambda: user_with_role(CountryRole.Role.COOP),
+        "administrator": lambda: user_with_role(CountryRole.Role.ADMINISTRATOR),
+    }[role]()
+    api = as_user(user) if user.is_authenticated else APIClient()
+    expected = 200 if can_view_edition(user, draft) else 404
+    assert [api.get(edition_url(draft, part)).status_code for part in ("", "entities/", "areas/")] == [expected] * 3
+    listed = draft.pk in [e["id"] for e in api.get("/api/v1/map-editions/").json()["results"]]
+    assert listed == (expected == 200)
+
+
+@pytest.mark.django_db
+def test_committee_member_reads_the_unpublished_edition_of_its_country(draft):
+    from tests.factories import committee_member
+
+    body = collection(as_user(committee_member("VNM")).get(edition_url(draft, "entities/")))
+    assert body["count"] == 2
+
+
+@pytest.mark.django_db
+def test_edition_entities_paginate_and_filter_by_bbox(client, published):
+    first = collection(client.get(edition_url(published, "entities/?limit=1")))
+    assert len(first["features"]) == 1 and "offset=1" in first["next"] and first["previous"] is None
+    second = collection(client.get(first["next"]))
+    assert [f["properties"]["name"] for f in second["features"]] == ["HTX Sài Gòn"]
+    assert second["next"] is None and second["previous"]
+    hanoi = collection(client.get(edition_url(published, "entities/?in_bbox=105,20,107,22")))
+    assert (hanoi["count"], [f["properties"]["name"] for f in hanoi["features"]]) == (1, ["HTX Hà Nội"])
+    assert client.get(edition_url(published, "entities/?in_bbox=nonsense")).status_code == 400
+
+
+@pytest.mark.django_db
+def test_edition_entities_send_at_most_10000_features_and_cap_the_bbox_count(client, placed_entities):
+    import uuid
+
+    from mapping.models import EditionEntity, MapEdition
+
+    edition = freeze_vnm("published")
+    rows = 10_001
+    EditionEntity.objects.bulk_create(
+        EditionEntity(
+            edition=edition,
+            entity_id=uuid.uuid4(),
+            registry_number=f"VNM-9{index:05d}",
+            name=f"Bulk {index}",
+            family_name="Cooperative",
+            status="active",
+            verification="unverified",
+            point=Point(105.8542, 21.0285, srid=4326),
+            fingerprint="-",
+        )
+        for index in range(rows - 2)
+    )
+    MapEdition.objects.filter(pk=edition.pk).update(total_entities=rows)
+    whole = collection(client.get(edition_url(edition, "entities/?limit=50000")))
+    assert len(whole["features"]) == 10_000
+    assert (whole["count"], whole["count_capped"]) == (rows, False)  # the edition's stored total: exact
+    assert "offset=10000" in whole["next"]
+    in_view = collection(client.get(edition_url(edition, "entities/?limit=50000&in_bbox=100,8,110,24")))
+    assert len(in_view["features"]) == 10_000
+    assert (in_view["count"], in_view["count_capped"]) == (10_000, True) and in_view["next"]
+    rest = collection(client.get(in_view["next"]))
+    assert (len(rest["features"]), rest["count"], rest["count_capped"], rest["next"]) == (1, rows, False, None)
+
+
+@pytest.mark.django_db
+def test_edition_areas_are_the_frozen_per_area_figures(client, published, placed_entities):
+    body = client.get(edition_url(published, "areas/")).json()
+    counted = {area["id"]: area["entities"] for area in body["areas"] if area["entities"]}
+    assert counted == {placed_entities[0].admin_area_id: 1, placed_entities[1].admin_area_id: 1}
+    assert (body["total"], body["unplaced"], body["measure"]) == (2, 0, "entities")
+    assert len(body["areas"]) == published.area_figures.count()
+    assert client.get(edition_url(published, "areas/?measure=members")).json()["measure"] == "members"
+    bad = client.get(edition_url(published, "areas/?measure=colour"))
+    assert bad.status_code == 400 and "measure" in bad.json()
+
+
+# --- reform processes --------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_reform_processes_are_public_with_their_timelines(client):
+    body = client.get("/api/v1/reform-processes/?country=vnm").json()
+    assert body["count"] == 1
+    process = body["results"][0]
+    assert process["country"] == "VNM" and process["current_stage"] == "in_force"
+    assert [event["stage"] for event in process["events"]] == ["adopted", "in_force"]  # in date order
+    assert process["events"][0]["date_confidence"] == "H"
+    assert client.get(f"/api/v1/reform-processes/{process['id']}/").json()["title"] == process["title"]
+    everyone = client.get("/api/v1/reform-processes/").json()
+    assert {p["country"] for p in everyone["results"]} == {"VNM", "MNG"}
+
+
+@pytest.mark.django_db
+def test_reform_processes_filter_by_stage_and_refuse_unknown_ones(client):
+    adopted = client.get("/api/v1/reform-processes/?stage=adopted").json()["results"]
+    assert [p["country"] for p in adopted] == ["MNG"]
+    assert client.get("/api/v1/reform-processes/?stage=in_force&country=MNG").json()["count"] == 0
+    assert client.get("/api/v1/reform-processes/?stage=dreaming").status_code == 400
+
+
+@pytest.mark.django_db
+def test_reform_process_events_do_not_name_who_recorded_them(client):
+    import datetime
+
+    from legislation.models import ReformProcess
+    from legislation.reform import record_stage
+    from registry.models import CountryRole
+    from tests.factories import user_with_role
+
+    coop = user_with_role(CountryRole.Role.COOP, username="coop-recorder")
+    process = ReformProcess.objects.get(country_id="MNG")
+    record_stage(process, "implementing_regulations", datetime.date(2022, 1, 10), note="Decree", user=coop)
+    response = client.get(f"/api/v1/reform-processes/{process.pk}/")
+    assert response.json()["current_stage"] == "implementing_regulations"
+    assert b"coop-recorder" not in response.content and "recorded_by" not in response.json()["events"][-1]
+
+
+@pytest.mark.django_db
+def test_reform_processes_are_read_only_even_for_coop(client):
+    from registry.models import CountryRole
+    from tests.factories import user_with_role
+
+    payload = {"country": "KHM", "title": "New law"}
+    assert client.post("/api/v1/reform-processes/", payload, format="json").status_code in (401, 403)
+    coop = as_user(user_with_role(CountryRole.Role.COOP))
+    assert coop.post("/api/v1/reform-processes/", payload, format="json").status_code == 405
