@@ -63,6 +63,38 @@ def test_imported_entities_get_numbers_areas_history_and_provenance(run_import, 
 
 
 @pytest.mark.django_db
+def test_a_large_import_rebuilds_every_index_and_foreign_key_it_dropped(run_import, monkeypatch):
+    # A load larger than the registry drops the entity table's secondary indexes and foreign keys and
+    # rebuilds them once at the end; the test lowers the threshold so a small file takes that path.
+    from django.db import connection
+
+    from exchange import importing
+
+    def schema():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'registry_entity'")
+            indexes = set(cursor.fetchall())
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'registry_entity'::regclass"
+            )
+            return indexes, set(cursor.fetchall())
+
+    before = schema()
+    monkeypatch.setattr(importing, "BULK_REBUILD_MIN_ROWS", 1)
+    monkeypatch.setattr(importing.sql, "entity_count_estimate", lambda cursor: 0)
+    rows = [
+        HEADER,
+        *[[f"HTX số {i}", "cooperative", "21.0285", f"105.{8542 + i * 50}", "", "", "", ""] for i in range(3)],
+    ]
+    batch = run_import(csv_bytes(rows))
+    assert batch.imported == 3
+    assert schema() == before
+    assert any("gin_trgm_ops" in definition for _, definition in before[0])
+    assert sum("FOREIGN KEY" in definition for _, definition in before[1]) == 4
+    assert Entity.objects.search("HTX số 2").count() == 1  # the rebuilt search index finds the new rows
+
+
+@pytest.mark.django_db
 def test_same_file_twice_adds_nothing(run_import):
     rows = [
         HEADER,
