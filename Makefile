@@ -1,7 +1,7 @@
 # The two commands of the README: `make run` and `make test`.
 # Everything they need (Debian packages, .venv, a private PostGIS) is installed
 # by scripts/ on first use and skipped on later runs.
-.PHONY: run test lint bench stop clean-db
+.PHONY: run test lint bench stop clean-db messages
 
 run:
 	@scripts/run.sh
@@ -14,6 +14,14 @@ lint:
 
 bench:
 	@scripts/bench.sh $(ARGS)
+
+# After changing interface texts: refresh the five catalogs (locale/*/LC_MESSAGES/django.po), have them
+# translated, then compile them (the compiled .mo files are committed, so nothing else needs gettext).
+messages:
+	@scripts/venv.sh && export DATABASE_URL=$${DATABASE_URL:-postgis:///unused} && \
+	.venv/bin/python manage.py makemessages -l km -l ky -l mn -l th -l vi --no-obsolete \
+		--ignore='.venv/*' --ignore='staticfiles/*' --ignore='tests/*' && \
+	.venv/bin/python manage.py compilemessages --ignore='.venv/*'
 
 stop:
 	@scripts/postgis.sh stop run; scripts/postgis.sh stop test; scripts/postgis.sh stop bench

@@ -12,6 +12,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GistIndex
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from registry.models import AdminArea, Country, WorkingDefinition
 
@@ -38,10 +39,10 @@ class MapEdition(models.Model):
     """A numbered, frozen map of a country's registry that the committee reviews and signs off."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        IN_REVIEW = "in_review", "In review"
-        SIGNED_OFF = "signed_off", "Signed off"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
+        SIGNED_OFF = "signed_off", _("Signed off")
+        PUBLISHED = "published", _("Published")
 
     committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="editions")
     number = models.PositiveIntegerField()
@@ -155,9 +156,9 @@ class ReviewComment(models.Model):
     """A committee member's comment on an edition, one of its areas, or one of its entities."""
 
     class Target(models.TextChoices):
-        EDITION = "edition", "The edition"
-        AREA = "area", "An area"
-        ENTITY = "entity", "An entity"
+        EDITION = "edition", _("The edition")
+        AREA = "area", _("An area")
+        ENTITY = "entity", _("An entity")
 
     edition = models.ForeignKey(MapEdition, on_delete=models.CASCADE, related_name="comments")
     target = models.CharField(max_length=8, choices=Target.choices, default=Target.EDITION)
@@ -199,8 +200,8 @@ class SignOff(models.Model):
     """A committee member's decision on an edition in review."""
 
     class Decision(models.TextChoices):
-        APPROVE = "approve", "Approve"
-        REJECT = "reject", "Reject (changes needed)"
+        APPROVE = "approve", _("Approve")
+        REJECT = "reject", _("Reject (changes needed)")
 
     edition = models.ForeignKey(MapEdition, on_delete=models.CASCADE, related_name="signoffs")
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -13,6 +13,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .managers import AdminAreaQuerySet, CountryQuerySet, EntityQuerySet, SearchText
@@ -187,10 +188,10 @@ class Entity(models.Model):
     """
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        DORMANT = "dormant", "Dormant"
-        DISSOLVED = "dissolved", "Dissolved"
-        UNKNOWN = "unknown", "Unknown"
+        ACTIVE = "active", _("Active")
+        DORMANT = "dormant", _("Dormant")
+        DISSOLVED = "dissolved", _("Dissolved")
+        UNKNOWN = "unknown", _("Unknown")
 
     class Precision(models.TextChoices):
         EXACT = "exact", "Exact location"
@@ -206,9 +207,9 @@ class Entity(models.Model):
         DEMO = "demo", "Synthetic demo data"
 
     class Verification(models.TextChoices):
-        UNVERIFIED = "unverified", "Unverified"
-        VERIFIED = "verified", "Verified"
-        DISPUTED = "disputed", "Disputed"
+        UNVERIFIED = "unverified", _("Unverified")
+        VERIFIED = "verified", _("Verified")
+        DISPUTED = "disputed", _("Disputed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # No single-column index: the (country, ...) indexes in Meta serve every lookup by country.
@@ -306,10 +307,10 @@ class WorkingDefinition(models.Model):
     """One version of a country's national working definition of the SSE."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        UNDER_REVIEW = "under_review", "Under committee review"
-        ADOPTED = "adopted", "Adopted"
-        SUPERSEDED = "superseded", "Superseded"
+        DRAFT = "draft", _("Draft")
+        UNDER_REVIEW = "under_review", _("Under committee review")
+        ADOPTED = "adopted", _("Adopted")
+        SUPERSEDED = "superseded", _("Superseded")
 
     country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="definitions")
     version = models.PositiveIntegerField()
@@ -376,9 +377,9 @@ class Classification(models.Model):
     """
 
     class Outcome(models.TextChoices):
-        QUALIFIES = "qualifies", "Qualifies"
-        DOES_NOT_QUALIFY = "does_not_qualify", "Does not qualify"
-        UNDETERMINED = "undetermined", "Undetermined"
+        QUALIFIES = "qualifies", _("Qualifies")
+        DOES_NOT_QUALIFY = "does_not_qualify", _("Does not qualify")
+        UNDETERMINED = "undetermined", _("Undetermined")
 
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="classifications")
     definition = models.ForeignKey(WorkingDefinition, on_delete=models.CASCADE, related_name="classifications")

@@ -12,6 +12,14 @@
   var PALETTE = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"];
   var DIVERGING = { down: "#d6604d", up: "#4393c3", none: "#f7f7f7" };
   var EMPTY = "#f2f2f2";
+  // Words shown on the map, translated by the page (templates/mapping/_map_labels.html); English if absent.
+  var LABELS = {
+    entities: "Entities", members: "Members", women_share: "Women members", change: "Change since edition",
+    more: "more", no_change: "no change", fewer: "fewer", none: "none", entities_lower: "entities",
+    members_lower: "members", women_lower: "women", load_error: "Map data could not be loaded:"
+  };
+  var labelsElement = document.getElementById("map-labels");
+  if (labelsElement) { LABELS = Object.assign(LABELS, JSON.parse(labelsElement.textContent)); }
 
   function escapeHtml(text) {
     var div = document.createElement("div");
@@ -67,7 +75,8 @@
 
   function popupHtml(props) {
     var local = props.name_local ? "<br><span lang=''>" + escapeHtml(props.name_local) + "</span>" : "";
-    var members = props.members != null ? "<br>Members: " + escapeHtml(props.members) + (props.women != null ? " (women: " + escapeHtml(props.women) + ")" : "") : "";
+    var members = props.members != null ? "<br>" + escapeHtml(LABELS.members) + ": " + escapeHtml(props.members) +
+      (props.women != null ? " (" + escapeHtml(LABELS.women_lower) + ": " + escapeHtml(props.women) + ")" : "") : "";
     return "<strong>" + escapeHtml(props.name) + "</strong>" + local +
       "<br><span class='muted'>" + escapeHtml(props.registry_number) + " · " + escapeHtml(props.family) +
       (props.legal_form ? " · " + escapeHtml(props.legal_form) : "") + " · " + escapeHtml(props.status) + "</span>" + members;
@@ -103,12 +112,13 @@
 
     function drawLegend() {
       var m = currentMeasure();
-      var title = { entities: "Entities", members: "Members", women_share: "Women members", change: "Change since edition " + (stats.previous || "") }[m];
+      var title = m === "change" ? LABELS.change + " " + (stats.previous || "") : LABELS[m] || LABELS.entities;
       var html = "<strong>" + escapeHtml(title) + "</strong><br>";
       if (m === "change") {
-        html += "<i style='background:" + DIVERGING.up + "'></i>more<br><i style='background:" + DIVERGING.none + "'></i>no change<br><i style='background:" + DIVERGING.down + "'></i>fewer";
+        html += "<i style='background:" + DIVERGING.up + "'></i>" + escapeHtml(LABELS.more) + "<br><i style='background:" + DIVERGING.none +
+          "'></i>" + escapeHtml(LABELS.no_change) + "<br><i style='background:" + DIVERGING.down + "'></i>" + escapeHtml(LABELS.fewer);
       } else {
-        html += "<i style='background:" + EMPTY + "'></i>none<br>";
+        html += "<i style='background:" + EMPTY + "'></i>" + escapeHtml(LABELS.none) + "<br>";
         var lower = null;
         stats.breaks.forEach(function (bound, i) {
           var from = lower == null ? "" : formatValue(lower, m) + " – ";
@@ -147,7 +157,8 @@
         layer.setStyle({ color: "#ffffff", weight: 1, fillOpacity: 0.75, fillColor: colourFor(value, stats.breaks, m) });
         var p = layer.feature.properties;
         layer.bindTooltip("<strong>" + escapeHtml(p.name) + "</strong>" + (p.name_local ? " · " + escapeHtml(p.name_local) : "") +
-          "<br>" + (area ? formatValue(area.entities, "entities") + " entities, " + formatValue(area.members, "members") + " members" : ""), { sticky: true });
+          "<br>" + (area ? formatValue(area.entities, "entities") + " " + escapeHtml(LABELS.entities_lower) + ", " +
+            formatValue(area.members, "members") + " " + escapeHtml(LABELS.members_lower) : ""), { sticky: true });
       });
       drawLegend();
       frame.dataset.choropleth = String(stats.areas.length);
@@ -180,7 +191,7 @@
             L.circleMarker(latlng, { radius: 6, color: "#1d2733", weight: 1, fillColor: "#f2b705", fillOpacity: 0.95 })
               .bindPopup(popupHtml(feature.properties)).addTo(entityLayer);
           } else {
-            L.marker(latlng, { icon: clusterIcon(feature.properties.count), keyboard: false, title: feature.properties.count + " entities" })
+            L.marker(latlng, { icon: clusterIcon(feature.properties.count), keyboard: false, title: feature.properties.count + " " + LABELS.entities_lower })
               .on("click", function () { map.setView(latlng, Math.min(map.getZoom() + 2, 18)); })
               .addTo(entityLayer);
           }
@@ -194,7 +205,7 @@
     function showError(error) {
       var box = frame.querySelector(".map-error") || frame.appendChild(document.createElement("p"));
       box.className = "message error map-error";
-      box.textContent = "Map data could not be loaded: " + error.message;
+      box.textContent = LABELS.load_error + " " + error.message;
     }
 
     function refresh() {

@@ -72,3 +72,28 @@ def test_committee_map_shows_choropleth_clusters_and_filtered_counts(
     screenshot("committee-map-vnm-points")
     assert page.blocked_requests == []
     assert page.console_errors == []
+
+
+@pytest.mark.parametrize("language", ["km", "vi"])
+def test_a_committee_member_reads_the_map_in_their_own_language(
+    registry_data, page, live_server, login, screenshot, language
+):
+    from django.utils import translation
+
+    with translation.override(language):
+        entities, filters_title, active = (
+            translation.gettext("Entities"),
+            translation.gettext("Countries"),
+            translation.gettext("Active"),
+        )
+    login(registry_data.username)
+    page.goto(live_server.url + "/maps/VNM/")
+    page.select_option("#language-choice", language)  # the menu applies the choice at once
+    page.wait_for_url("**/maps/VNM/")
+    page.wait_for_selector(".committee-map[data-loaded]")
+    assert page.locator("html").get_attribute("lang") == language
+    assert page.locator(".legend").inner_text().startswith(entities) and entities != "Entities"
+    assert filters_title in page.locator(".site-nav").inner_text()
+    assert active in page.locator("#map-filters").inner_text()  # choice labels come translated too
+    screenshot(f"committee-map-vnm-{language}")
+    assert page.console_errors == []

@@ -75,7 +75,8 @@ def test_a_large_import_rebuilds_every_index_and_foreign_key_it_dropped(run_impo
             cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'registry_entity'")
             indexes = set(cursor.fetchall())
             cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'registry_entity'::regclass"
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = 'registry_entity'::regclass"
             )
             return indexes, set(cursor.fetchall())
 

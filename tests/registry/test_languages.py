@@ -1,0 +1,60 @@
+"""The interface in the five countries' languages: the menu switches it, and every catalogued text is translated."""
+
+import ast
+import re
+
+import pytest
+from django.conf import settings
+from django.utils import translation
+
+LOCAL_LANGUAGES = [code for code, _ in settings.LANGUAGES if code != "en"]
+
+
+def catalog_entries(language):
+    """(msgid, msgstr) of a language's .po file, without the header and plural entries."""
+    text = (settings.LOCALE_PATHS[0] / language / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    entries = []
+    for block in text.split("\n\n"):
+        if "msgid_plural" in block or "\nmsgid " not in "\n" + block:
+            continue
+        parts = {}
+        key = None
+        for line in block.splitlines():
+            match = re.match(r'^(msgid|msgstr) (".*")$', line)
+            if match:
+                key = match.group(1)
+                parts[key] = ast.literal_eval(match.group(2))
+            elif line.startswith('"') and key:
+                parts[key] += ast.literal_eval(line)
+        if parts.get("msgid"):
+            entries.append((parts["msgid"], parts.get("msgstr", "")))
+    return entries
+
+
+@pytest.mark.parametrize("language", LOCAL_LANGUAGES)
+def test_every_catalogued_text_is_translated_and_compiled(language):
+    entries = catalog_entries(language)
+    assert len(entries) > 150
+    untranslated = [msgid for msgid, msgstr in entries if not msgstr]
+    assert not untranslated, f"{language}: {len(untranslated)} untranslated, e.g. {untranslated[:3]}"
+    with translation.override(language):
+        stale = [msgid for msgid, msgstr in entries if translation.gettext(msgid) != msgstr]
+    assert not stale, f"{language}: the compiled .mo differs from the .po (run `make messages`): {stale[:3]}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LOCAL_LANGUAGES)
+def test_the_language_menu_switches_the_interface(client, language):
+    response = client.post("/i18n/setlang/", {"language": language, "next": "/"}, follow=True)
+    page = response.content.decode()
+    with translation.override(language):
+        countries, registry = translation.gettext("Countries"), translation.gettext("Registry")
+    assert f'<html lang="{language}">' in page
+    assert countries != "Countries" and countries in page and registry in page
+    assert f'<option value="{language}" lang="{language}" selected>' in page
+
+
+@pytest.mark.django_db
+def test_english_stays_the_default(client):
+    page = client.get("/").content.decode()
+    assert '<html lang="en">' in page and ">Countries<" in page
