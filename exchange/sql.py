@@ -1,7 +1,8 @@
 """Every raw SQL statement of the exchange app, with bound parameters only.
 
-Column lists are composed from the constant `ENTITY_COLUMNS` below with
-psycopg2's `sql.Identifier`; values are never formatted into a statement.
+Column lists are composed from `ENTITY_COLUMNS` (derived from the Entity model
+and the entity service's editable fields) with psycopg2's `sql.Identifier` or
+Django's `quote_name`; values are never formatted into a statement.
 """
 
 import csv
@@ -10,74 +11,29 @@ import io
 from django.db import connection
 from psycopg2 import sql
 
+from registry import services as entity_services
 from registry import sql as registry_sql
+from registry.models import Entity
 
-# The registry_entity columns an import can write, in staging-table order.
-ENTITY_COLUMNS = [
-    "name",
-    "name_local",
-    "name_romanized",
-    "family_id",
-    "legal_form_id",
-    "registration_number",
-    "registering_authority",
-    "registration_date",
-    "founded_year",
-    "status",
-    "members_total",
-    "members_women",
-    "members_men",
-    "workers_total",
-    "workers_women",
-    "sectors",
-    "location_precision",
-    "address",
-    "contact_name",
-    "contact_phone",
-    "contact_email",
-    "source_reference",
-    "external_id",
+# The registry_entity columns an import can write, in staging-table order: the
+# fields the entity service lets a researcher set, less those the import sets
+# itself (the batch's country and source, "unverified", the point from lon/lat).
+SET_BY_THE_IMPORT = {"country", "point", "source", "verification"}
+IMPORTABLE_FIELDS = [
+    Entity._meta.get_field(name) for name in entity_services.EDITABLE_FIELDS if name not in SET_BY_THE_IMPORT
 ]
-NULLABLE_COLUMNS = [
-    "family_id",
-    "legal_form_id",
-    "registration_date",
-    "founded_year",
-    "members_total",
-    "members_women",
-    "members_men",
-    "workers_total",
-    "workers_women",
-]
+ENTITY_COLUMNS = [field.column for field in IMPORTABLE_FIELDS]
+NULLABLE_COLUMNS = [field.column for field in IMPORTABLE_FIELDS if field.null]
 
+# The staging table: one row per valid row of the file, the entity's columns
+# typed as the model types them, plus the row's place in the file, the id it
+# will get, its coordinates and what the checks decide about it.
 CREATE_STAGING = """
 CREATE TEMPORARY TABLE exchange_staging (
     row_index integer PRIMARY KEY,
     row_number integer NOT NULL,
     new_id uuid NOT NULL,
-    name varchar(300) NOT NULL,
-    name_local varchar(300) NOT NULL,
-    name_romanized varchar(300) NOT NULL,
-    family_id bigint,
-    legal_form_id bigint,
-    registration_number varchar(100) NOT NULL,
-    registering_authority varchar(200) NOT NULL,
-    registration_date date,
-    founded_year integer,
-    status varchar(12) NOT NULL,
-    members_total integer,
-    members_women integer,
-    members_men integer,
-    workers_total integer,
-    workers_women integer,
-    sectors varchar(1)[] NOT NULL,
-    location_precision varchar(10) NOT NULL,
-    address text NOT NULL,
-    contact_name varchar(200) NOT NULL,
-    contact_phone varchar(60) NOT NULL,
-    contact_email varchar(254) NOT NULL,
-    source_reference varchar(300) NOT NULL,
-    external_id varchar(100) NOT NULL,
+    {entity_columns},
     lon double precision NOT NULL,
     lat double precision NOT NULL,
     point geometry(Point, 4326) GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED,
@@ -104,8 +60,13 @@ def restore_jit(cursor):
 
 
 def create_staging(cursor):
+    ops = connection.ops
+    columns = ",\n    ".join(
+        f"{ops.quote_name(field.column)} {field.db_type(connection)}{'' if field.null else ' NOT NULL'}"
+        for field in IMPORTABLE_FIELDS
+    )
     cursor.execute("DROP TABLE IF EXISTS exchange_staging")
-    cursor.execute(CREATE_STAGING)
+    cursor.execute(CREATE_STAGING.format(entity_columns=columns))
 
 
 def copy_staging(cursor, frame):

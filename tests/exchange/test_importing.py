@@ -439,11 +439,29 @@ def test_import_command_with_progress_and_dry_run(tmp_path, settings, capsys):
     assert Entity.objects.filter(external_id="c1").exists()
 
 
-def test_an_import_writes_only_fields_the_entity_service_lets_a_researcher_set():
-    """The importer's COPY path bypasses the service: it must not write anything a researcher could not type."""
-    from exchange.sql import ENTITY_COLUMNS
-    from registry.models import Entity
+@pytest.mark.django_db
+def test_the_staging_table_types_every_importable_column_as_the_registry_does():
+    """The importer's COPY path bypasses the service: it writes only what a researcher could set, typed alike."""
+    from django.db import connection
+
+    from exchange import sql
     from registry.services import EDITABLE_FIELDS
 
-    editable_columns = {Entity._meta.get_field(name).column for name in EDITABLE_FIELDS}
-    assert set(ENTITY_COLUMNS) <= editable_columns
+    assert set(sql.ENTITY_COLUMNS) <= {Entity._meta.get_field(name).column for name in EDITABLE_FIELDS}
+    assert not {"country_id", "point", "verification", "version", "is_demo"} & set(sql.ENTITY_COLUMNS)
+
+    def column_types(table):
+        cursor.execute(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull FROM pg_attribute a "
+            "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+            [table],
+        )
+        return {name: (kind, not_null) for name, kind, not_null in cursor.fetchall()}
+
+    with connection.cursor() as cursor:
+        sql.create_staging(cursor)
+        staging, registry = column_types("exchange_staging"), column_types("registry_entity")
+        cursor.execute("DROP TABLE exchange_staging")
+    assert {column: staging[column] for column in sql.ENTITY_COLUMNS} == {
+        column: registry[column] for column in sql.ENTITY_COLUMNS
+    }
