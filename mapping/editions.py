@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from registry import permissions
 from registry.models import CountryRole
@@ -39,7 +40,7 @@ class EditionError(ValueError):
 
 def committee_for(country):
     """The country's committee, created with a default name the first time."""
-    committee, _ = Committee.objects.get_or_create(
+    committee, _created = Committee.objects.get_or_create(
         country=country, defaults={"name": f"National advisory committee on the SSE, {country.name}"}
     )
     return committee
@@ -138,7 +139,10 @@ def _store_area_figures(edition, areas):
 
 def _require_open_for_review(edition):
     if edition.status not in (Status.DRAFT, Status.IN_REVIEW):
-        raise EditionError(f"Edition {edition.number} is {edition.get_status_display().lower()}: review is closed.")
+        raise EditionError(
+            _("Edition %(number)s is %(status)s: review is closed.")
+            % {"number": edition.number, "status": edition.get_status_display().lower()}
+        )
 
 
 def add_comment(edition, author, text, area_id=None, entity_id=None):
@@ -146,17 +150,17 @@ def add_comment(edition, author, text, area_id=None, entity_id=None):
     _require_open_for_review(edition)
     text = (text or "").strip()
     if not text:
-        raise EditionError("A comment needs some text.")
+        raise EditionError(_("A comment needs some text."))
     if area_id and entity_id:
-        raise EditionError("A comment is about the edition, one area or one entity, not several.")
+        raise EditionError(_("A comment is about the edition, one area or one entity, not several."))
     target = ReviewComment.Target.EDITION
     if area_id:
         if not edition.area_figures.filter(admin_area_id=area_id).exists():
-            raise EditionError("That area is not part of this edition's map.")
+            raise EditionError(_("That area is not part of this edition's map."))
         target = ReviewComment.Target.AREA
     if entity_id:
         if not edition.snapshot_entities.filter(entity_id=entity_id).exists():
-            raise EditionError("That entity is not part of this edition.")
+            raise EditionError(_("That entity is not part of this edition."))
         target = ReviewComment.Target.ENTITY
     return ReviewComment.objects.create(
         edition=edition, author=author, text=text, target=target, admin_area_id=area_id or None, entity_id=entity_id
@@ -166,7 +170,7 @@ def add_comment(edition, author, text, area_id=None, entity_id=None):
 def resolve_comment(comment, user):
     _require_open_for_review(comment.edition)
     if comment.is_resolved:
-        raise EditionError("This comment is already resolved.")
+        raise EditionError(_("This comment is already resolved."))
     comment.resolved_at = timezone.now()
     comment.resolved_by = user
     comment.save(update_fields=["resolved_at", "resolved_by"])
@@ -176,10 +180,10 @@ def resolve_comment(comment, user):
 def record_signoff(edition, member, decision, note="", on=None):
     """Record (or replace) a member's decision on an edition in review."""
     if edition.status != Status.IN_REVIEW:
-        raise EditionError("Members sign off an edition while it is in review.")
+        raise EditionError(_("Members sign off an edition while it is in review."))
     if decision not in SignOff.Decision.values:
-        raise EditionError(f"Unknown decision {decision!r}.")
-    signoff, _ = SignOff.objects.update_or_create(
+        raise EditionError(_("Unknown decision %(decision)r.") % {"decision": decision})
+    signoff, _created = SignOff.objects.update_or_create(
         edition=edition,
         member=member,
         defaults={"decision": decision, "note": note.strip(), "decided_on": on or datetime.date.today()},
@@ -192,20 +196,25 @@ def change_status(edition, new_status):
     """Move an edition along the status flow, or raise EditionError saying why not."""
     edition = MapEdition.objects.select_for_update().get(pk=edition.pk)
     if new_status not in TRANSITIONS.get(edition.status, set()):
-        allowed = ", ".join(Status(s).label.lower() for s in TRANSITIONS.get(edition.status, ())) or "nothing"
+        allowed = ", ".join(Status(s).label.lower() for s in TRANSITIONS.get(edition.status, ())) or _("nothing")
         raise EditionError(
-            f"Edition {edition.number} is {edition.get_status_display().lower()}; it can move to {allowed}, "
-            f"not to {Status(new_status).label.lower() if new_status in Status.values else new_status}."
+            _("Edition %(number)s is %(status)s; it can move to %(allowed)s, not to %(asked)s.")
+            % {
+                "number": edition.number,
+                "status": edition.get_status_display().lower(),
+                "allowed": allowed,
+                "asked": Status(new_status).label.lower() if new_status in Status.values else new_status,
+            }
         )
     if new_status == Status.SIGNED_OFF:
         open_comments = edition.comments.filter(resolved_at__isnull=True).count()
         if open_comments:
-            raise EditionError(f"{open_comments} comment(s) are not resolved yet.")
+            raise EditionError(_("%(n)s comment(s) are not resolved yet.") % {"n": open_comments})
         decisions = list(edition.signoffs.values_list("decision", flat=True))
         if not decisions:
-            raise EditionError("No member has signed off yet.")
+            raise EditionError(_("No member has signed off yet."))
         if SignOff.Decision.REJECT in decisions:
-            raise EditionError("A member asked for changes: the edition cannot be signed off.")
+            raise EditionError(_("A member asked for changes: the edition cannot be signed off."))
         edition.signed_off_at = timezone.now()
     if new_status == Status.PUBLISHED:
         edition.published_at = timezone.now()
