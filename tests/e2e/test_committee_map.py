@@ -88,12 +88,43 @@ def test_a_committee_member_reads_the_map_in_their_own_language(
         )
     login(registry_data.username)
     page.goto(live_server.url + "/maps/VNM/")
-    page.select_option("#language-choice", language)  # the menu applies the choice at once
-    page.wait_for_url("**/maps/VNM/")
+    with page.expect_navigation():
+        page.select_option("#language-choice", language)  # the menu applies the choice at once
     page.wait_for_selector(".committee-map[data-loaded]")
     assert page.locator("html").get_attribute("lang") == language
     assert page.locator(".legend").inner_text().startswith(entities) and entities != "Entities"
     assert filters_title in page.locator(".site-nav").inner_text()
     assert active in page.locator("#map-filters").inner_text()  # choice labels come translated too
     screenshot(f"committee-map-vnm-{language}")
+    assert page.console_errors == []
+
+
+def test_the_edition_review_page_in_thai_shows_the_map_the_difference_and_the_workflow(
+    registry_data, page, live_server, login, screenshot
+):
+    from django.utils import translation
+
+    from mapping import editions
+    from mapping.filters import MapFilters
+    from registry.models import Country, Entity
+
+    country = Country.objects.get(pk="VNM")
+    committee = editions.committee_for(country)
+    first = editions.freeze_edition(committee, MapFilters.parse(country, {}), "March", user=registry_data)
+    Entity.objects.filter(country=country).order_by("registry_number").first().delete()
+    second = editions.freeze_edition(committee, MapFilters.parse(country, {}), "June", user=registry_data)
+    editions.add_comment(second, registry_data, "ตรวจสอบจังหวัดนี้อีกครั้ง")
+    with translation.override("th"):
+        draft, removed = translation.gettext("Draft"), translation.gettext("removed")
+    login(registry_data.username)
+    page.goto(live_server.url + "/maps/VNM/")
+    with page.expect_navigation():
+        page.select_option("#language-choice", "th")
+    page.goto(f"{live_server.url}/maps/VNM/editions/{second.number}/")
+    page.wait_for_selector(".committee-map[data-loaded]")
+    body = page.locator("main").inner_text()
+    assert draft in body and removed in body and "ตรวจสอบจังหวัดนี้อีกครั้ง" in body
+    assert page.locator("[data-diff-removed]").inner_text() == "1"
+    assert first.number == second.number - 1
+    screenshot("edition-review-vnm-th")
     assert page.console_errors == []
