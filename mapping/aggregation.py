@@ -18,14 +18,17 @@ Rules that keep the map honest and fast (PERFORMANCE.md B1-B3):
 
 import datetime
 import math
+import time
 from dataclasses import dataclass
 
 import orjson
 from django.contrib.gis.db.models.functions import PointOnSurface
-from django.contrib.gis.geos import Polygon
+from django.db import router
 from django.db.models import CharField, Count, ExpressionWrapper, F, Field, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
-from registry.models import AdminArea, Classification, Entity, EntityFamily, LegalForm
+from registry.models import AdminArea, Classification, Country, Entity, EntityFamily, LegalForm
 
 from . import sql
 from .models import AreaEntityCount
@@ -71,7 +74,7 @@ def parse_zoom(raw):
 
 
 def parse_bbox(raw, required):
-    """`west,south,east,north` in degrees (lon/lat) as a Polygon, or None when absent and not required."""
+    """`west,south,east,north` in degrees (lon/lat) as a tuple of floats, or None when absent and not required."""
     if raw in (None, ""):
         if required:
             raise BadMapRequest("bbox", "required above zoom 8, as west,south,east,north in degrees")
@@ -89,7 +92,7 @@ def parse_bbox(raw, required):
         raise BadMapRequest("bbox", "longitudes must lie within -180..180 and latitudes within -90..90")
     if west >= east or south >= north:
         raise BadMapRequest("bbox", "west must be less than east and south less than north")
-    return Polygon.from_bbox((west, south, east, north))
+    return west, south, east, north
 
 
 def cell_degrees(zoom):
@@ -186,6 +189,25 @@ def _figures_from_rows(areas, rows):
     return figures, unplaced
 
 
+# The SQL of a source depends on its filters (or its edition) and on nothing
+# else in the request: the ORM compiles it once per process for each, which
+# keeps ~0.5 ms of query building off every map request (PERFORMANCE.md B2).
+# Keys hold values only (codes, ids), so an entry can never go stale; the
+# bound keeps the memory small whatever filters people try.
+_COMPILED_SOURCES = {}
+COMPILED_SOURCES_MAX = 500
+
+
+def _compiled(key, rows):
+    compiled = _COMPILED_SOURCES.get(key)
+    if compiled is None:
+        if len(_COMPILED_SOURCES) >= COMPILED_SOURCES_MAX:
+            _COMPILED_SOURCES.clear()
+        sql_text, params = sql.compile_source(rows())
+        compiled = _COMPILED_SOURCES[key] = (sql_text, tuple(params))
+    return compiled
+
+
 class LiveSource:
     """The registry now, under a country's map filters."""
 
@@ -201,7 +223,7 @@ class LiveSource:
         return self.filters.apply(Entity.objects.all())
 
     def rows(self, bbox=None):
-        """The filtered entities with the columns mapping.sql expects."""
+        """The filtered entities with the columns mapping.sql expects; within `bbox` (a Polygon) when given."""
         entities = self.entities()
         if bbox is not None:
             entities = entities.filter(point__bboverlaps=bbox)
@@ -215,6 +237,18 @@ class LiveSource:
         return entities.order_by().values(
             "registry_number", "name", "name_local", "status", "members_total", "members_women", **values
         )
+
+    def cluster_rows(self):
+        """The filtered entities with only the columns grid clusters need: no joins for family or form names."""
+        return self.entities().order_by().values("members_total", geom=RAW_POINT)
+
+    def compiled_rows(self):
+        """(sql, params) of rows(), compiled once per process for each set of filters."""
+        return _compiled(("live points", self.filters.cache_key()), self.rows)
+
+    def compiled_cluster_rows(self):
+        """(sql, params) of cluster_rows(), compiled once per process for each set of filters."""
+        return _compiled(("live clusters", self.filters.cache_key()), self.cluster_rows)
 
     def snapshot_rows(self):
         """Rows for an edition snapshot: the map columns plus verification, sectors and outcome."""
@@ -314,6 +348,16 @@ class EditionSource:
             area=F("admin_area_id"),
         )
 
+    def cluster_rows(self):
+        return self.edition.snapshot_entities.order_by().values("members_total", geom=RAW_POINT)
+
+    def compiled_rows(self):
+        """(sql, params) of rows(): an edition's snapshot never changes, nor does its SQL."""
+        return _compiled(("edition points", self.edition.pk), self.rows)
+
+    def compiled_cluster_rows(self):
+        return _compiled(("edition clusters", self.edition.pk), self.cluster_rows)
+
     def summary(self):
         figures = [
             AreaFigure(
@@ -361,6 +405,30 @@ def _nice(value):
     return int(math.ceil(value / magnitude) * magnitude)
 
 
+# Every map request starts from its country: the five rows (outlines left out)
+# are kept per process and re-read when COUNTRY_ROWS_SECONDS old, or at once
+# when a code is not among them (a new country is found on its first request).
+# Saving or deleting a Country forgets them in the process that did it; other
+# processes may show a renamed country's old name for up to that long.
+COUNTRY_ROWS_SECONDS = 60
+_COUNTRY_FIELDS = ("iso3", "iso2", "name", "formal_name", "name_local")
+_COUNTRY_ROWS = {"rows": {}, "read_at": -math.inf}
+
+
+def country_without_outline(iso3):
+    """A fresh Country instance for `iso3` with its outline deferred, or None when there is no such country."""
+    if iso3 not in _COUNTRY_ROWS["rows"] or time.monotonic() - _COUNTRY_ROWS["read_at"] > COUNTRY_ROWS_SECONDS:
+        _COUNTRY_ROWS["rows"] = {row[0]: row for row in Country.objects.values_list(*_COUNTRY_FIELDS)}
+        _COUNTRY_ROWS["read_at"] = time.monotonic()
+    row = _COUNTRY_ROWS["rows"].get(iso3)
+    return None if row is None else Country.from_db(router.db_for_read(Country), _COUNTRY_FIELDS, row)
+
+
+@receiver([post_save, post_delete], sender=Country, dispatch_uid="mapping.aggregation.forget_country_rows")
+def _forget_country_rows(**kwargs):
+    _COUNTRY_ROWS["rows"] = {}
+
+
 # Points inside each area for placing its cluster; boundaries of an area id do
 # not change, so they are computed once per process.
 _ANCHORS = {}
@@ -380,16 +448,18 @@ def area_anchors(area_ids):
 def entity_layer(source, zoom, bbox):
     """The entity layer for a view: a dict with mode (areas | clusters | points), total and GeoJSON features.
 
-    Returns (header dict, features JSON text) so that the database-built
-    GeoJSON is passed through without being parsed again.
+    `bbox` is parse_bbox's (west, south, east, north), or None for everywhere.
+    Returns (header dict, FeatureCollection as UTF-8 JSON bytes) so that the
+    database-built GeoJSON is passed through without being parsed again.
     """
     if zoom <= AREA_CLUSTER_MAX_ZOOM:
         return _area_clusters(source)
+    envelope = bbox if bbox is not None else sql.WHOLE_WORLD
     if zoom >= POINTS_MIN_ZOOM:
-        geojson, count = sql.points(sql.compile_source(source.rows(bbox)), POINTS_MAX + 1)
-        if count <= POINTS_MAX:
+        geojson, count = sql.points_if_few(source.compiled_rows(), source.compiled_cluster_rows(), envelope, POINTS_MAX)
+        if geojson is not None:
             return {"mode": "points", "zoom": zoom, "total": count}, geojson
-    geojson, total = sql.grid_clusters(sql.compile_source(source.rows(bbox)), cell_degrees(zoom))
+    geojson, total = sql.grid_clusters(source.compiled_cluster_rows(), cell_degrees(zoom), envelope)
     return {"mode": "clusters", "zoom": zoom, "total": total, "cell_degrees": cell_degrees(zoom)}, geojson
 
 
@@ -407,15 +477,15 @@ def _area_clusters(source):
         if figure.entities and figure.area_id in anchors
     ]
     if summary.unplaced:
-        rows = source.rows().filter(admin_area__isnull=True)
+        rows = source.cluster_rows().filter(admin_area__isnull=True)
         geojson, _ = sql.grid_clusters(sql.compile_source(rows), cell_degrees(AREA_CLUSTER_MAX_ZOOM))
         features.extend(orjson.loads(geojson)["features"])
-    collection = orjson.dumps({"type": "FeatureCollection", "features": features}).decode()
+    collection = orjson.dumps({"type": "FeatureCollection", "features": features})
     return {"mode": "areas", "zoom": AREA_CLUSTER_MAX_ZOOM, "total": summary.total}, collection
 
 
 def layer_response_body(header, geojson):
     """One JSON document: the header's keys plus the FeatureCollection's, without re-parsing the GeoJSON."""
     head = orjson.dumps(header)
-    # geojson is '{"type": "FeatureCollection", ...}': splice the header's keys in front of its own.
-    return head[:-1] + b"," + geojson.encode()[1:]
+    # geojson is b'{"type": "FeatureCollection", ...}': splice the header's keys in front of its own.
+    return head[:-1] + b"," + geojson[1:]

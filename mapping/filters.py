@@ -14,6 +14,7 @@ answer it with HTTP 400.
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Case, When
 
@@ -54,9 +55,26 @@ def _check_choices(name, values, allowed):
     return values
 
 
+def _version(versions):
+    if not versions:
+        return None
+    if len(versions) > 1:
+        raise FilterError("definition", "give one version number")
+    try:
+        return int(versions[0])
+    except ValueError:
+        raise FilterError("definition", f"must be a version number, got {versions[0]!r}") from None
+
+
 @dataclass(frozen=True)
 class MapFilters:
-    """Validated filters of one country's map. `definition` is a WorkingDefinition or None."""
+    """Validated filters of one country's map.
+
+    `definition_version` is the working-definition version asked for, or None
+    for the country's adopted one (else its latest); `definition` is that
+    WorkingDefinition or None, looked up on first use: most map requests
+    filter on no classification outcome and never need it.
+    """
 
     country_id: str
     families: list = field(default_factory=list)
@@ -65,7 +83,7 @@ class MapFilters:
     statuses: list = field(default_factory=list)
     verifications: list = field(default_factory=list)
     outcomes: list = field(default_factory=list)
-    definition: WorkingDefinition | None = None
+    definition_version: int | None = None
 
     @classmethod
     def parse(cls, country, query):
@@ -82,10 +100,7 @@ class MapFilters:
         statuses = _check_choices("status", _values(query, "status"), list(Entity.Status.values))
         verifications = _check_choices("verification", _values(query, "verification"), list(Entity.Verification.values))
         outcomes = _check_choices("outcome", _values(query, "outcome"), list(Classification.Outcome.values))
-        definition = cls._definition(country, _values(query, "definition"))
-        if outcomes and definition is None:
-            raise FilterError("outcome", f"{country.name} has no working definition to classify against")
-        return cls(
+        filters = cls(
             country_id=country.pk,
             families=families,
             legal_forms=legal_forms,
@@ -93,26 +108,40 @@ class MapFilters:
             statuses=statuses,
             verifications=verifications,
             outcomes=outcomes,
-            definition=definition,
+            definition_version=_version(_values(query, "definition")),
         )
+        # A version asked for must exist, and outcomes need a definition: check both now, for a clean 400.
+        if filters.definition_version is not None and filters.definition is None:
+            raise FilterError(
+                "definition", f"{country.name} has no working definition version {filters.definition_version}"
+            )
+        if outcomes and filters.definition is None:
+            raise FilterError("outcome", f"{country.name} has no working definition to classify against")
+        return filters
 
-    @staticmethod
-    def _definition(country, versions):
-        definitions = WorkingDefinition.objects.filter(country=country)
-        if not versions:
-            # The adopted version, else the latest: one query.
-            adopted_first = Case(When(status=WorkingDefinition.Status.ADOPTED, then=0), default=1)
-            return definitions.order_by(adopted_first, "-version").first()
-        if len(versions) > 1:
-            raise FilterError("definition", "give one version number")
-        try:
-            version = int(versions[0])
-        except ValueError:
-            raise FilterError("definition", f"must be a version number, got {versions[0]!r}") from None
-        definition = definitions.filter(version=version).first()
-        if definition is None:
-            raise FilterError("definition", f"{country.name} has no working definition version {version}")
-        return definition
+    @cached_property
+    def definition(self):
+        """The WorkingDefinition outcomes are read under (see the class docstring), or None."""
+        definitions = WorkingDefinition.objects.filter(country_id=self.country_id)
+        if self.definition_version is not None:
+            return definitions.filter(version=self.definition_version).first()
+        # The adopted version, else the latest: one query.
+        adopted_first = Case(When(status=WorkingDefinition.Status.ADOPTED, then=0), default=1)
+        return definitions.order_by(adopted_first, "-version").first()
+
+    def cache_key(self):
+        """A hashable value that determines which entities these filters select (see LiveSource.compiled_rows)."""
+        return (
+            self.country_id,
+            tuple(self.families),
+            tuple(self.legal_forms),
+            tuple(self.sectors),
+            tuple(self.statuses),
+            tuple(self.verifications),
+            tuple(self.outcomes),
+            # Outcomes are read under a definition; without them the definition selects nothing.
+            self.definition.pk if self.outcomes else None,
+        )
 
     def apply(self, entities):
         """Narrow an Entity queryset to the entities these filters select (always within the country)."""

@@ -4,7 +4,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,6 +18,7 @@ from .aggregation import (
     BadMapRequest,
     EditionSource,
     LiveSource,
+    country_without_outline,
     entity_layer,
     layer_response_body,
     parse_bbox,
@@ -34,7 +35,10 @@ def _bad_request(error):
 
 
 def _country(iso3):
-    return get_object_or_404(Country.objects.without_outline(), iso3=iso3.upper())
+    country = country_without_outline(iso3.upper())
+    if country is None:
+        raise Http404(f"No country {iso3!r}.")
+    return country
 
 
 def _require_registry_reader(request, country):
@@ -164,15 +168,13 @@ def freeze(request, iso3):
 # --- editions ---------------------------------------------------------------
 
 
-def _edition(request, iso3, number):
+def _edition(request, iso3, number, related=("definition", "previous")):
+    """The edition, if the user may see it; `related` are the relations its page reads (none for the map layer)."""
     country = _country(iso3)
     edition = get_object_or_404(
-        MapEdition.objects.select_related("committee__country", "definition", "previous").defer(
-            "committee__country__geom"
-        ),
-        committee__country=country,
-        number=number,
+        MapEdition.objects.select_related("committee", *related), committee__country_id=country.pk, number=number
     )
+    edition.committee.country = country  # already in hand, without its outline: not read again
     permissions.require(
         workflow.can_view_edition(request.user, edition),
         f"Edition {number} of {country.name} is not published; only its committee members may see it.",
@@ -241,7 +243,7 @@ def edition_areas(request, iso3, number):
 
 @require_GET
 def edition_entities(request, iso3, number):
-    edition = _edition(request, iso3, number)
+    edition = _edition(request, iso3, number, related=())
     return _layer_response(request, EditionSource(edition))
 
 

@@ -43,8 +43,13 @@ if not os.environ.get("DATABASE_URL"):
         "DATABASE_URL is not set. Use `make run` / `make test`, which provision a private "
         "PostGIS, or point DATABASE_URL at your own PostGIS database (postgis://...)."
     )
+# Persistent connections: a worker keeps its connection for 10 minutes. A new
+# one costs ~4 ms to open plus ~14 ms on its first map statement while the
+# server process loads its catalog caches (measured for B2); no health check
+# (it would add a round trip to every request; a dead connection fails one
+# request and is replaced).
 try:
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=600)}
 except (ValueError, dj_database_url.UnknownSchemeError) as exc:
     raise ImproperlyConfigured(
         f"DATABASE_URL is not a database URL ({exc}); expected postgis://user:password@host:port/name"
@@ -114,9 +119,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sessions stay in the database, so logging out or changing the password ends
+# a session on every worker and host at once; config.sessions only reads them
+# without the ORM's query building (PERFORMANCE.md B2). No cache is involved.
+SESSION_ENGINE = "config.sessions"
+# ModelBackend that reads the user's country roles in the same statement as
+# the user, on every request (registry.permissions.RoleLoadingBackend).
+AUTHENTICATION_BACKENDS = ["registry.permissions.RoleLoadingBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "registry:home"  # the home page lives in the registry app's namespace
-LOGOUT_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "registry:home"  # namespaced like LOGIN_REDIRECT_URL; "home" made logging out a 500
 
 LANGUAGE_CODE = "en"
 # The languages of the five countries' committees, besides English.

@@ -4,6 +4,7 @@ import orjson
 import pytest
 from django.http import QueryDict
 
+from mapping import aggregation
 from mapping.aggregation import LiveSource, class_breaks, entity_layer, parse_bbox
 from mapping.filters import MapFilters
 
@@ -69,7 +70,23 @@ def test_zoomed_in_on_a_few_entities_sends_points_with_public_fields_only(viet_n
         "members",
         "women",
     }
-    assert "chair@example.vn" not in geojson and "+84" not in geojson
+    assert b"chair@example.vn" not in geojson and b"+84" not in geojson
+
+
+def test_view_with_more_entities_than_points_max_gets_clusters_counting_them_all(viet_nam, vn_registry, monkeypatch):
+    hanoi = parse_bbox("105.7,20.9,106.0,21.2", False)
+    monkeypatch.setattr(aggregation, "POINTS_MAX", 4)
+    header, geojson = entity_layer(live(viet_nam), 13, hanoi)
+    assert header["mode"] == "clusters" and header["total"] == 5
+    assert sum(feature["properties"]["count"] for feature in orjson.loads(geojson)["features"]) == 5
+    monkeypatch.setattr(aggregation, "POINTS_MAX", 5)
+    header, geojson = entity_layer(live(viet_nam), 13, hanoi)
+    assert header["mode"] == "points" and len(orjson.loads(geojson)["features"]) == 5
+
+
+def test_each_set_of_filters_gets_its_own_layer_one_request_after_another(viet_nam, vn_registry):
+    totals = [layer_total(live(viet_nam, query), 12)[1] for query in ["", "family=association", "status=dissolved", ""]]
+    assert totals == [11, 4, 2, 11]
 
 
 @pytest.mark.parametrize(
