@@ -27,6 +27,7 @@ from django.db import router
 from django.db.models import CharField, Count, ExpressionWrapper, F, Field, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
 
 from registry.models import AdminArea, Classification, Country, Entity, EntityFamily, LegalForm
 
@@ -46,9 +47,9 @@ CLUSTER_CELL_PIXELS = 80
 RAW_POINT = ExpressionWrapper(F("point"), output_field=Field())
 
 MEASURES = {
-    "entities": "Entities",
-    "members": "Members",
-    "women_share": "Share of women members",
+    "entities": _("Entities"),
+    "members": _("Members"),
+    "women_share": _("Share of women members"),
 }
 
 

@@ -24,7 +24,7 @@ from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from registry.benchmarking import BenchResult, benchmark, summarize, time_calls
+from registry.benchmarking import BenchResult, benchmark, summarize, time_calls, time_interleaved
 from registry.models import Country, Entity
 
 from .aggregation import LiveSource, entity_layer, parse_bbox
@@ -170,20 +170,6 @@ def _signed_in_session(user):
     return session
 
 
-def _interleaved(first, second, repeat, warmup=2):
-    """Timings (ms) of two calls made alternately, so that a change of machine load hits both alike."""
-    for _ in range(warmup):
-        first()
-        second()
-    first_times, second_times = [], []
-    for _ in range(repeat):
-        for function, times in ((first, first_times), (second, second_times)):
-            start = time.perf_counter()
-            function()
-            times.append((time.perf_counter() - start) * 1000)
-    return first_times, second_times
-
-
 @benchmark("B2", "map data at high zoom (z10-z16) behind gunicorn on loopback vs the same SQL through psycopg2")
 def bench_high_zoom(context):
     _ensure_data(context)
@@ -251,7 +237,7 @@ def bench_high_zoom(context):
                             cursor.execute(statement)
                             cursor.fetchall()
 
-                    raw_times, endpoint_times = _interleaved(
+                    raw_times, endpoint_times = time_interleaved(
                         run_raw,
                         lambda path=path: opener.open(base + path).read(),  # noqa: S310
                         repeat=25,

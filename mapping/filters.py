@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db.models import Case, When
+from django.utils.translation import gettext as _
 
 from registry.models import ISIC_SECTIONS, Classification, Entity, EntityFamily, LegalForm, WorkingDefinition
 
@@ -186,16 +187,16 @@ class MapFilters:
         """Plain-language summary for pages and printed packs."""
         parts = []
         labels = [
-            ("Family", self.families),
-            ("Legal form", self.legal_forms),
-            ("Sector (ISIC)", self.sectors),
-            ("Status", self.statuses),
-            ("Verification", self.verifications),
-            ("Classification outcome", self.outcomes),
+            (_("Family"), self.families),
+            (_("Legal form"), self.legal_forms),
+            (_("Sector (ISIC)"), self.sectors),
+            (_("Status"), self.statuses),
+            (_("Verification"), self.verifications),
+            (_("Classification outcome"), self.outcomes),
         ]
         for label, values in labels:
             if values:
                 parts.append(f"{label}: {', '.join(value.replace('_', ' ') for value in values)}")
         if self.outcomes and self.definition is not None:
-            parts.append(f"Definition: version {self.definition.version}")
-        return "; ".join(parts) or "All entities"
+            parts.append(_("Definition: version %(version)s") % {"version": self.definition.version})
+        return "; ".join(parts) or _("All entities")

@@ -22,7 +22,7 @@ matplotlib.use("Agg")  # no display on servers; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
 import shapely  # noqa: E402
 from django.template.loader import render_to_string  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.utils import timezone, translation  # noqa: E402
 from matplotlib.collections import PatchCollection  # noqa: E402
 from matplotlib.patches import PathPatch  # noqa: E402
 from matplotlib.path import Path as MplPath  # noqa: E402
@@ -267,10 +267,17 @@ def pack_context(edition):
         "summary": summary,
         "diff": diff,
         "diff_counts": diff.counts if diff else None,
-        "filters": MapFilters.parse(country, edition.filters).describe(),
+        "filters": _filters_in_english(country, edition.filters),
         "source_credit": SOURCE_CREDIT,
         "printed_at": timezone.now(),
     }
+
+
+def _filters_in_english(country, filters):
+    # The pack's filter line is printed in English whatever language the page that asked for it was in,
+    # so that two renders of one edition are the same document.
+    with translation.override("en"):
+        return MapFilters.parse(country, filters).describe()
 
 
 def render_pack(edition, png=True):

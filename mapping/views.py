@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from registry import permissions
@@ -47,8 +48,11 @@ def _require_registry_reader(request, country):
         return redirect_to_login(request.get_full_path())
     permissions.require(
         permissions.can_read_registry(request.user, country.pk),
-        f"The live map of {country.name} is for its researchers and committee members; "
-        "published editions are open to everyone.",
+        _(
+            "The live map of %(country)s is for its researchers and committee members; "
+            "published editions are open to everyone."
+        )
+        % {"country": country.name},
     )
     return None
 
@@ -151,7 +155,7 @@ def live_entities(request, iso3):
 def freeze(request, iso3):
     country = _country(iso3)
     permissions.require(
-        permissions.is_committee_member(request.user, country.pk), "Only committee members freeze editions."
+        permissions.is_committee_member(request.user, country.pk), _("Only committee members freeze editions.")
     )
     try:
         # The map page keeps the filters in force as a query string in this field.
@@ -161,7 +165,11 @@ def freeze(request, iso3):
     edition = workflow.freeze_edition(
         workflow.committee_for(country), filters, request.POST.get("title", ""), user=request.user
     )
-    messages.success(request, f"Edition {edition.number} frozen with {edition.total_entities} entities.")
+    messages.success(
+        request,
+        _("Edition %(number)s frozen with %(total)s entities.")
+        % {"number": edition.number, "total": edition.total_entities},
+    )
     return redirect(edition)
 
 
@@ -177,7 +185,8 @@ def _edition(request, iso3, number, related=("definition", "previous")):
     edition.committee.country = country  # already in hand, without its outline: not read again
     permissions.require(
         workflow.can_view_edition(request.user, edition),
-        f"Edition {number} of {country.name} is not published; only its committee members may see it.",
+        _("Edition %(number)s of %(country)s is not published; only its committee members may see it.")
+        % {"number": number, "country": country.name},
     )
     return edition
 
@@ -249,7 +258,7 @@ def edition_entities(request, iso3, number):
 
 def _review_edition(request, iso3, number):
     edition = _edition(request, iso3, number)
-    permissions.require(workflow.can_review(request.user, edition), "Only the committee's members review editions.")
+    permissions.require(workflow.can_review(request.user, edition), _("Only the committee's members review editions."))
     return edition
 
 
@@ -269,12 +278,12 @@ def add_comment(request, iso3, number):
     try:
         area_id = int(area_id) if area_id else None
     except ValueError:
-        messages.error(request, "Choose an area from the list.")
+        messages.error(request, _("Choose an area from the list."))
         return redirect(edition)
     if entity_id:
         match = edition.snapshot_entities.filter(registry_number=entity_id.strip().upper()).first()
         if match is None:
-            messages.error(request, f"No entity numbered {entity_id!r} is in this edition.")
+            messages.error(request, _("No entity numbered “%(number)s” is in this edition.") % {"number": entity_id})
             return redirect(edition)
         entity_id = match.entity_id
     return _run(

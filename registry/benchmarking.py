@@ -42,6 +42,20 @@ def time_calls(function, repeat, warmup=2):
     return timings
 
 
+def time_interleaved(first, second, repeat, warmup=2):
+    """Timings (ms) of two calls made alternately, so that a change of machine load hits both alike."""
+    for _ in range(warmup):
+        first()
+        second()
+    first_times, second_times = [], []
+    for _ in range(repeat):
+        for function, times in ((first, first_times), (second, second_times)):
+            start = time.perf_counter()
+            function()
+            times.append((time.perf_counter() - start) * 1000)
+    return first_times, second_times
+
+
 def summarize(timings_ms):
     """Median and p95 (nearest-rank) of timings in ms."""
     ordered = sorted(timings_ms)

@@ -255,7 +255,13 @@ class Entity(models.Model):
     search_text = models.GeneratedField(expression=SearchText(), output_field=models.TextField(), db_persist=True)
 
     objects = EntityQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at", "search_text"])
+    # The history is read by entity (its `id` index) and by date; nobody looks history rows up by
+    # number, country, area, family or legal form, and those six indexes cost every entity write
+    # (an import of 100k rows writes 100k history rows).
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "search_text"],
+        no_db_index=["registry_number", "country", "admin_area", "family", "legal_form"],
+    )
 
     # Personal data: shown and exported only where registry.permissions.can_see_contact_data allows.
     CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email")

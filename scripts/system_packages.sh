@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the platform needs, only if one is missing.
-# `--with-browser` adds Chromium, which only the end-to-end tests need.
+# `--with-browser` adds Chromium, which only the end-to-end tests need;
+# `--with-gettext` adds GNU gettext, which only `make messages` needs (the
+# compiled catalogs are committed, so running the platform does not).
 # As root: apt-get directly. Otherwise through sudo when it is available
 # without a password prompt; else print the exact command and stop.
 set -euo pipefail
@@ -16,9 +18,13 @@ PACKAGES=(
 if [ -z "${DATABASE_URL:-}" ]; then
   PACKAGES+=(postgresql-15-postgis-3)  # the private cluster's server; not needed with your own DATABASE_URL
 fi
-if [ "${1:-}" = "--with-browser" ]; then
-  PACKAGES+=(chromium)      # headless browser for end-to-end map tests (make test only)
-fi
+for option in "$@"; do
+  case "$option" in
+    --with-browser) PACKAGES+=(chromium) ;;  # headless browser for end-to-end map tests (make test only)
+    --with-gettext) PACKAGES+=(gettext) ;;   # makemessages / compilemessages (make messages only)
+    *) echo "unknown option $option" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
