@@ -1,6 +1,7 @@
 """Forms of the data exchange pages: upload, column mapping, export."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from registry.models import Country, Entity
 
@@ -9,13 +10,19 @@ from .exporting import FORMATS
 
 
 class UploadForm(forms.Form):
-    country = forms.ModelChoiceField(queryset=Country.objects.none(), empty_label=None)
-    file = forms.FileField(help_text="CSV (comma, semicolon or tab), XLSX, GeoJSON, GeoPackage or a zipped Shapefile")
-    source = forms.ChoiceField(choices=Entity.Source.choices, initial=Entity.Source.SURVEY)
-    description = forms.CharField(max_length=300, required=False, help_text="Where the file comes from")
-    encoding = forms.CharField(max_length=30, required=False, help_text="Leave empty to detect it")
+    country = forms.ModelChoiceField(queryset=Country.objects.none(), empty_label=None, label=_("Country"))
+    file = forms.FileField(
+        label=_("File"), help_text=_("CSV (comma, semicolon or tab), XLSX, GeoJSON, GeoPackage or a zipped Shapefile")
+    )
+    source = forms.ChoiceField(choices=Entity.Source.choices, initial=Entity.Source.SURVEY, label=_("Source"))
+    description = forms.CharField(
+        max_length=300, required=False, label=_("Description"), help_text=_("Where the file comes from")
+    )
+    encoding = forms.CharField(
+        max_length=30, required=False, label=_("Encoding"), help_text=_("Leave empty to detect it")
+    )
     duplicate_distance_m = forms.IntegerField(
-        min_value=0, max_value=50000, initial=500, label="Possible duplicates within (metres)"
+        min_value=0, max_value=50000, initial=500, label=_("Possible duplicates within (metres)")
     )
 
     def __init__(self, *args, countries, **kwargs):
@@ -26,12 +33,12 @@ class UploadForm(forms.Form):
 class MappingForm(forms.Form):
     """One choice per column of the file: which field it fills (or none)."""
 
-    dry_run = forms.BooleanField(required=False, label="Dry run: check and report, write nothing")
+    dry_run = forms.BooleanField(required=False, label=_("Dry run: check and report, write nothing"))
 
     def __init__(self, *args, columns, mapping, **kwargs):
         super().__init__(*args, **kwargs)
         by_column = {column: field for field, column in mapping.items()}
-        choices = [("", "— not imported —"), *FIELD_CHOICES]
+        choices = [("", _("— not imported —")), *FIELD_CHOICES]
         self.columns = columns
         for position, column in enumerate(columns):
             self.fields[f"column_{position}"] = forms.ChoiceField(
@@ -46,7 +53,9 @@ class MappingForm(forms.Form):
             if field:
                 if field in seen:
                     raise forms.ValidationError(
-                        f"The field '{field}' is chosen for two columns: {seen[field]!r} and {column!r}."
+                        _("The field “%(field)s” is chosen for two columns: “%(first)s” and “%(second)s”."),
+                        code="field_chosen_twice",
+                        params={"field": field, "first": seen[field], "second": column},
                     )
                 seen[field] = column
         return cleaned
@@ -64,8 +73,10 @@ class MappingForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    country = forms.ModelChoiceField(queryset=Country.objects.none(), required=False, empty_label="All my countries")
-    format = forms.ChoiceField(choices=[(key, key) for key in FORMATS])
+    country = forms.ModelChoiceField(
+        queryset=Country.objects.none(), required=False, empty_label=_("All my countries"), label=_("Country")
+    )
+    format = forms.ChoiceField(choices=[(key, key) for key in FORMATS], label=_("Format"))
 
     def __init__(self, *args, countries, **kwargs):
         super().__init__(*args, **kwargs)

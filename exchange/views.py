@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from registry.models import Entity
@@ -26,7 +27,7 @@ from .reading import ImportFileError
 
 def _batch_for(request, pk):
     batch = get_object_or_404(ImportBatch.objects.select_related("country").defer("country__geom"), pk=pk)
-    require(can_edit_registry(request.user, batch.country_id), "Only researchers of the country see its imports.")
+    require(can_edit_registry(request.user, batch.country_id), _("Only researchers of the country see its imports."))
     return batch
 
 
@@ -36,7 +37,7 @@ def index(request):
     countries = editable_countries(request.user)
     form = UploadForm(request.POST or None, request.FILES or None, countries=countries)
     if request.method == "POST":
-        require(bool(countries), "Only researchers import entities.")
+        require(bool(countries), _("Only researchers import entities."))
         if form.is_valid():
             data = form.cleaned_data
             upload = data["file"]
@@ -86,7 +87,8 @@ def mapping(request, pk):
         batch.save(update_fields=["mapping", "dry_run"])
         start_import(batch)
         return redirect(batch)
-    return render(request, "exchange/mapping.html", {"batch": batch, "info": info, "form": form})
+    read_as = f"{info['format']} ({info['encoding']})" if info.get("encoding") else info["format"]
+    return render(request, "exchange/mapping.html", {"batch": batch, "info": info, "form": form, "read_as": read_as})
 
 
 @login_required
@@ -141,9 +143,13 @@ def resolve_row(request, pk, row_number):
             if hasattr(error, "message_dict")
             else str(error)
         )
-        messages.error(request, f"Row {row.row_number}: {text}")
+        messages.error(request, _("Row %(row)s: %(error)s") % {"row": row.row_number, "error": text})
     else:
-        messages.success(request, f"Row {row.row_number}: {row.get_resolution_display().lower()}.")
+        if row.resolution == ImportRow.Resolution.CONFIRMED_NEW:
+            text = _("Row %(row)s: confirmed as a new entity.")
+        else:
+            text = _("Row %(row)s: confirmed duplicate, not imported.")
+        messages.success(request, text % {"row": row.row_number})
     return redirect(batch)
 
 
@@ -153,7 +159,8 @@ def download(request):
     countries = readable_countries(request.user)
     form = ExportForm(request.GET, countries=countries)
     if not form.is_valid():
-        return HttpResponse(f"Bad export request: {form.errors.as_text()}", status=400, content_type="text/plain")
+        text = _("Bad export request: %(errors)s") % {"errors": form.errors.as_text()}
+        return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
     queryset = Entity.objects.all()
     if form.cleaned_data["country"]:
         queryset = queryset.filter(country=form.cleaned_data["country"])

@@ -11,7 +11,7 @@ LOCAL_LANGUAGES = [code for code, _ in settings.LANGUAGES if code != "en"]
 
 
 def catalog_entries(language):
-    """(msgid, msgstr) of a language's .po file, without the header and plural entries."""
+    """(msgctxt, msgid, msgstr) of a language's .po file, without the header and plural entries."""
     text = (settings.LOCALE_PATHS[0] / language / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
     entries = []
     for block in text.split("\n\n"):
@@ -20,14 +20,14 @@ def catalog_entries(language):
         parts = {}
         key = None
         for line in block.splitlines():
-            match = re.match(r'^(msgid|msgstr) (".*")$', line)
+            match = re.match(r'^(msgctxt|msgid|msgstr) (".*")$', line)
             if match:
                 key = match.group(1)
                 parts[key] = ast.literal_eval(match.group(2))
             elif line.startswith('"') and key:
                 parts[key] += ast.literal_eval(line)
         if parts.get("msgid"):
-            entries.append((parts["msgid"], parts.get("msgstr", "")))
+            entries.append((parts.get("msgctxt"), parts["msgid"], parts.get("msgstr", "")))
     return entries
 
 
@@ -35,10 +35,14 @@ def catalog_entries(language):
 def test_every_catalogued_text_is_translated_and_compiled(language):
     entries = catalog_entries(language)
     assert len(entries) > 150
-    untranslated = [msgid for msgid, msgstr in entries if not msgstr]
+    untranslated = [msgid for _context, msgid, msgstr in entries if not msgstr]
     assert not untranslated, f"{language}: {len(untranslated)} untranslated, e.g. {untranslated[:3]}"
     with translation.override(language):
-        stale = [msgid for msgid, msgstr in entries if translation.gettext(msgid) != msgstr]
+        stale = [
+            msgid
+            for context, msgid, msgstr in entries
+            if (translation.pgettext(context, msgid) if context else translation.gettext(msgid)) != msgstr
+        ]
     assert not stale, f"{language}: the compiled .mo differs from the .po (run `make messages`): {stale[:3]}"
 
 
