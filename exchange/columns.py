@@ -9,13 +9,15 @@ import json
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 # Kind drives validation: text (max length), int, year, date, code (looked up), email, sectors, coordinate.
 
 
 @dataclass(frozen=True)
 class FieldSpec:
-    name: str
-    label: str
+    name: str  # the machine key: mapping files, the API and resolved_mapping use it; never translated
+    label: str  # shown to people only (the mapping page's choices): translated lazily
     kind: str = "text"
     max_length: int | None = None
     aliases: tuple = ()
@@ -24,7 +26,7 @@ class FieldSpec:
 FIELDS = [
     FieldSpec(
         "name",
-        "Name",
+        _("Name"),
         "text",
         300,
         (
@@ -40,19 +42,19 @@ FIELDS = [
             "ten_htx",
         ),
     ),
-    FieldSpec("name_local", "Name (local script)", "text", 300, ("name_local", "local_name", "name_local_script")),
-    FieldSpec("name_romanized", "Name (romanized)", "text", 300, ("name_romanized", "romanized_name", "name_latin")),
-    FieldSpec("family", "Entity family", "family", None, ("family", "entity_family", "entity_type", "type")),
+    FieldSpec("name_local", _("Name (local script)"), "text", 300, ("name_local", "local_name", "name_local_script")),
+    FieldSpec("name_romanized", _("Name (romanized)"), "text", 300, ("name_romanized", "romanized_name", "name_latin")),
+    FieldSpec("family", _("Entity family"), "family", None, ("family", "entity_family", "entity_type", "type")),
     FieldSpec(
         "legal_form",
-        "Legal form",
+        _("Legal form"),
         "legal_form",
         None,
         ("legal_form", "legal_forms", "legal_status", "form", "organisational_structure", "organizational_structure"),
     ),
     FieldSpec(
         "registration_number",
-        "Registration number",
+        _("Registration number"),
         "text",
         100,
         (
@@ -65,76 +67,82 @@ FIELDS = [
             "national_registry_number",
         ),
     ),
-    FieldSpec("registering_authority", "Registering authority", "text", 200, ("registering_authority", "registrar")),
+    FieldSpec("registering_authority", _("Registering authority"), "text", 200, ("registering_authority", "registrar")),
     FieldSpec(
         "registration_date",
-        "Registration date",
+        _("Registration date"),
         "date",
         None,
         ("registration_date", "registered_on", "date_registered"),
     ),
     FieldSpec(
-        "founded_year", "Year founded", "year", None, ("founded_year", "founded", "year_founded", "year_established")
+        "founded_year", _("Year founded"), "year", None, ("founded_year", "founded", "year_founded", "year_established")
     ),
-    FieldSpec("status", "Status", "status", None, ("status", "activity_status", "entity_status")),
+    FieldSpec("status", _("Status"), "status", None, ("status", "activity_status", "entity_status")),
     FieldSpec(
         "members_total",
-        "Members (total)",
+        _("Members (total)"),
         "int",
         None,
         ("members_total", "total_members", "members", "number_of_members", "membership"),
     ),
     FieldSpec(
-        "members_women", "Members (women)", "int", None, ("members_women", "women_members", "female_members", "women")
+        "members_women",
+        _("Members (women)"),
+        "int",
+        None,
+        ("members_women", "women_members", "female_members", "women"),
     ),
-    FieldSpec("members_men", "Members (men)", "int", None, ("members_men", "men_members", "male_members", "men")),
+    FieldSpec("members_men", _("Members (men)"), "int", None, ("members_men", "men_members", "male_members", "men")),
     FieldSpec(
-        "workers_total", "Workers (total)", "int", None, ("workers_total", "workers", "employees", "total_workers")
+        "workers_total", _("Workers (total)"), "int", None, ("workers_total", "workers", "employees", "total_workers")
     ),
-    FieldSpec("workers_women", "Workers (women)", "int", None, ("workers_women", "women_workers", "female_workers")),
+    FieldSpec("workers_women", _("Workers (women)"), "int", None, ("workers_women", "women_workers", "female_workers")),
     FieldSpec(
         "sectors",
-        "Economic sectors (ISIC sections)",
+        _("Economic sectors (ISIC sections)"),
         "sectors",
         None,
         ("sectors", "isic_sections", "economic_sectors", "sector", "primary_sector", "primary_activity"),
     ),
-    FieldSpec("latitude", "Latitude", "latitude", None, ("latitude", "lat", "y", "gps_latitude")),
-    FieldSpec("longitude", "Longitude", "longitude", None, ("longitude", "lon", "lng", "long", "x", "gps_longitude")),
+    FieldSpec("latitude", _("Latitude"), "latitude", None, ("latitude", "lat", "y", "gps_latitude")),
+    FieldSpec(
+        "longitude", _("Longitude"), "longitude", None, ("longitude", "lon", "lng", "long", "x", "gps_longitude")
+    ),
     FieldSpec(
         "geopoint",
-        'Geopoint ("lat lon alt accuracy")',
+        _('Geopoint ("lat lon alt accuracy")'),
         "geopoint",
         None,
         ("geopoint", "gps", "location", "coordinates", "gps_location", "gps_coordinates", "geolocation"),
     ),
     FieldSpec(
         "location_precision",
-        "Location precision",
+        _("Location precision"),
         "precision",
         None,
         ("location_precision", "precision", "geo_precision"),
     ),
-    FieldSpec("address", "Address", "text", None, ("address", "full_address", "street_address", "addr")),
+    FieldSpec("address", _("Address"), "text", None, ("address", "full_address", "street_address", "addr")),
     FieldSpec(
-        "locality", "Locality (joined into the address)", "text", None, ("locality", "village", "commune", "town")
+        "locality", _("Locality (joined into the address)"), "text", None, ("locality", "village", "commune", "town")
     ),
-    FieldSpec("region", "Region (joined into the address)", "text", None, ("region", "province_name", "district")),
-    FieldSpec("postcode", "Postcode (joined into the address)", "text", None, ("postcode", "postal_code", "zip")),
-    FieldSpec("contact_name", "Contact person", "text", 200, ("contact_name", "contact_person", "contact")),
-    FieldSpec("contact_phone", "Contact phone", "text", 60, ("contact_phone", "phone", "telephone", "tel")),
-    FieldSpec("contact_email", "Contact email", "email", 254, ("contact_email", "email", "e_mail")),
-    FieldSpec("source_reference", "Source reference", "text", 300, ("source_reference", "reference", "source_ref")),
+    FieldSpec("region", _("Region (joined into the address)"), "text", None, ("region", "province_name", "district")),
+    FieldSpec("postcode", _("Postcode (joined into the address)"), "text", None, ("postcode", "postal_code", "zip")),
+    FieldSpec("contact_name", _("Contact person"), "text", 200, ("contact_name", "contact_person", "contact")),
+    FieldSpec("contact_phone", _("Contact phone"), "text", 60, ("contact_phone", "phone", "telephone", "tel")),
+    FieldSpec("contact_email", _("Contact email"), "email", 254, ("contact_email", "email", "e_mail")),
+    FieldSpec("source_reference", _("Source reference"), "text", 300, ("source_reference", "reference", "source_ref")),
     FieldSpec(
         "external_id",
-        "External id",
+        _("External id"),
         "text",
         100,
         ("external_id", "_uuid", "uuid", "identifier", "id", "meta_instanceid", "instanceid", "kobo_uuid"),
     ),
     FieldSpec(
         "review_status",
-        "Review status (KoboToolbox)",
+        _("Review status (KoboToolbox)"),
         "review",
         None,
         ("_validation_status", "validation_status", "review_status"),

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import pgettext_lazy
 
 from registry.models import Country, Entity
 
@@ -15,12 +16,14 @@ from registry.models import Country, Entity
 class ImportBatch(models.Model):
     """One uploaded file imported (or dry-run) into one country's registry."""
 
+    # Labels are for people and shown translated (contexts keep them apart from the page's column headers);
+    # the codes are what is stored, exported and given by the API.
     class Status(models.TextChoices):
-        UPLOADED = "uploaded", "Uploaded, columns to confirm"
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        UPLOADED = "uploaded", pgettext_lazy("import status", "Uploaded, columns to confirm")
+        QUEUED = "queued", pgettext_lazy("import status", "Queued")
+        RUNNING = "running", pgettext_lazy("import status", "Running")
+        DONE = "done", pgettext_lazy("import status", "Done")
+        FAILED = "failed", pgettext_lazy("import status", "Failed")
 
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="import_batches")
     created_by = models.ForeignKey(
@@ -110,16 +113,16 @@ class ImportRow(models.Model):
     """The outcome of one row of a batch, with its reason when it was not simply imported."""
 
     class Outcome(models.TextChoices):
-        IMPORTED = "imported", "Imported"
-        UPDATED = "updated", "Updated an existing entity (same external id)"
-        UNCHANGED = "unchanged", "Skipped: already in the registry, identical"
-        HELD = "held", "Held: possible duplicate, to confirm"
-        REJECTED = "rejected", "Rejected"
+        IMPORTED = "imported", pgettext_lazy("import row", "Imported")
+        UPDATED = "updated", pgettext_lazy("import row", "Updated an existing entity (same external id)")
+        UNCHANGED = "unchanged", pgettext_lazy("import row", "Skipped: already in the registry, identical")
+        HELD = "held", pgettext_lazy("import row", "Held: possible duplicate, to confirm")
+        REJECTED = "rejected", pgettext_lazy("import row", "Rejected")
 
     class Resolution(models.TextChoices):
-        PENDING = "", "Pending"
-        CONFIRMED_NEW = "confirmed_new", "Confirmed as a new entity"
-        DUPLICATE = "duplicate", "Confirmed duplicate: not imported"
+        PENDING = "", pgettext_lazy("import row", "Pending")
+        CONFIRMED_NEW = "confirmed_new", pgettext_lazy("import row", "Confirmed as a new entity")
+        DUPLICATE = "duplicate", pgettext_lazy("import row", "Confirmed duplicate: not imported")
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
     row_number = models.PositiveIntegerField(help_text="As a spreadsheet shows it: the header is row 1.")

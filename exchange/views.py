@@ -107,7 +107,8 @@ def batch_progress(request, pk):
     batch = _batch_for(request, pk)
     return JsonResponse(
         {
-            "status": batch.status,
+            "status": batch.status,  # the code, for scripts' logic
+            "status_label": batch.get_status_display(),  # in the request's language, for people
             "stage": batch.stage,
             "percent": batch.progress_percent(),
             "finished": batch.is_finished,

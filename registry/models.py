@@ -200,11 +200,11 @@ class Entity(models.Model):
         PROVINCE = "province", "Province centroid"
 
     class Source(models.TextChoices):
-        SURVEY = "survey", "Survey"
-        GOVERNMENT_LIST = "government_list", "Government list"
-        FIELD_VISIT = "field_visit", "Field visit"
-        IMPORT = "import", "File import"
-        DEMO = "demo", "Synthetic demo data"
+        SURVEY = "survey", _("Survey")
+        GOVERNMENT_LIST = "government_list", _("Government list")
+        FIELD_VISIT = "field_visit", _("Field visit")
+        IMPORT = "import", _("File import")
+        DEMO = "demo", _("Synthetic demo data")
 
     class Verification(models.TextChoices):
         UNVERIFIED = "unverified", _("Unverified")

@@ -12,7 +12,7 @@
       .then(function (data) {
         bar.value = data.percent;
         bar.textContent = data.percent + "%";
-        status.textContent = data.status;
+        status.textContent = data.status_label; // translated by the server; data.status is the code
         stage.textContent = data.stage;
         if (data.finished) { window.location.reload(); } else { window.setTimeout(poll, 1000); }
       })

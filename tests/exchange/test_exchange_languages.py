@@ -106,3 +106,123 @@ def test_the_exchange_pages_stay_english_by_default(researcher, settings, tmp_pa
     client.force_login(researcher)
     assert "<h1>Data exchange</h1>" in client.get("/data/").content.decode()
     assert f"Import {batch.pk}: x.csv" in client.get(f"/data/imports/{batch.pk}/").content.decode()
+
+
+def option(value, label, selected=False):
+    """A <select> option as Django renders it."""
+    return f'<option value="{value}"{" selected" if selected else ""}>{label}</option>'
+
+
+@pytest.mark.django_db
+def test_choice_labels_of_the_exchange_pages_come_in_thai_while_codes_and_files_stay(researcher, run_import):
+    EntityFactory(name="Hợp tác xã Bình Minh")  # at Hà Nội's centre: the second row is held next to it
+    batch = run_import(
+        csv_bytes(
+            [
+                ["name", "family", "latitude", "longitude"],
+                ["Hợp tác xã Sông Hàn", "cooperative", "16.0544", "108.2022"],
+                ["Hợp tác xã Bình Minh 2", "cooperative", "21.0286", "105.8543"],
+                ["Bad", "nope", "16.06", "108.21"],
+            ]
+        ),
+        entity_source="survey",
+    )
+    assert_accounted(batch)
+    client = in_language(researcher, "th")
+    with translation.override("th"):
+        done, held, rejected = (
+            translation.pgettext("import status", "Done"),
+            translation.pgettext("import row", "Held: possible duplicate, to confirm"),
+            translation.pgettext("import row", "Rejected"),
+        )
+    assert (done, held, rejected) == ("เสร็จสิ้น", "พักไว้: อาจซ้ำกับองค์กรที่มีอยู่ รอการยืนยัน", "ถูกปฏิเสธ")
+
+    # The upload page: the recent imports' status and the source choices, with their codes as values.
+    page = client.get("/data/").content.decode()
+    assert f"<td>{done}</td>" in page and "<td>Done</td>" not in page
+    assert option("survey", "การสำรวจ", selected=True) in page and ">Survey<" not in page
+    assert option("import", "นำเข้าจากไฟล์") in page and ">File import<" not in page
+
+    # The batch report: status badge, source, and each problem row's outcome.
+    page = client.get(f"/data/imports/{batch.pk}/").content.decode()
+    assert f'<span class="badge" data-role="status">{done}</span>' in page and ">Done<" not in page
+    assert "การสำรวจ" in page and "Survey" not in page
+    assert f"<td>{held}</td>" in page and "Held: possible duplicate" not in page
+    assert f"<td>{rejected}</td>" in page and "Rejected" not in page
+
+    # A decided held row shows its resolution in Thai instead of the buttons.
+    client.post(f"/data/imports/{batch.pk}/rows/3/resolve/", {"decision": "duplicate"})
+    page = client.get(f"/data/imports/{batch.pk}/").content.decode()
+    assert "ยืนยันว่าเป็นรายการซ้ำ: ไม่นำเข้า" in page and "Confirmed duplicate" not in page
+
+    # The progress JSON: the code for scripts, the label in the reader's language for people.
+    progress = client.get(f"/data/imports/{batch.pk}/progress.json").json()
+    assert progress["status"] == "done" and progress["status_label"] == done
+
+    # What other programs read does not change with the language: the API and the files give codes.
+    api = client.get(f"/api/v1/imports/{batch.pk}/").json()
+    assert api["status"] == "done"
+    rows = client.get(f"/api/v1/imports/{batch.pk}/rows/").json()
+    rows = rows["results"] if isinstance(rows, dict) else rows
+    assert {row["outcome"] for row in rows} <= {"imported", "held", "rejected"}
+    assert {row["resolution"] for row in rows} <= {"", "duplicate"}
+    rejected_csv = client.get(f"/data/imports/{batch.pk}/rejected.csv").content.decode("utf-8-sig")
+    assert rejected_csv.startswith("row,field,reason,name,family,latitude,longitude")
+    export = client.get("/data/export/?format=csv&country=VNM").content.decode("utf-8-sig")
+    header, *lines = export.splitlines()
+    assert "source" in header.split(",") and any(",survey," in line for line in lines)
+    assert "การสำรวจ" not in export
+
+
+@pytest.mark.django_db
+def test_the_mapping_dropdown_names_the_fields_in_vietnamese_and_keeps_their_codes(researcher, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client = in_language(researcher, "vi")
+    client.post(
+        "/data/",
+        {
+            "country": "VNM",
+            "file": SimpleUploadedFile("khao-sat.csv", b"name,lat,lon,ten_dia_phuong\nHTX A,16.05,108.2,X\n"),
+            "source": "survey",
+            "duplicate_distance_m": 500,
+        },
+    )
+    batch = ImportBatch.objects.get()
+    page = client.get(f"/data/imports/{batch.pk}/columns/").content.decode()
+    # Recognized columns come chosen, with the field's name in Vietnamese and its code as the value.
+    assert option("name", "Tên", selected=True) in page
+    assert option("latitude", "Vĩ độ", selected=True) in page and ">Latitude<" not in page
+    assert option("longitude", "Kinh độ", selected=True) in page and ">Longitude<" not in page
+    assert option("name_local", "Tên (chữ viết bản địa)") in page and "Name (local script)" not in page
+    assert option("external_id", "Mã định danh bên ngoài") in page and "External id" not in page
+    assert "Geopoint" not in page and "(joined into the address)" not in page
+    # The file's own column names are data: never translated.
+    assert '">ten_dia_phuong</label>' in page and '">lat</label>' in page
+
+    progress = client.get(f"/data/imports/{batch.pk}/progress.json").json()
+    assert progress["status"] == "uploaded"
+    assert progress["status_label"] == "Đã tải lên, cần xác nhận các cột"
+
+    # The codes chosen in the dropdown drive the import, whatever the language of the labels.
+    response = client.post(
+        f"/data/imports/{batch.pk}/columns/",
+        {"column_0": "name", "column_1": "latitude", "column_2": "longitude", "column_3": "name_local"},
+    )
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.mapping["name_local"] == "ten_dia_phuong"
+
+
+@pytest.mark.django_db
+def test_choice_labels_stay_english_by_default(researcher, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    batch = create_batch(researcher, "VNM", "x.csv", b"name,lat\nx,1\n", via="page", status=ImportBatch.Status.UPLOADED)
+    client = Client()
+    client.force_login(researcher)
+    assert (
+        option("latitude", "Latitude", selected=True)
+        in client.get(f"/data/imports/{batch.pk}/columns/").content.decode()
+    )
+    progress = client.get(f"/data/imports/{batch.pk}/progress.json").json()
+    assert (progress["status"], progress["status_label"]) == ("uploaded", "Uploaded, columns to confirm")
+    assert "<td>Uploaded, columns to confirm</td>" in client.get("/data/").content.decode()
