@@ -3,9 +3,32 @@
 import datetime
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
+
 from .models import Assessment, Instrument, ReformProcess, StageEvent
 
 ACTIONS = {"+": "added", "~": "changed", "-": "deleted"}
+# What the dashboard says of each (kind, action), in the reader's language: whole phrases, as word order differs.
+HEADLINES = {
+    ("assessment", "added"): pgettext_lazy("change", "assessment added"),
+    ("assessment", "changed"): pgettext_lazy("change", "assessment changed"),
+    ("assessment", "deleted"): pgettext_lazy("change", "assessment deleted"),
+    ("stage", "added"): pgettext_lazy("change", "stage added"),
+    ("stage", "changed"): pgettext_lazy("change", "stage changed"),
+    ("stage", "deleted"): pgettext_lazy("change", "stage deleted"),
+    ("instrument", "added"): pgettext_lazy("change", "instrument added"),
+    ("instrument", "changed"): pgettext_lazy("change", "instrument changed"),
+    ("instrument", "deleted"): pgettext_lazy("change", "instrument deleted"),
+    ("reform process", "added"): pgettext_lazy("change", "reform process added"),
+    ("reform process", "changed"): pgettext_lazy("change", "reform process changed"),
+    ("reform process", "deleted"): pgettext_lazy("change", "reform process deleted"),
+}
+KINDS = {
+    "assessment": pgettext_lazy("change kind", "assessment"),
+    "stage": pgettext_lazy("change kind", "stage"),
+    "instrument": pgettext_lazy("change kind", "instrument"),
+    "reform process": pgettext_lazy("change kind", "reform process"),
+}
 # Fields whose change is bookkeeping, not news.
 IGNORED_FIELDS = {"id", "assessor", "recorded_by"}
 MAX_CHANGES = 200
@@ -20,6 +43,11 @@ class ChangeEntry:
     subject: str
     url: str = ""
     details: list = field(default_factory=list)  # [(field label, old, new)]
+
+    @property
+    def headline(self):
+        """E.g. "assessment changed", in the reader's language."""
+        return HEADLINES[(self.kind, self.action)]
 
 
 def _describe(model, record):
@@ -46,7 +74,14 @@ def _details(model, record):
         model_field = model._meta.get_field(change.field)
         if model_field.many_to_many:
             # Targets of a reform process: say how many, not a list of through-row dicts.
-            rows.append((model_field.verbose_name, f"{len(change.old)} instruments", f"{len(change.new)} instruments"))
+            old, new = len(change.old), len(change.new)
+            rows.append(
+                (
+                    model_field.verbose_name,
+                    ngettext("%(count)s instrument", "%(count)s instruments", old) % {"count": old},
+                    ngettext("%(count)s instrument", "%(count)s instruments", new) % {"count": new},
+                )
+            )
             continue
         choices = dict(model_field.flatchoices)
         rows.append(
@@ -74,7 +109,8 @@ def changes_since(since, limit=MAX_CHANGES):
             try:
                 subject, instrument = _describe(model, record)
             except (Instrument.DoesNotExist, ReformProcess.DoesNotExist):
-                subject, instrument = f"{kind} #{record.id} (since deleted)", None
+                subject = gettext("%(kind)s #%(id)s (since deleted)") % {"kind": KINDS[kind], "id": record.id}
+                instrument = None
             url = ""
             if model is Instrument:
                 url = record.instance.get_absolute_url() if record.history_type != "-" else ""
@@ -85,7 +121,8 @@ def changes_since(since, limit=MAX_CHANGES):
                     when=record.history_date,
                     who=record.history_user.get_username()
                     if record.history_user
-                    else f"system ({record.history_change_reason or 'reference data'})",
+                    else gettext("system (%(reason)s)")
+                    % {"reason": record.history_change_reason or pgettext("change reason", "reference data")},
                     kind=kind,
                     action=ACTIONS[record.history_type],
                     subject=subject,

@@ -8,6 +8,8 @@ not applicable.
 
 from dataclasses import dataclass
 
+from django.utils.translation import pgettext_lazy
+
 from .models import Assessment, Provision, Rating
 from .rating import RANK
 
@@ -19,10 +21,10 @@ class Change:
     NOT_COMPARABLE = "not_comparable"
 
     LABELS = {
-        IMPROVED: "Improved",
-        REGRESSED: "Regressed",
-        UNCHANGED: "Unchanged",
-        NOT_COMPARABLE: "Not comparable",
+        IMPROVED: pgettext_lazy("comparison", "Improved"),
+        REGRESSED: pgettext_lazy("comparison", "Regressed"),
+        UNCHANGED: pgettext_lazy("comparison", "Unchanged"),
+        NOT_COMPARABLE: pgettext_lazy("comparison", "Not comparable"),
     }
 
 

@@ -1,5 +1,9 @@
 """CSV and XLSX of the dashboard matrix and of an assessment grid; the country brief as PDF.
 
+The CSV and XLSX files are in English whatever the language of the page they are downloaded from (their
+headers and rating labels are what other programs and the ILO read); the brief is rendered in the
+language of the request, like the pages.
+
 Cells that a spreadsheet would read as a formula (starting with = + - @, or a
 tab or carriage return) are prefixed with a quote, in CSV and XLSX alike.
 """
@@ -8,6 +12,7 @@ import csv
 import io
 
 from django.template.loader import render_to_string
+from django.utils import translation
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -53,6 +58,7 @@ def _share_text(summary):
     return "n/a" if percent is None else f"{percent}%"
 
 
+@translation.override("en")
 def matrix_table():
     matrix = build_matrix()
     headers = ["Key", "R193 paragraph", "Part", "Provision"]
@@ -79,6 +85,7 @@ def matrix_table():
     return table
 
 
+@translation.override("en")
 def grid_table(instrument):
     table = Table(
         f"{instrument.title}",
@@ -123,6 +130,7 @@ def to_csv(table):
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+@translation.override("en")
 def to_xlsx(table):
     workbook = Workbook()
     sheet = workbook.active
@@ -142,7 +150,7 @@ def to_xlsx(table):
     legend = workbook.create_sheet("Rating scale")
     legend.append(["Rating", "Meaning"])
     for _, label, meaning, colour in scale_rows():
-        legend.append([label, meaning])
+        legend.append([str(label), str(meaning)])
         legend.cell(row=legend.max_row, column=1).fill = PatternFill("solid", start_color=colour)
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -4,6 +4,8 @@ import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .assessments import record_assessment
 from .models import Confidence, Instrument, Provision, Rating, ReformProcess, Stage
@@ -13,21 +15,27 @@ from .reform import check_stage_date, check_start_date, record_stage, save_proce
 class AssessmentForm(forms.Form):
     """Rate one instrument against one R193 provision."""
 
-    provision = forms.CharField(max_length=12, help_text="R193 checklist key, e.g. P6a.")
+    provision = forms.CharField(label=_("Provision"), max_length=12, help_text=_("R193 checklist key, e.g. P6a."))
     rating = forms.ChoiceField(
+        label=_("Rating"),
         choices=Rating.choices,
-        error_messages={"invalid_choice": "'%(value)s' is not on the rating scale (see the scale on this page)."},
+        error_messages={"invalid_choice": _("'%(value)s' is not on the rating scale (see the scale on this page).")},
     )
     evidence = forms.CharField(
-        label="Evidence (articles cited)", max_length=500, required=False, help_text="e.g. Art. 4, Art. 7(2)"
+        label=_("Evidence (articles cited)"), max_length=500, required=False, help_text=_("e.g. Art. 4, Art. 7(2)")
     )
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    assessed_on = forms.DateField(initial=datetime.date.today, widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    assessed_on = forms.DateField(
+        label=_("Assessed on"), initial=datetime.date.today, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean_provision(self):
         key = self.cleaned_data["provision"].strip()
         if not Provision.objects.filter(key=key).exists():
-            raise ValidationError(f"'{key}' is not a provision of the R193 checklist (keys such as P1, P6a, P13).")
+            raise ValidationError(
+                gettext("'%(key)s' is not a provision of the R193 checklist (keys such as P1, P6a, P13).")
+                % {"key": key}
+            )
         return key
 
     def save(self, instrument, assessor):
@@ -55,6 +63,17 @@ class ReformProcessForm(forms.ModelForm):
         model = ReformProcess
         fields = ["title", "targets", "started_on", "note"]
         widgets = {"started_on": forms.DateInput(attrs={"type": "date"}), "note": forms.Textarea(attrs={"rows": 3})}
+        # The model's field names and help texts are English; the form shows them in the reader's language.
+        labels = {
+            "title": _("Title"),
+            "targets": _("Instruments being reformed"),
+            "started_on": _("Started on"),
+            "note": _("Note"),
+        }
+        help_texts = {
+            "targets": _("Instruments being reformed or drafted."),
+            "started_on": _("Empty when unknown."),
+        }
 
     def __init__(self, *args, country, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,15 +98,17 @@ class StageEventForm(forms.Form):
     """Record that a reform process reached a stage."""
 
     stage = forms.ChoiceField(
-        choices=Stage.choices, error_messages={"invalid_choice": "'%(value)s' is not a reform stage."}
+        label=pgettext_lazy("reform", "Stage"),
+        choices=Stage.choices,
+        error_messages={"invalid_choice": _("'%(value)s' is not a reform stage.")},
     )
-    occurred_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     date_confidence = forms.ChoiceField(
-        label="Confidence of the date", choices=Confidence.choices, initial=Confidence.HIGH
+        label=_("Confidence of the date"), choices=Confidence.choices, initial=Confidence.HIGH
     )
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    document_title = forms.CharField(max_length=300, required=False)
-    document_url = forms.URLField(label="Document link", max_length=500, required=False, assume_scheme="https")
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    document_title = forms.CharField(label=_("Document title"), max_length=300, required=False)
+    document_url = forms.URLField(label=_("Document link"), max_length=500, required=False, assume_scheme="https")
 
     def __init__(self, *args, process, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from registry.models import Country, LegalForm
@@ -18,9 +20,9 @@ from .managers import InstrumentQuerySet
 
 
 class Confidence(models.TextChoices):
-    HIGH = "H", "Confirmed in a source"
-    MEDIUM = "M", "Secondary source"
-    LOW = "L", "Unverified"
+    HIGH = "H", pgettext_lazy("confidence", "Confirmed in a source")
+    MEDIUM = "M", pgettext_lazy("confidence", "Secondary source")
+    LOW = "L", pgettext_lazy("confidence", "Unverified")
 
 
 CONFIDENCE_VALUES = [value for value, _ in Confidence.choices]
@@ -33,35 +35,38 @@ def confidence_field(help_text=""):
 class Rating(models.TextChoices):
     """How far an instrument meets one R193 provision (the platform's own scale; see legislation.rating)."""
 
-    ALIGNED = "aligned", "Aligned"
-    PARTLY_ALIGNED = "partly_aligned", "Partly aligned"
-    NOT_ALIGNED = "not_aligned", "Not aligned"
-    NOT_ADDRESSED = "not_addressed", "Not addressed"
-    NOT_APPLICABLE = "not_applicable", "Not applicable"
+    ALIGNED = "aligned", _("Aligned")
+    PARTLY_ALIGNED = "partly_aligned", _("Partly aligned")
+    NOT_ALIGNED = "not_aligned", _("Not aligned")
+    NOT_ADDRESSED = "not_addressed", _("Not addressed")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
 
 
 class Stage(models.TextChoices):
     """Stages of a law reform (DESIGN.md), in their usual order, then the two ways a reform stops."""
 
-    IDENTIFIED = "identified", "Reform need identified"
-    LEGAL_REVIEW = "legal_review", "Legal review"
-    DRAFTING = "drafting", "Drafting"
-    STAKEHOLDER_CONSULTATION = "stakeholder_consultation", "Stakeholder consultation (R193 para. 10(2))"
-    SUBMITTED = "submitted", "Submitted to the legislature"
-    ADOPTED = "adopted", "Adopted"
-    IMPLEMENTING_REGULATIONS = "implementing_regulations", "Implementing regulations"
-    IN_FORCE = "in_force", "In force"
-    STALLED = "stalled", "Stalled"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    IDENTIFIED = "identified", pgettext_lazy("reform stage", "Reform need identified")
+    LEGAL_REVIEW = "legal_review", pgettext_lazy("reform stage", "Legal review")
+    DRAFTING = "drafting", pgettext_lazy("reform stage", "Drafting")
+    STAKEHOLDER_CONSULTATION = (
+        "stakeholder_consultation",
+        pgettext_lazy("reform stage", "Stakeholder consultation (R193 para. 10(2))"),
+    )
+    SUBMITTED = "submitted", pgettext_lazy("reform stage", "Submitted to the legislature")
+    ADOPTED = "adopted", pgettext_lazy("reform stage", "Adopted")
+    IMPLEMENTING_REGULATIONS = "implementing_regulations", pgettext_lazy("reform stage", "Implementing regulations")
+    IN_FORCE = "in_force", pgettext_lazy("reform stage", "In force")
+    STALLED = "stalled", pgettext_lazy("reform stage", "Stalled")
+    WITHDRAWN = "withdrawn", pgettext_lazy("reform stage", "Withdrawn")
 
 
 LANGUAGES_OF_ORIGINAL_TITLES = [
-    ("vi", "Vietnamese"),
-    ("th", "Thai"),
-    ("km", "Khmer"),
-    ("mn", "Mongolian"),
-    ("ky", "Kyrgyz"),
-    ("ru", "Russian"),
+    ("vi", _("Vietnamese")),
+    ("th", _("Thai")),
+    ("km", _("Khmer")),
+    ("mn", _("Mongolian")),
+    ("ky", _("Kyrgyz")),
+    ("ru", _("Russian")),
 ]
 
 
@@ -69,26 +74,26 @@ class Instrument(models.Model):
     """A law, decree, regulation, bill or policy of one country."""
 
     class Kind(models.TextChoices):
-        LAW = "law", "Law"
-        DECREE = "decree", "Decree"
-        REGULATION = "regulation", "Regulation"
-        BILL = "bill", "Bill"
-        POLICY = "policy", "Policy"
+        LAW = "law", pgettext_lazy("instrument kind", "Law")
+        DECREE = "decree", pgettext_lazy("instrument kind", "Decree")
+        REGULATION = "regulation", pgettext_lazy("instrument kind", "Regulation")
+        BILL = "bill", pgettext_lazy("instrument kind", "Bill")
+        POLICY = "policy", pgettext_lazy("instrument kind", "Policy")
 
     class Subject(models.TextChoices):
-        COOPERATIVES = "cooperatives", "Cooperatives"
-        SSE = "sse", "Social and solidarity economy"
-        SOCIAL_ENTERPRISE = "social_enterprise", "Social enterprise"
-        ASSOCIATIONS = "associations", "Associations and NGOs"
-        CREDIT_COOPERATIVES = "credit_cooperatives", "Credit cooperatives"
-        OTHER = "other", "Other"
+        COOPERATIVES = "cooperatives", _("Cooperatives")
+        SSE = "sse", _("Social and solidarity economy")
+        SOCIAL_ENTERPRISE = "social_enterprise", _("Social enterprise")
+        ASSOCIATIONS = "associations", _("Associations and NGOs")
+        CREDIT_COOPERATIVES = "credit_cooperatives", _("Credit cooperatives")
+        OTHER = "other", pgettext_lazy("instrument subject", "Other")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft / bill"
-        ADOPTED = "adopted", "Adopted, not yet in force"
-        IN_FORCE = "in_force", "In force"
-        REPEALED = "repealed", "Repealed or replaced"
-        UNKNOWN = "unknown", "Unknown"
+        DRAFT = "draft", pgettext_lazy("instrument status", "Draft / bill")
+        ADOPTED = "adopted", pgettext_lazy("instrument status", "Adopted, not yet in force")
+        IN_FORCE = "in_force", pgettext_lazy("instrument status", "In force")
+        REPEALED = "repealed", pgettext_lazy("instrument status", "Repealed or replaced")
+        UNKNOWN = "unknown", pgettext_lazy("instrument status", "Unknown")
 
     code = models.SlugField(
         max_length=40, unique=True, help_text="Stable reference code, e.g. vnm-coop-2023 (fixtures refer to it)."
@@ -196,16 +201,16 @@ class Instrument(models.Model):
         return self.adopted_on.year if self.adopted_on else self.adopted_year
 
     def facts(self):
-        """(label, value, confidence) of each fact shown on the instrument page, with its mark."""
+        """(label, value, confidence) of each fact shown on the instrument page, with its mark (labels translated)."""
         adopted = self.adopted_on or self.adopted_year
         return [
-            ("Title", self.title, self.title_confidence),
-            ("Original title", self.title_original, self.title_original_confidence),
-            ("Number", self.number, self.number_confidence),
-            ("Adopted", adopted, self.adopted_confidence),
-            ("In force from", self.in_force_on, self.in_force_confidence),
-            ("Repealed or replaced on", self.repealed_on, self.repealed_confidence),
-            ("Status", self.get_status_display(), self.status_confidence),
+            (gettext("Title"), self.title, self.title_confidence),
+            (gettext("Original title"), self.title_original, self.title_original_confidence),
+            (pgettext("instrument fact", "Number"), self.number, self.number_confidence),
+            (pgettext("instrument date", "Adopted"), adopted, self.adopted_confidence),
+            (gettext("In force from"), self.in_force_on, self.in_force_confidence),
+            (gettext("Repealed or replaced on"), self.repealed_on, self.repealed_confidence),
+            (gettext("Status"), self.get_status_display(), self.status_confidence),
         ]
 
 
@@ -233,12 +238,12 @@ class Provision(models.Model):
     """One row of the R193 checklist (DOMAIN.md): what a cooperative law is rated against."""
 
     class Part(models.TextChoices):
-        I = "I", "I. Scope, definition and objectives"  # noqa: E741 (the Roman numeral of R193's part)
-        II = "II", "II. Policy framework and role of governments"
-        III = "III", "III. Implementation of public policies for the promotion of cooperatives"
-        IV = "IV", "IV. Role of employers' and workers' organizations and cooperative organizations"
-        V = "V", "V. International cooperation"
-        VI = "VI", "VI. Final provision"
+        I = "I", _("I. Scope, definition and objectives")  # noqa: E741 (the Roman numeral of R193's part)
+        II = "II", _("II. Policy framework and role of governments")
+        III = "III", _("III. Implementation of public policies for the promotion of cooperatives")
+        IV = "IV", _("IV. Role of employers' and workers' organizations and cooperative organizations")
+        V = "V", _("V. International cooperation")
+        VI = "VI", _("VI. Final provision")
 
     key = models.CharField(max_length=12, unique=True, help_text="Checklist key, e.g. P6a.")
     paragraph = models.CharField(max_length=40, help_text="R193 paragraph reference, e.g. 6(a).")

@@ -5,21 +5,25 @@ Framework Analysis define a numeric scale (DOMAIN.md), so this scale is the
 platform's own design choice, shown on every assessment page.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 from .models import Rating
 
-# What each rating means, as shown on the pages and in the brief.
+# What each rating means, as shown on the pages and in the brief (in the reader's language).
 SCALE = [
-    (Rating.ALIGNED, "The instrument does what the provision asks; the articles cited show it."),
+    (Rating.ALIGNED, _("The instrument does what the provision asks; the articles cited show it.")),
     (
         Rating.PARTLY_ALIGNED,
-        "The instrument addresses the provision but falls short in part, or only for some cooperatives.",
+        _("The instrument addresses the provision but falls short in part, or only for some cooperatives."),
     ),
-    (Rating.NOT_ALIGNED, "The instrument addresses the matter in a way that runs against the provision."),
-    (Rating.NOT_ADDRESSED, "The instrument is silent on the matter."),
+    (Rating.NOT_ALIGNED, _("The instrument addresses the matter in a way that runs against the provision.")),
+    (Rating.NOT_ADDRESSED, _("The instrument is silent on the matter.")),
     (
         Rating.NOT_APPLICABLE,
-        "The provision does not concern this kind of instrument (e.g. a credit-union law and apex structures); "
-        "left out of the share aligned.",
+        _(
+            "The provision does not concern this kind of instrument (e.g. a credit-union law and apex structures); "
+            "left out of the share aligned."
+        ),
     ),
 ]
 

@@ -7,18 +7,20 @@ here (a clear message, nothing saved) and again by a database trigger
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from .models import ReformProcess, Stage, StageEvent
 
 
 def check_stage_date(process, occurred_on):
     if occurred_on is None:
-        raise ValidationError({"occurred_on": "The date of the stage is required."})
+        raise ValidationError({"occurred_on": gettext("The date of the stage is required.")})
     if process.started_on and occurred_on < process.started_on:
         raise ValidationError(
             {
-                "occurred_on": f"The stage is dated {occurred_on:%d %B %Y}, before the process started "
-                f"({process.started_on:%d %B %Y})."
+                "occurred_on": gettext("The stage is dated %(date)s, before the process started (%(start)s).")
+                % {"date": date_format(occurred_on, "d F Y"), "start": date_format(process.started_on, "d F Y")}
             }
         )
 
@@ -31,8 +33,8 @@ def check_start_date(process, started_on):
     if first and first.occurred_on < started_on:
         raise ValidationError(
             {
-                "started_on": f"The process has a stage dated {first.occurred_on:%d %B %Y} "
-                f"({first.get_stage_display()}); it cannot start after that."
+                "started_on": gettext("The process has a stage dated %(date)s (%(stage)s); it cannot start after that.")
+                % {"date": date_format(first.occurred_on, "d F Y"), "stage": first.get_stage_display()}
             }
         )
 

@@ -11,6 +11,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from registry.models import Country, Entity
@@ -46,8 +48,9 @@ def _guard(allowed, message):
     return decorator
 
 
-readers_only = _guard(can_read_assessments, "Assessments are visible to users holding a role on the platform.")
-coop_only = _guard(can_edit_legislation, "Only the ILO Cooperatives Unit (COOP) changes legislation data.")
+# Lazy: the refusal is shown in the language of the request that is refused.
+readers_only = _guard(can_read_assessments, _("Assessments are visible to users holding a role on the platform."))
+coop_only = _guard(can_edit_legislation, _("Only the ILO Cooperatives Unit (COOP) changes legislation data."))
 
 
 def _country(iso3):
@@ -73,7 +76,9 @@ def _since(request):
     try:
         return datetime.date.fromisoformat(raw), None
     except ValueError:
-        return default, f"'since' must be a date as YYYY-MM-DD, got {raw!r}; showing changes since {default}."
+        return default, gettext(
+            "'since' must be a date as YYYY-MM-DD, got %(value)s; showing changes since %(default)s."
+        ) % {"value": repr(raw), "default": default}
 
 
 @require_GET
@@ -172,7 +177,11 @@ def assessment_edit(request, code):
     if request.method == "POST":
         form = AssessmentForm(request.POST)
         if form.is_valid() and form.save(instrument, request.user):
-            messages.success(request, f"{form.cleaned_data['provision']} saved for {instrument.title}.")
+            messages.success(
+                request,
+                gettext("%(provision)s saved for %(instrument)s.")
+                % {"provision": form.cleaned_data["provision"], "instrument": instrument.title},
+            )
             return redirect("legislation:grid", code=instrument.code)
         status = 400
     else:
@@ -200,9 +209,11 @@ def comparison(request):
         after = instruments.filter(code=after_code).first()
         if before is None or after is None:
             missing = before_code if before is None else after_code
-            error = f"No instrument with the code {missing!r}: choose both instruments from the lists."
+            error = gettext("No instrument with the code %(code)s: choose both instruments from the lists.") % {
+                "code": repr(missing)
+            }
         elif before == after:
-            error = "Choose two different instruments."
+            error = gettext("Choose two different instruments.")
         else:
             result = compare(before, after)
     return render(
@@ -250,7 +261,7 @@ def process_create(request, iso3):
     form = ReformProcessForm(request.POST, country=country)
     if form.is_valid():
         process = form.save()
-        messages.success(request, f"Reform process “{process.title}” added.")
+        messages.success(request, gettext("Reform process “%(title)s” added.") % {"title": process.title})
         return redirect(process.get_absolute_url())
     return render(request, "legislation/process_form.html", {"country": country, "form": form}, status=400)
 
@@ -262,7 +273,7 @@ def stage_create(request, pk):
     if request.method == "POST":
         form = StageEventForm(request.POST, process=process)
         if form.is_valid() and form.save(request.user):
-            messages.success(request, f"Stage recorded for “{process.title}”.")
+            messages.success(request, gettext("Stage recorded for “%(title)s”.") % {"title": process.title})
             return redirect(process.get_absolute_url())
         status = 400
     else:

@@ -14,6 +14,7 @@ from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from .managers import AdminAreaQuerySet, CountryQuerySet, EntityQuerySet, SearchText
@@ -194,10 +195,10 @@ class Entity(models.Model):
         UNKNOWN = "unknown", _("Unknown")
 
     class Precision(models.TextChoices):
-        EXACT = "exact", "Exact location"
-        VILLAGE = "village", "Village"
-        DISTRICT = "district", "District centroid"
-        PROVINCE = "province", "Province centroid"
+        EXACT = "exact", pgettext_lazy("location precision", "Exact location")
+        VILLAGE = "village", pgettext_lazy("location precision", "Village")
+        DISTRICT = "district", pgettext_lazy("location precision", "District centroid")
+        PROVINCE = "province", pgettext_lazy("location precision", "Province centroid")
 
     class Source(models.TextChoices):
         SURVEY = "survey", _("Survey")
@@ -352,11 +353,11 @@ class Criterion(models.Model):
     """A criterion of a working definition, expressing one of the ILC 2022 principles."""
 
     class Principle(models.TextChoices):
-        VOLUNTARY_COOPERATION = "voluntary_cooperation", "Voluntary cooperation and mutual aid"
-        DEMOCRATIC_GOVERNANCE = "democratic_governance", "Democratic and/or participatory governance"
-        AUTONOMY = "autonomy", "Autonomy and independence"
-        PRIMACY_OF_PEOPLE = "primacy_of_people", "Primacy of people and social purpose over capital"
-        OTHER = "other", "Other (national criterion)"
+        VOLUNTARY_COOPERATION = "voluntary_cooperation", _("Voluntary cooperation and mutual aid")
+        DEMOCRATIC_GOVERNANCE = "democratic_governance", _("Democratic and/or participatory governance")
+        AUTONOMY = "autonomy", _("Autonomy and independence")
+        PRIMACY_OF_PEOPLE = "primacy_of_people", _("Primacy of people and social purpose over capital")
+        OTHER = "other", _("Other (national criterion)")
 
     definition = models.ForeignKey(WorkingDefinition, on_delete=models.CASCADE, related_name="criteria")
     code = models.SlugField(max_length=40)
@@ -414,10 +415,10 @@ class CountryRole(models.Model):
     """What a user may do in a country. COOP unit and administrator roles span all countries (country empty)."""
 
     class Role(models.TextChoices):
-        RESEARCHER = "researcher", "Researcher"
-        COMMITTEE = "committee", "Committee member"
-        COOP = "coop", "ILO Cooperatives Unit"
-        ADMINISTRATOR = "administrator", "Administrator"
+        RESEARCHER = "researcher", pgettext_lazy("role", "Researcher")
+        COMMITTEE = "committee", pgettext_lazy("role", "Committee member")
+        COOP = "coop", pgettext_lazy("role", "ILO Cooperatives Unit")
+        ADMINISTRATOR = "administrator", pgettext_lazy("role", "Administrator")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="country_roles")
     country = models.ForeignKey(Country, null=True, blank=True, on_delete=models.CASCADE, related_name="roles")
