@@ -9,5 +9,6 @@ use_database bench
 export DJANGO_SETTINGS_MODULE=config.settings.bench
 python manage.py migrate --noinput -v0
 python manage.py load_boundaries -v0
+python manage.py load_registry_reference -v0  # entity families and legal forms the generated entities use
 python manage.py collectstatic --noinput -v0  # served by WhiteNoise with DEBUG off, as in production
 python manage.py run_benchmarks "$@"
