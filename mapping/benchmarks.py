@@ -50,9 +50,14 @@ def _ensure_data(context):
     report = ensure_demo_entities(ENTITIES, SEED)
     if not report.skipped:
         # Fresh rows: index-only scans need the visibility map, the planner needs statistics.
-        with _psycopg() as raw:
+        # Not `with _psycopg()`: since psycopg2 2.9 that opens a transaction even in autocommit, and VACUUM
+        # refuses to run in one.
+        raw = _psycopg()
+        try:
             raw.autocommit = True
             raw.cursor().execute("VACUUM ANALYZE registry_entity")
+        finally:
+            raw.close()
 
 
 def _admin_client():
