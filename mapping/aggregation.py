@@ -27,6 +27,7 @@ from django.db import router
 from django.db.models import CharField, Count, ExpressionWrapper, F, Field, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import AdminArea, Classification, Country, Entity, EntityFamily, LegalForm
@@ -460,8 +461,44 @@ def entity_layer(source, zoom, bbox):
         geojson, count = sql.points_if_few(source.compiled_rows(), source.compiled_cluster_rows(), envelope, POINTS_MAX)
         if geojson is not None:
             return {"mode": "points", "zoom": zoom, "total": count}, geojson
+    return grid_cluster_layer(source, zoom, bbox)
+
+
+def grid_cluster_layer(source, zoom, bbox):
+    """entity_layer() as grid clusters, whatever the number of points in view (above AREA_CLUSTER_MAX_ZOOM)."""
+    envelope = bbox if bbox is not None else sql.WHOLE_WORLD
     geojson, total = sql.grid_clusters(source.compiled_cluster_rows(), cell_degrees(zoom), envelope)
     return {"mode": "clusters", "zoom": zoom, "total": total, "cell_degrees": cell_degrees(zoom)}, geojson
+
+
+@dataclass
+class SignedInPoints:
+    """What signed_in_points_layer() read: the session and user as stored, and the points if few enough."""
+
+    session_data: str
+    user_row: tuple
+    header: dict | None  # None: too many points in view, the layer is clusters (grid_cluster_layer)
+    geojson: bytes | None
+
+
+def signed_in_points_layer(source, zoom, bbox, session_key):
+    """entity_layer() of a view at POINTS_MIN_ZOOM or more, read with session `session_key` and its user.
+
+    One statement instead of three (session, user with roles, layer). Returns
+    None when `session_key` is no live session of an active user. The caller
+    must check the session and the user's roles (registry.permissions) before
+    it shows anything; a view with too many points comes back without them,
+    to be drawn as clusters once the reader is known.
+    """
+    envelope = bbox if bbox is not None else sql.WHOLE_WORLD
+    read = sql.signed_in_points(
+        session_key, timezone.now(), source.compiled_rows(), source.compiled_cluster_rows(), envelope, POINTS_MAX
+    )
+    if read is None:
+        return None
+    session_data, user_row, geojson, count = read
+    header = {"mode": "points", "zoom": zoom, "total": count} if geojson is not None else None
+    return SignedInPoints(session_data, user_row, header, geojson)
 
 
 def _area_clusters(source):

@@ -12,8 +12,10 @@ area, registry_number, name, name_local, family_name, legal_form_name, status,
 members_total, members_women; grid clusters read only geom and members_total.
 """
 
+from functools import cache
+
 import psycopg2.extensions
-from django.db import connection
+from django.db import connection, connections
 
 
 def compile_source(queryset):
@@ -130,6 +132,64 @@ def points_if_few(source, count_source, envelope, points_max):
         )
         geojson, count = cursor.fetchone()
     return geojson, int(count)
+
+
+# A signed-in request for the live layer, in one round trip (PERFORMANCE.md B2:
+# on these machines each statement costs a round trip of 0.2-1 ms, more than
+# the work of a small view): the session row, its user with their roles
+# (registry.permissions.user_with_roles_columns) and _POINTS_IF_FEW. The layer
+# is correlated with the user row, so it is built only for a live session of
+# an active user, and nothing is decided here: the caller checks the session
+# data and the roles in Python (registry.permissions) and throws the layer
+# away unless they allow it.
+_SIGNED_IN_POINTS = """
+SELECT s.session_data, {user_columns}, layer.geojson, layer.n
+FROM {sessions} s
+JOIN {users} u ON u.{user_pk} = s.user_id
+CROSS JOIN LATERAL (SELECT * FROM ({points_if_few}) p WHERE u.is_active) layer(geojson, n)
+WHERE s.session_key = %s AND s.expire_date > %s
+"""
+
+
+@cache
+def _signed_in_points_statement(alias):
+    from django.contrib.auth import get_user_model
+
+    from registry.models import UserSession
+    from registry.permissions import user_with_roles_columns
+
+    user_model = get_user_model()
+    quote = connections[alias].ops.quote_name
+    return _SIGNED_IN_POINTS.format(
+        user_columns=user_with_roles_columns(alias),
+        sessions=quote(UserSession._meta.db_table),
+        users=quote(user_model._meta.db_table),
+        user_pk=quote(user_model._meta.pk.column),
+        points_if_few="{points_if_few}",
+    )
+
+
+def signed_in_points(session_key, now, source, count_source, envelope, points_max):
+    """points_if_few() read together with the session `session_key` and its user: one statement.
+
+    Returns None when there is no such live session of an active user; else
+    (session data as stored, user row for registry.permissions.user_from_row,
+    GeoJSON bytes or None, rows) with points_if_few()'s meaning for the last two.
+    """
+    (sql, params), (count_sql, count_params) = source, count_source
+    points_if_few = _POINTS_IF_FEW.format(source=sql, count_source=count_sql)
+    statement = _signed_in_points_statement(connection.alias).replace("{points_if_few}", points_if_few)
+    with _geojson_cursor() as cursor:
+        cursor.execute(
+            statement,
+            [points_max, *params, *envelope, *count_params, *envelope, points_max + 1, session_key, now],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    # The cursor gives every text column as UTF-8 bytes, for the GeoJSON's sake: decode the few others.
+    session_and_user = [value.decode() if isinstance(value, bytes) else value for value in row[:-2]]
+    return session_and_user[0], tuple(session_and_user[1:]), row[-2], int(row[-1])
 
 
 def insert_snapshot(edition_id, source):

@@ -9,12 +9,15 @@ user, afresh on every request.
 
 from functools import cache
 
-from django.contrib.auth import get_user_model
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, router
+from django.utils.crypto import constant_time_compare
 
 from .models import Country, CountryRole
+from .sessions import user_id_of
 
 Role = CountryRole.Role
 
@@ -87,17 +90,65 @@ def require(allowed, message="You do not have permission to do this."):
 
 
 @cache
-def _user_with_roles_statement(alias):
-    """SELECT of every column of the user model, then its roles as JSON [[role, country], ...]; by primary key."""
+def user_with_roles_columns(alias, table="u"):
+    """SELECT-list SQL: every column of the user model (alias `table`), then its roles as JSON [[role, country]].
+
+    For statements that read a user with their roles; user_from_row() turns such a row into the user.
+    """
     user_model = get_user_model()
     quote = connections[alias].ops.quote_name
-    columns = ", ".join(f"u.{quote(field.column)}" for field in user_model._meta.concrete_fields)
+    columns = ", ".join(f"{table}.{quote(field.column)}" for field in user_model._meta.concrete_fields)
     pk = quote(user_model._meta.pk.column)
     roles = (
         "SELECT COALESCE(json_agg(json_build_array(r.role, r.country_id)), '[]') "
-        f"FROM {quote(CountryRole._meta.db_table)} r WHERE r.user_id = u.{pk}"
+        f"FROM {quote(CountryRole._meta.db_table)} r WHERE r.user_id = {table}.{pk}"
     )
-    return f"SELECT {columns}, ({roles}) FROM {quote(user_model._meta.db_table)} u WHERE u.{pk} = %s"
+    return f"{columns}, ({roles})"
+
+
+@cache
+def _user_with_roles_statement(alias):
+    user_model = get_user_model()
+    quote = connections[alias].ops.quote_name
+    pk = quote(user_model._meta.pk.column)
+    return f"SELECT {user_with_roles_columns(alias)} FROM {quote(user_model._meta.db_table)} u WHERE u.{pk} = %s"
+
+
+def user_from_row(alias, row):
+    """The user (with their roles cached for this request) from a row of user_with_roles_columns()."""
+    user_model = get_user_model()
+    fields = [field.attname for field in user_model._meta.concrete_fields]
+    # auth.User's columns come back from psycopg as the ORM would give them (no converters needed).
+    user = user_model.from_db(alias, fields, row[:-1])
+    user._country_roles_cache = [(role, country) for role, country in row[-1]]
+    return user
+
+
+def _backend_path():
+    return f"{RoleLoadingBackend.__module__}.{RoleLoadingBackend.__qualname__}"
+
+
+def user_signed_in_by(session_data, user):
+    """`user` if the decoded `session_data` signs them in now, else None.
+
+    The checks of django.contrib.auth.get_user for a user already read from
+    the database (RoleLoadingBackend's row): the session names this user and
+    this backend, the backend is still configured, the user may sign in
+    (is_active), and the session's hash matches the user's password hash under
+    the current SECRET_KEY. None means "not proven here": the caller must then
+    go through django.contrib.auth itself, which also handles what this does
+    not (a hash made with a fallback secret, which it re-keys; a bad session,
+    which it flushes).
+    """
+    backend_path = session_data.get(BACKEND_SESSION_KEY)
+    if backend_path != _backend_path() or backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    if user is None or user_id_of(session_data) != user.pk or not RoleLoadingBackend().user_can_authenticate(user):
+        return None
+    session_hash = session_data.get(HASH_SESSION_KEY)
+    if not session_hash or not constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return None
+    return user
 
 
 class RoleLoadingBackend(ModelBackend):
@@ -123,8 +174,5 @@ class RoleLoadingBackend(ModelBackend):
             row = cursor.fetchone()
         if row is None:
             return None
-        fields = [field.attname for field in user_model._meta.concrete_fields]
-        # auth.User's columns come back from psycopg as the ORM would give them (no converters needed).
-        user = user_model.from_db(alias, fields, row[:-1])
-        user._country_roles_cache = [(role, country) for role, country in row[-1]]
+        user = user_from_row(alias, row)
         return user if self.user_can_authenticate(user) else None

@@ -120,9 +120,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Sessions stay in the database, so logging out or changing the password ends
-# a session on every worker and host at once; config.sessions only reads them
-# without the ORM's query building (PERFORMANCE.md B2). No cache is involved.
-SESSION_ENGINE = "config.sessions"
+# a session on every worker and host at once. registry.sessions keeps them in
+# a table with the user as a column, so the live map can read session, user and
+# layer in one statement (PERFORMANCE.md B2). No cache is involved.
+SESSION_ENGINE = "registry.sessions"
 # ModelBackend that reads the user's country roles in the same statement as
 # the user, on every request (registry.permissions.RoleLoadingBackend).
 AUTHENTICATION_BACKENDS = ["registry.permissions.RoleLoadingBackend"]

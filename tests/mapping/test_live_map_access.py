@@ -1,8 +1,10 @@
 """Who gets the live map's data, request by request: sessions, roles and the statements one request costs.
 
-The map data endpoint reads the session and the user with their roles in
-cheap statements (config.sessions, registry.permissions.RoleLoadingBackend)
-and keeps nothing about a user between requests: these tests pin that down.
+The map data endpoint reads the session, the user with their roles and the
+layer of a close view in one statement (mapping.sql.signed_in_points), checks
+the sign-in as django.contrib.auth would, and keeps nothing about a user
+between requests; anything it cannot prove goes the usual way (session, user,
+then layer). These tests pin both down.
 """
 
 import pytest
@@ -11,7 +13,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from registry.models import Country, CountryRole
+from mapping import aggregation
+from registry.models import Country, CountryRole, UserSession
 from registry.permissions import RoleLoadingBackend
 from tests.factories import committee_member, user_with_role
 
@@ -75,21 +78,69 @@ def test_deactivated_user_is_signed_out_on_the_next_request(vn_registry):
 def test_expired_session_is_anonymous(vn_registry):
     member = committee_member("VNM")
     client = signed_in(member.username)
-    from django.contrib.sessions.models import Session
-
-    Session.objects.update(expire_date="2000-01-01T00:00Z")
+    UserSession.objects.update(expire_date="2000-01-01T00:00Z")
     assert client.get(LAYER, HANOI_VIEW).status_code == 302
 
 
-def test_live_map_data_costs_three_statements_session_user_with_roles_and_the_layer(vn_registry):
-    client = signed_in(committee_member("VNM").username)
-    client.get(LAYER, HANOI_VIEW)  # the process's country rows and compiled layer SQL are now in place
+def _statements(client, params):
+    client.get(LAYER, params)  # the process's country rows and compiled layer SQL are now in place
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(LAYER, HANOI_VIEW)
-    assert response.json()["mode"] == "points"
-    statements = [query["sql"] for query in queries.captured_queries]
-    assert len(statements) == 3, statements
-    assert "django_session" in statements[0] and "registry_countryrole" in statements[1]
+        response = client.get(LAYER, params)
+    return response, [query["sql"] for query in queries.captured_queries]
+
+
+def test_a_close_view_costs_one_statement_session_user_roles_and_points_together(vn_registry):
+    client = signed_in(committee_member("VNM").username)
+    response, statements = _statements(client, HANOI_VIEW)
+    assert response.status_code == 200 and response.json()["mode"] == "points"
+    assert response.json()["total"] == 5
+    assert len(statements) == 1, statements
+    assert all(table in statements[0] for table in ("registry_usersession", "registry_countryrole", "ST_MakeEnvelope"))
+    assert "Cookie" in response["Vary"]
+
+
+def test_a_close_view_with_too_many_points_is_clusters_after_the_same_statement(vn_registry, monkeypatch):
+    monkeypatch.setattr(aggregation, "POINTS_MAX", 3)
+    client = signed_in(committee_member("VNM").username)
+    response, statements = _statements(client, HANOI_VIEW)
+    body = response.json()
+    assert body["mode"] == "clusters" and body["total"] == 5
+    assert sum(feature["properties"]["count"] for feature in body["features"]) == 5
+    assert len(statements) == 2, statements
+
+
+def test_the_session_data_decides_whom_a_request_signs_in_not_the_user_column(vn_registry):
+    """A session row whose user column names someone else (tampered, or stale) signs in nobody else."""
+    outsider = user_with_role(CountryRole.Role.RESEARCHER, "KHM")
+    client = signed_in(outsider.username)
+    member = committee_member("VNM")
+    UserSession.objects.filter(user=outsider).update(user=member)
+    assert client.get(LAYER, HANOI_VIEW).status_code == 403
+
+
+def test_sessions_name_their_user_and_go_when_the_user_is_deleted(vn_registry):
+    member = committee_member("VNM")
+    signed_in(member.username)
+    assert UserSession.objects.filter(user=member).count() == 1
+    member.delete()
+    assert not UserSession.objects.exists()
+
+
+def test_a_session_made_under_an_old_secret_still_opens_the_map_through_django(vn_registry, settings):
+    """A rotated SECRET_KEY (the old one in SECRET_KEY_FALLBACKS): django.contrib.auth re-keys the session."""
+    client = signed_in(committee_member("VNM").username)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-secret-key-for-this-test-only-0123456789"  # noqa: S105
+    assert client.get(LAYER, HANOI_VIEW).json()["total"] == 5
+    response, statements = _statements(client, HANOI_VIEW)
+    assert response.json()["total"] == 5 and len(statements) == 1, "re-keyed: the next request is quick again"
+
+
+def test_a_far_view_reads_session_and_user_as_usual(vn_registry):
+    client = signed_in(committee_member("VNM").username)
+    response, statements = _statements(client, {"zoom": 5})
+    assert response.json()["mode"] == "areas"
+    assert "registry_usersession" in statements[0] and "registry_countryrole" in statements[1]
 
 
 def test_backend_loads_the_same_user_as_the_orm_with_its_roles():
