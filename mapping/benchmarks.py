@@ -6,6 +6,7 @@ real gunicorn on loopback (B2); anchors are the same or the raw SQL run
 directly through psycopg2 in the same run.
 """
 
+import io
 import os
 import socket
 import statistics
@@ -19,6 +20,7 @@ import orjson
 import psycopg2
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 from django.http import QueryDict
 from django.test import Client
@@ -183,39 +185,24 @@ def bench_high_zoom(context):
     session = _signed_in_session(user)
     in_process = Client()
     in_process.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
-    port = _free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.bench"}
-    server = subprocess.Popen(  # noqa: S603 (our own venv's gunicorn, fixed arguments)
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=settings.BASE_DIR,
-    )
+    port, floor_port = _free_port(), _free_port()
+    server = _gunicorn("config.wsgi", port)
+    floor_server = _gunicorn("mapping.floor_wsgi", floor_port)
     result = BenchResult(
         "B2",
         "entity layer z10-z16 through gunicorn (2 workers, loopback)",
         "median endpoint / raw SQL <= 1.3 (small responses: raw + 2 ms)",
     )
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(50):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310 (loopback URL we built)
-                break
-            except OSError:
-                time.sleep(0.2)
+        base, floor_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{floor_port}"
+        _wait_until_serving(base + "/healthz")
+        _wait_until_serving(floor_base + "/")
         opener = urllib.request.build_opener()
         opener.addheaders = [("Cookie", f"{settings.SESSION_COOKIE_NAME}={session.session_key}")]
+        floor_median = statistics.median(
+            time_calls(lambda: opener.open(floor_base + "/").read(), repeat=200, warmup=20)  # noqa: S310
+        )
+        wsgi = WSGIHandler()
         passed = True
         with _psycopg() as raw, raw.cursor() as cursor:
             for label, iso3, lon, lat in HIGH_ZOOM_VIEWS:
@@ -250,6 +237,9 @@ def bench_high_zoom(context):
                         lambda path=path: opener.open(base + path).read(),  # noqa: S310
                         repeat=25,
                     )
+                    in_process_median = statistics.median(
+                        time_calls(lambda path=path: _serve_in_process(wsgi, path, session.session_key), 25)
+                    )
                     size = len(opener.open(base + path).read())  # noqa: S310
                     raw_median = statistics.median(raw_times)
                     endpoint_median = statistics.median(endpoint_times)
@@ -266,6 +256,7 @@ def bench_high_zoom(context):
                             "endpoint ms": endpoint_median,
                             "ratio": ratio,
                             "over raw ms": endpoint_median - raw_median,
+                            "in-process ms": in_process_median,
                             "KB": size / 1000,
                             "queries": f"{len(endpoint_statements)} ({len(statements)} layer)",
                             "met": ("yes" if ok else "no") if same_sql else "NO: anchor SQL differs",
@@ -277,11 +268,61 @@ def bench_high_zoom(context):
             "Raw and endpoint calls alternate, 25 of each per view after 2 of each to warm up; "
             "'queries' counts every statement the endpoint ran for the view, served in-process."
         )
+        result.notes.append(
+            f"Floor: gunicorn (2 workers) answering a WSGI app that does nothing (mapping/floor_wsgi.py), "
+            f"with the same client on loopback: median {floor_median:.2f} ms of the 2 ms that small "
+            "responses are allowed over their SQL. 'in-process ms' is the same request through Django's "
+            "WSGI handler in the benchmark's own process (no HTTP, no gunicorn): endpoint - in-process is "
+            "what the HTTP layer costs, in-process - raw what Django, the session, the roles and the map "
+            "code cost."
+        )
         result.passed = passed
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        for process in (server, floor_server):
+            process.terminate()
+            process.wait(timeout=10)
     return result
+
+
+def _gunicorn(app_module, port):
+    """gunicorn serving `app_module` on loopback as B2 measures it: 2 sync workers, as in production."""
+    return subprocess.Popen(  # noqa: S603 (our own venv's gunicorn, fixed arguments)
+        [sys.executable, "-m", "gunicorn", app_module, "-b", f"127.0.0.1:{port}", "-w", "2", "--log-level", "warning"],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.bench"},
+        cwd=settings.BASE_DIR,
+    )
+
+
+def _wait_until_serving(url):
+    for _ in range(50):
+        try:
+            urllib.request.urlopen(url, timeout=1)  # noqa: S310 (loopback URL we built)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer {url} within 10 s")
+
+
+def _serve_in_process(handler, path, session_key):
+    """One request through Django's WSGI handler, as gunicorn would hand it over, without the HTTP part."""
+    path_info, _, query = path.partition("?")
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path_info,
+        "QUERY_STRING": query,
+        "SCRIPT_NAME": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_COOKIE": f"{settings.SESSION_COOKIE_NAME}={session_key}",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.url_scheme": "http",
+    }
+    response = handler(environ, lambda status, headers: None)
+    if response.status_code != 200:
+        raise RuntimeError(f"{path} answered {response.status_code} in-process")
+    b"".join(response)
+    response.close()
 
 
 @benchmark("B3", "per-area counts for the choropleth, 0 / 2 / 4 filters, 1M entities")
