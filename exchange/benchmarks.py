@@ -15,6 +15,7 @@ from registry.benchmarking import BenchResult, benchmark, summarize, time_calls,
 
 B5_ROWS = int(os.environ.get("B5_ROWS", "100000"))
 B5_REPEATS = int(os.environ.get("B5_REPEATS", "2"))  # 1 is enough at 1M rows
+B5_FILES = os.environ.get("B5_FILES", "csv,gpkg").split(",")  # B5_FILES=gpkg runs only the GeoPackage half
 
 
 def _ogr_connection():
@@ -108,6 +109,9 @@ def _cleanup_import():
             "DELETE FROM exchange_importrow WHERE batch_id IN "
             "(SELECT id FROM exchange_importbatch WHERE original_name LIKE 'b5.%%')"
         )
+        # Without this, the foreign-key check of each entity deleted below plans against import rows the
+        # statistics no longer know of and scans their dead tuples: deleting 1M entities took over an hour.
+        cursor.execute("VACUUM ANALYZE exchange_importrow")
         cursor.execute("DELETE FROM registry_entity WHERE country_id = 'VNM' AND external_id LIKE 'b5-%%'")
         cursor.execute("DROP TABLE IF EXISTS bench_b5_anchor")
 
@@ -174,7 +178,7 @@ def bench_b5(context):
     with tempfile.TemporaryDirectory() as folder:
         context.log(f"generating {B5_ROWS:,} rows")
         files = _generate_files(folder, B5_ROWS)
-        for path in files:
+        for path in (path for path in files if path.suffix[1:] in B5_FILES):
             importer_ms, anchor_ms, floor_ms = [], [], []
             for _ in range(B5_REPEATS):
                 _cleanup_import()
