@@ -119,11 +119,15 @@
           "'></i>" + escapeHtml(LABELS.no_change) + "<br><i style='background:" + DIVERGING.down + "'></i>" + escapeHtml(LABELS.fewer);
       } else {
         html += "<i style='background:" + EMPTY + "'></i>" + escapeHtml(LABELS.none) + "<br>";
-        var lower = null;
+        // Classes hold values up to their bound (colourFor), so each one starts just above the previous
+        // bound: "1 – 3, 4 – 9" for counts, one percentage point up for shares (breaks have two decimals),
+        // as the printed pack's legend reads. Zero is drawn as "none" above.
+        var step = m === "women_share" ? 0.01 : 1;
+        var lower = step;
         stats.breaks.forEach(function (bound, i) {
-          var from = lower == null ? "" : formatValue(lower, m) + " – ";
-          html += "<i style='background:" + PALETTE[Math.min(i, PALETTE.length - 1)] + "'></i>" + from + formatValue(bound, m) + "<br>";
-          lower = bound;
+          var label = lower >= bound ? formatValue(bound, m) : formatValue(lower, m) + " – " + formatValue(bound, m);
+          html += "<i style='background:" + PALETTE[Math.min(i, PALETTE.length - 1)] + "'></i>" + label + "<br>";
+          lower = Math.round((bound + step) * 100) / 100;
         });
       }
       legend._div.innerHTML = html;

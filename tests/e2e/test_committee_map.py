@@ -45,6 +45,13 @@ def test_committee_map_shows_choropleth_clusters_and_filtered_counts(
     cluster_counts = [int(text.replace(",", "")) for text in page.locator(".map-cluster span").all_inner_texts()]
     assert sum(cluster_counts) == 66 and len(cluster_counts) >= 4
     assert page.locator(".legend").inner_text().startswith("Entities")
+    # Legend classes neither overlap nor leave gaps: 1 – a, a+1 – b, ... up to the largest province.
+    classes = [line.split(" – ") for line in page.locator(".legend").inner_text().splitlines()[2:]]
+    bounds = [(int(c[0]), int(c[-1])) for c in classes]
+    assert bounds[0][0] == 1
+    assert all(later[0] == earlier[1] + 1 for earlier, later in zip(bounds, bounds[1:], strict=False))
+    largest = max(int(text) for text in page.locator("tbody td.num:nth-child(3)").all_inner_texts())
+    assert bounds[-1][1] == largest
     screenshot("committee-map-vnm")
 
     page.select_option("#f-family", "association")
