@@ -16,6 +16,8 @@ from registry.benchmarking import BenchResult, benchmark, summarize, time_calls,
 B5_ROWS = int(os.environ.get("B5_ROWS", "100000"))
 B5_REPEATS = int(os.environ.get("B5_REPEATS", "2"))  # 1 is enough at 1M rows
 B5_FILES = os.environ.get("B5_FILES", "csv,gpkg").split(",")  # B5_FILES=gpkg runs only the GeoPackage half
+if not set(B5_FILES) <= {"csv", "gpkg"}:
+    raise ValueError(f"B5_FILES={','.join(B5_FILES)}: give csv, gpkg or csv,gpkg")
 
 
 def _ogr_connection():

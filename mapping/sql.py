@@ -165,6 +165,8 @@ def _signed_in_points_statement(alias):
         sessions=quote(UserSession._meta.db_table),
         users=quote(user_model._meta.db_table),
         user_pk=quote(user_model._meta.pk.column),
+        # Left in place: filled per request with replace(), not format(), since the layer's compiled SQL
+        # may itself contain braces (array literals, JSON).
         points_if_few="{points_if_few}",
     )
 

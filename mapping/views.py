@@ -18,6 +18,7 @@ from registry.models import ISIC_SECTIONS, Country, Entity, EntityFamily, LegalF
 from . import editions as workflow
 from . import packs
 from .aggregation import (
+    AREA_CLUSTER_MAX_ZOOM,
     MEASURES,
     POINTS_MIN_ZOOM,
     BadMapRequest,
@@ -134,10 +135,15 @@ def live_areas(request, iso3):
     return JsonResponse(LiveSource(country, filters).summary().as_dict(measure), headers=JSON_HEADERS)
 
 
+def _zoom_and_bbox(request):
+    """The layer request's zoom and bbox (BadMapRequest if bad): a bbox is needed beyond the per-area zooms."""
+    zoom = parse_zoom(request.GET.get("zoom"))
+    return zoom, parse_bbox(request.GET.get("bbox"), required=zoom > AREA_CLUSTER_MAX_ZOOM)
+
+
 def _layer_response(request, source):
     try:
-        zoom = parse_zoom(request.GET.get("zoom"))
-        bbox = parse_bbox(request.GET.get("bbox"), required=zoom > 8)
+        zoom, bbox = _zoom_and_bbox(request)
     except BadMapRequest as error:
         return _bad_request(error)
     header, geojson = entity_layer(source, zoom, bbox)
@@ -164,8 +170,7 @@ def _signed_in_points(request, country):
     if not session_key:
         return None
     try:
-        zoom = parse_zoom(request.GET.get("zoom"))
-        bbox = parse_bbox(request.GET.get("bbox"), required=zoom > 8)
+        zoom, bbox = _zoom_and_bbox(request)
         filters = MapFilters.parse(country, request.GET)
     except (BadMapRequest, FilterError):
         return None
