@@ -79,7 +79,9 @@ def parse_bbox(raw, required):
     """`west,south,east,north` in degrees (lon/lat) as a tuple of floats, or None when absent and not required."""
     if raw in (None, ""):
         if required:
-            raise BadMapRequest("bbox", "required above zoom 8, as west,south,east,north in degrees")
+            raise BadMapRequest(
+                "bbox", f"required above zoom {AREA_CLUSTER_MAX_ZOOM}, as west,south,east,north in degrees"
+            )
         return None
     parts = raw.split(",")
     if len(parts) != 4:

@@ -12,9 +12,13 @@ area, registry_number, name, name_local, family_name, legal_form_name, status,
 members_total, members_women; grid clusters read only geom and members_total.
 """
 
+import re
+import weakref
 from functools import cache
+from itertools import count
 
 import psycopg2.extensions
+from django.conf import settings
 from django.db import connection, connections
 
 
@@ -171,6 +175,48 @@ def _signed_in_points_statement(alias):
     )
 
 
+# Prepared statements (PREPARE / EXECUTE), per database connection: planning the
+# signed-in statement takes 0.7-1.6 ms, more than executing it in a small view
+# (B2). Its one plan serves every view: the points come from the GiST index on
+# `point` within the envelope, counted up to a LIMIT, and are built only when
+# few. Left to choose (plan_cache_mode auto), PostgreSQL re-plans a sparse view
+# every time, because the generic plan's guess of the rows in view is above a
+# small view's; the connection therefore uses generic plans, which affects only
+# prepared statements and the cached plans of PL/pgSQL functions (the
+# legislation trigger's lookup by id: the same plan either way). Connections are
+# persistent (CONN_MAX_AGE), so a worker prepares each statement once;
+# settings.MAP_PREPARED_STATEMENTS turns this off (behind a connection pooler
+# that does not keep a server session per client, say).
+_prepared_names = weakref.WeakKeyDictionary()  # psycopg2 connection -> {statement text: name}
+# One statement per combination of filters in use (a list of values changes the text): plenty.
+PREPARED_PER_CONNECTION = 64
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+def _numbered_placeholders(statement):
+    """The statement with PostgreSQL's $1, $2, ... for psycopg2's %s (and % for its escaped %%)."""
+    numbers = count(1)
+    return _PLACEHOLDER.sub(lambda match: "%" if match.group() == "%%" else f"${next(numbers)}", statement)
+
+
+def _execute_prepared(cursor, statement, params):
+    """cursor.execute(statement, params), through a statement prepared once on this connection."""
+    names = _prepared_names.setdefault(connection.connection, {}) if settings.MAP_PREPARED_STATEMENTS else {}
+    name = names.get(statement)
+    if name is None:
+        if not settings.MAP_PREPARED_STATEMENTS or len(names) >= PREPARED_PER_CONNECTION:
+            cursor.execute(statement, params)
+            return
+        name = f"sse_map_{len(names)}"
+        # A statement prepared in a transaction that rolls back stays prepared; the SET is undone, and
+        # PostgreSQL then chooses between generic and custom plans itself (the same rows, maybe slower).
+        cursor.execute(
+            f"PREPARE {name} AS {_numbered_placeholders(statement)}; SET plan_cache_mode = force_generic_plan"
+        )
+        names[statement] = name
+    cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
+
+
 def signed_in_points(session_key, now, source, count_source, envelope, points_max):
     """points_if_few() read together with the session `session_key` and its user: one statement.
 
@@ -182,7 +228,8 @@ def signed_in_points(session_key, now, source, count_source, envelope, points_ma
     points_if_few = _POINTS_IF_FEW.format(source=sql, count_source=count_sql)
     statement = _signed_in_points_statement(connection.alias).replace("{points_if_few}", points_if_few)
     with _geojson_cursor() as cursor:
-        cursor.execute(
+        _execute_prepared(
+            cursor,
             statement,
             [points_max, *params, *envelope, *count_params, *envelope, points_max + 1, session_key, now],
         )

@@ -8,6 +8,9 @@ Environment:
   ALLOWED_HOSTS  comma-separated host names
   MAP_TILES_URL  optional tile layer URL template; empty means no external tiles
   MAP_TILES_ATTRIBUTION  attribution shown with that tile layer
+  MAP_PREPARED_STATEMENTS  0/false to run the live map's statements unprepared
+                 (needed only behind a connection pooler that does not keep
+                 a server session per client connection)
 """
 
 import os
@@ -174,6 +177,9 @@ _tiles_url = os.environ.get("MAP_TILES_URL", "").strip()
 REGISTRY_DUPLICATE_DISTANCE_METRES = float(os.environ.get("REGISTRY_DUPLICATE_DISTANCE_METRES", "2000"))
 REGISTRY_DUPLICATE_SIMILARITY = float(os.environ.get("REGISTRY_DUPLICATE_SIMILARITY", "0.45"))
 REGISTRY_PAGE_SIZE = 50
+# The live map prepares its signed-in statement once per database connection
+# (mapping.sql._execute_prepared): planning it costs more than running it.
+MAP_PREPARED_STATEMENTS = env_bool("MAP_PREPARED_STATEMENTS", default=True)
 
 LEAFLET_CONFIG = {
     # No external tiles unless a deployment configures them: the platform must

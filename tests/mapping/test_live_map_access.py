@@ -7,13 +7,15 @@ between requests; anything it cannot prove goes the usual way (session, user,
 then layer). These tests pin both down.
 """
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from mapping import aggregation
+from mapping import aggregation, sql
 from registry.models import Country, CountryRole, UserSession
 from registry.permissions import RoleLoadingBackend
 from tests.factories import committee_member, user_with_role
@@ -89,14 +91,75 @@ def _statements(client, params):
     return response, [query["sql"] for query in queries.captured_queries]
 
 
+def _prepared_text(statement):
+    """The text of the prepared statement that `EXECUTE name (...)` runs on the test's connection."""
+    name = re.match(r"EXECUTE (\w+)", statement).group(1)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE name = %s", [name])
+        return cursor.fetchone()[0]
+
+
 def test_a_close_view_costs_one_statement_session_user_roles_and_points_together(vn_registry):
     client = signed_in(committee_member("VNM").username)
     response, statements = _statements(client, HANOI_VIEW)
     assert response.status_code == 200 and response.json()["mode"] == "points"
     assert response.json()["total"] == 5
     assert len(statements) == 1, statements
-    assert all(table in statements[0] for table in ("registry_usersession", "registry_countryrole", "ST_MakeEnvelope"))
+    prepared = _prepared_text(statements[0])
+    assert all(table in prepared for table in ("registry_usersession", "registry_countryrole", "ST_MakeEnvelope"))
     assert "Cookie" in response["Vary"]
+
+
+EVERY_FILTER = {
+    "family": "cooperative",
+    "legal_form": "cooperative",
+    "sector": "A",
+    "status": "active",
+    "verification": "unverified",
+    "outcome": "qualifies",
+}
+
+
+@pytest.mark.parametrize("filters", [{}, {"status": "active"}, EVERY_FILTER], ids=["none", "status", "every"])
+def test_the_prepared_statement_answers_exactly_as_the_statement_sent_as_text(vn_registry, settings, filters):
+    client = signed_in(committee_member("VNM").username)
+    params = {**HANOI_VIEW, **filters}
+    settings.MAP_PREPARED_STATEMENTS = False
+    as_text, text_statements = _statements(client, params)
+    settings.MAP_PREPARED_STATEMENTS = True
+    client.get(LAYER, params)  # prepares (or finds) the statement on this connection
+    # PostgreSQL plans a prepared statement itself for the first five runs: go past them to the generic plan.
+    answers = [client.get(LAYER, params) for _ in range(7)]
+    assert not text_statements[0].startswith("EXECUTE")
+    assert all(answer.content == as_text.content for answer in answers)
+    assert as_text.json()["total"] == len(as_text.json()["features"]) > 0
+
+
+def test_each_statement_is_prepared_once_per_connection(vn_registry):
+    client = signed_in(committee_member("VNM").username)
+    params = {**HANOI_VIEW, "status": ["active", "dormant", "unknown"]}  # a list of values: a statement of its own
+    with CaptureQueriesContext(connection) as first:
+        client.get(LAYER, params)
+    with CaptureQueriesContext(connection) as second:
+        client.get(LAYER, params)
+    prepares = [query["sql"] for query in first.captured_queries if query["sql"].startswith("PREPARE")]
+    assert len(prepares) == 1 and "force_generic_plan" in prepares[0]
+    assert [query["sql"].split(" ")[0] for query in second.captured_queries] == ["EXECUTE"]
+
+
+def test_past_the_limit_of_prepared_statements_a_view_is_sent_as_text(vn_registry, monkeypatch):
+    monkeypatch.setattr(sql, "PREPARED_PER_CONNECTION", 0)
+    client = signed_in(committee_member("VNM").username)
+    response, statements = _statements(client, {**HANOI_VIEW, "sector": ["A", "C", "Q", "B"]})
+    assert response.json()["total"] == 5
+    assert len(statements) == 1 and "registry_usersession" in statements[0]
+
+
+def test_placeholders_are_numbered_and_escaped_percent_signs_restored():
+    statement = "SELECT * FROM t WHERE name LIKE '%%hợp tác%%' AND a = %s AND b IN (%s, %s)"
+    assert sql._numbered_placeholders(statement) == (
+        "SELECT * FROM t WHERE name LIKE '%hợp tác%' AND a = $1 AND b IN ($2, $3)"
+    )
 
 
 def test_a_close_view_with_too_many_points_is_clusters_after_the_same_statement(vn_registry, monkeypatch):
