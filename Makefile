@@ -17,8 +17,9 @@ bench:
 
 # After changing interface texts: refresh the five catalogs (locale/*/LC_MESSAGES/django.po), have them
 # translated, then compile them (the compiled .mo files are committed, so nothing else needs gettext).
+# DEBUG=1: the commands need settings but no secret key; nothing is served.
 messages:
-	@export DATABASE_URL=$${DATABASE_URL:-postgis:///unused} && scripts/system_packages.sh --with-gettext && scripts/venv.sh && \
+	@export DATABASE_URL=$${DATABASE_URL:-postgis:///unused} DEBUG=1 && scripts/system_packages.sh --with-gettext && scripts/venv.sh && \
 	.venv/bin/python manage.py makemessages -l km -l ky -l mn -l th -l vi --no-obsolete \
 		--ignore='.venv/*' --ignore='staticfiles/*' --ignore='tests/*' && \
 	.venv/bin/python manage.py compilemessages --ignore='.venv/*'

@@ -15,7 +15,7 @@
   // Words shown on the map, translated by the page (templates/mapping/_map_labels.html); English if absent.
   var LABELS = {
     entities: "Entities", members: "Members", women_share: "Women members", change: "Change since edition",
-    more: "more", no_change: "no change", fewer: "fewer", none: "none", entities_lower: "entities",
+    more: "more", no_change: "no change", fewer: "fewer", none: "none", no_data: "no data", entities_lower: "entities",
     members_lower: "members", women_lower: "women", load_error: "Map data could not be loaded:"
   };
   var labelsElement = document.getElementById("map-labels");
@@ -41,9 +41,15 @@
     return area.entities;
   }
 
+  // No entities or no members is "none"; but a share of 0% women is a figure, in the lowest class: only an
+  // area where no entity reports its women members has no share ("no data").
+  function isEmpty(value, measure) {
+    return value == null || (value === 0 && measure !== "women_share");
+  }
+
   function colourFor(value, breaks, measure) {
     if (measure === "change") { return value > 0 ? DIVERGING.up : value < 0 ? DIVERGING.down : DIVERGING.none; }
-    if (value == null || value === 0 || !breaks.length) { return EMPTY; }
+    if (isEmpty(value, measure) || !breaks.length) { return EMPTY; }
     for (var i = 0; i < breaks.length; i++) {
       if (value <= breaks[i]) { return PALETTE[Math.min(i, PALETTE.length - 1)]; }
     }
@@ -118,12 +124,13 @@
         html += "<i style='background:" + DIVERGING.up + "'></i>" + escapeHtml(LABELS.more) + "<br><i style='background:" + DIVERGING.none +
           "'></i>" + escapeHtml(LABELS.no_change) + "<br><i style='background:" + DIVERGING.down + "'></i>" + escapeHtml(LABELS.fewer);
       } else {
-        html += "<i style='background:" + EMPTY + "'></i>" + escapeHtml(LABELS.none) + "<br>";
+        var share = m === "women_share";
+        html += "<i style='background:" + EMPTY + "'></i>" + escapeHtml(share ? LABELS.no_data : LABELS.none) + "<br>";
         // Classes hold values up to their bound (colourFor), so each one starts just above the previous
         // bound: "1 – 3, 4 – 9" for counts, one percentage point up for shares (breaks have two decimals),
-        // as the printed pack's legend reads. Zero is drawn as "none" above.
-        var step = m === "women_share" ? 0.01 : 1;
-        var lower = step;
+        // as the printed pack's legend reads. A count of zero is "none" above; a share starts at 0%.
+        var step = share ? 0.01 : 1;
+        var lower = share ? 0 : step;
         stats.breaks.forEach(function (bound, i) {
           var label = lower >= bound ? formatValue(bound, m) : formatValue(lower, m) + " – " + formatValue(bound, m);
           html += "<i style='background:" + PALETTE[Math.min(i, PALETTE.length - 1)] + "'></i>" + label + "<br>";
@@ -237,18 +244,27 @@
       return refresh();
     }).catch(showError);
 
+    function keepQuery() {
+      var query = filterQuery(form);
+      window.history.replaceState(null, "", query ? "?" + query : window.location.pathname);
+      document.querySelectorAll("[data-keeps-filters]").forEach(function (element) {
+        element.value = query;
+      });
+    }
+
     if (form) {
       form.addEventListener("submit", function (event) {
         event.preventDefault();
-        var query = filterQuery(form);
-        window.history.replaceState(null, "", query ? "?" + query : window.location.pathname);
-        document.querySelectorAll("[data-keeps-filters]").forEach(function (element) {
-          element.value = query;
-        });
+        keepQuery();
         refresh();
       });
       if (form.elements.measure) {
-        form.elements.measure.addEventListener("change", function () { styleShapes(); drawTable(); });
+        // Class breaks belong to a measure and are computed by the platform: fetch the figures again.
+        form.elements.measure.addEventListener("change", function () {
+          keepQuery();
+          frame.removeAttribute("data-loaded");
+          loadStats().then(function () { frame.dataset.loaded = "true"; }).catch(showError);
+        });
       }
     }
   };

@@ -81,6 +81,41 @@ def test_committee_map_shows_choropleth_clusters_and_filtered_counts(
     assert page.console_errors == []
 
 
+def test_colouring_by_women_members_shows_zero_percent_as_a_figure_and_unreported_as_no_data(
+    django_db_blocker, page, live_server, login, screenshot
+):
+    call_command("load_boundaries", verbosity=0)
+    call_command("load_registry_reference", verbosity=0)
+    from registry.location import assign_admin_areas
+    from registry.models import Country, EntityFamily
+    from tests.factories import EntityFactory, committee_member
+
+    cooperative = EntityFamily.objects.get(code="cooperative")
+    # Hà Nội: no women among its members (0%); Hồ Chí Minh City: women not reported; Đà Nẵng: half women.
+    for (lon, lat), women in [((105.85, 21.03), 0), ((106.70, 10.78), None), ((108.20, 16.05), 10)]:
+        for index in range(3):
+            point = Point(lon + index * 0.02, lat, srid=4326)
+            EntityFactory(point=point, family=cooperative, members_total=20, members_women=women)
+    assign_admin_areas(country=Country.objects.get(pk="VNM"))
+    login(committee_member("VNM").username)
+    page.goto(live_server.url + "/maps/VNM/")
+    page.wait_for_selector(".committee-map[data-loaded]")
+    assert page.locator(".legend").inner_text().splitlines()[0] == "Entities"
+    page.select_option("#f-measure", "women_share")  # the figures and classes of that measure, without a submit
+    page.wait_for_selector(".committee-map[data-loaded]")
+    legend = page.locator(".legend").inner_text().splitlines()
+    assert legend == ["Women members", "no data", "0%", "1% – 50%"]
+    fills = page.locator("path.leaflet-interactive").evaluate_all("paths => paths.map(p => p.getAttribute('fill'))")
+    assert fills.count("#ffffcc") == 1, "Hà Nội, at 0%, is in the lowest class"
+    assert fills.count("#a1dab4") == 1, "Đà Nẵng, at 50%, is in the next"
+    assert all(fill == "#f2f2f2" for fill in fills if fill not in ("#ffffcc", "#a1dab4")), "the rest: no data"
+    row = page.locator("tbody tr", has_text="Hà Nội")
+    assert row.locator("td.num").nth(2).inner_text() == "0%"
+    assert "measure=women_share" in page.url, "the view can be shared and frozen as shown"
+    screenshot("committee-map-vnm-women-share")
+    assert page.console_errors == []
+
+
 @pytest.mark.parametrize("language", ["km", "vi"])
 def test_a_committee_member_reads_the_map_in_their_own_language(
     registry_data, page, live_server, login, screenshot, language
