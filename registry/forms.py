@@ -63,7 +63,7 @@ class EntityFilterForm(forms.Form):
         """Apply the valid filters through the named queryset methods."""
         data = self.cleaned_data
         if data.get("country"):
-            queryset = queryset.in_country(data["country"])
+            queryset = queryset.in_country_by_number(data["country"])
         if data.get("area"):
             queryset = queryset.in_area(data["area"])
         if data.get("family"):
@@ -78,7 +78,7 @@ class EntityFilterForm(forms.Form):
             queryset = queryset.with_outcome(data["outcome"])
         if data.get("q"):
             return queryset.search_ordered(data["q"], within_one_country=bool(data.get("country")))
-        return queryset.order_by("registry_number")
+        return queryset if data.get("country") else queryset.order_by("registry_number")
 
 
 class DefinitionForm(forms.ModelForm):

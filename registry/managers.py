@@ -11,10 +11,23 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.gis.db.models.functions import Distance
-from django.db.models import Q
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import BooleanField, CharField, F, Func, Q, Value
 from django.db.models.functions import Upper
 
 METRES_PER_DEGREE_LAT = 111_320
+
+
+class _EqualsAny(Func):
+    """`column = ANY(array)`, a condition for filter(); see EntityQuerySet.in_country_by_number for why."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection):
+        column, array = self.source_expressions
+        column_sql, column_params = compiler.compile(column)
+        array_sql, array_params = compiler.compile(array)
+        return f"{column_sql} = ANY({array_sql})", [*column_params, *array_params]
 
 
 @dataclass(frozen=True)
@@ -161,6 +174,21 @@ class EntityQuerySet(models.QuerySet):
     def in_country(self, country):
         return self.filter(country=country)
 
+    def in_country_by_number(self, country):
+        """in_country(country) in registry-number order, read along the (country, number) index.
+
+        Given `country_id = 'VNM'`, PostgreSQL knows the country is fixed, drops
+        it from the order and may walk the registry-number index instead, where
+        every other country's numbers come first: VNM's first page then reads
+        650,000 rows (0.45 s at 1M), because the estimate takes a country's rows
+        to be spread evenly over all numbers. Written as `= ANY(array)` the
+        country is no known constant, and only the (country, number) index
+        gives the order asked for. The order is the same: numbers begin with
+        their country's code.
+        """
+        one_country = _EqualsAny(F("country_id"), Value([country.pk], output_field=ArrayField(CharField())))
+        return self.filter(one_country).order_by("country_id", "registry_number")
+
     def active(self):
         return self.filter(status="active")
 
@@ -204,7 +232,7 @@ class EntityQuerySet(models.QuerySet):
         walking the (country, number) index fills a page after a few rows.
         """
         if within_one_country:
-            return self.search(text).order_by("registry_number")
+            return self.search(text).order_by("country_id", "registry_number")  # see in_country_by_number
         return self.search(text).order_by(Upper("registry_number"))
 
     def in_area(self, area):

@@ -39,7 +39,8 @@ def entity_list(request):
     filters = EntityFilterForm(request.GET or None)
     entities = Entity.objects.visible_to(request.user).with_labels()
     entities = filters.filter(entities) if filters.is_valid() else entities.order_by("registry_number")
-    page = CappedPaginator(entities, settings.REGISTRY_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(entities, settings.REGISTRY_PAGE_SIZE, rows_by_key=Entity.objects.with_labels().in_bulk)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

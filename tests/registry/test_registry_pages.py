@@ -152,6 +152,29 @@ def test_list_says_more_than_the_cap_instead_of_counting_everything(client, monk
     for _ in range(4):
         EntityFactory()
     monkeypatch.setattr(pagination, "COUNT_CAP", 3)
-    monkeypatch.setattr(pagination.CappedPaginator.__init__, "__defaults__", (3,))
+    monkeypatch.setattr(pagination.CappedPaginator.__init__, "__defaults__", (3, None))
     content = client_for(client, "coop").get(reverse("registry:entities")).content.decode()
     assert "More than 3 entities" in content
+
+
+def test_list_of_one_country_pages_through_its_entities_in_number_order(client):
+    """The country filter is written so PostgreSQL walks the (country, number) index (in_country_by_number)."""
+    for lon, lat, country in [(105.85, 21.03, "VNM"), (104.92, 11.56, "KHM")] * 3:
+        EntityFactory(country_id=country, point=Point(lon, lat, srid=4326))
+    client.force_login(user_with_role("coop"))
+    listed = client.get(reverse("registry:entities"), {"country": "VNM"}).context["page"].object_list
+    assert [entity.registry_number for entity in listed] == ["VNM-000001", "VNM-000002", "VNM-000003"]
+    searched = client.get(reverse("registry:entities"), {"country": "KHM", "q": "demo"}).context["page"]
+    assert [entity.registry_number for entity in searched.object_list] == ["KHM-000001", "KHM-000002", "KHM-000003"]
+    assert "= ANY(" in str(Entity.objects.in_country_by_number(listed[0].country).query)
+
+
+def test_list_pages_read_keys_first_and_each_page_holds_the_next_entities(client, settings):
+    settings.REGISTRY_PAGE_SIZE = 2
+    for _ in range(5):
+        EntityFactory(name="Hợp tác xã Hội An")
+    client.force_login(user_with_role("coop"))
+    pages = [client.get(reverse("registry:entities"), {"q": "hoi an", "page": n}).context["page"] for n in (1, 2, 3)]
+    numbers = [entity.registry_number for page in pages for entity in page.object_list]
+    assert numbers == [f"VNM-00000{n}" for n in range(1, 6)]
+    assert all(entity.family.name for page in pages for entity in page.object_list)  # rows come with their labels
