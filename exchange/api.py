@@ -145,7 +145,7 @@ class EntityViewSet(
     pagination_class = FeaturePagination
 
     def get_queryset(self):
-        return readable_entities(self.request.user).select_related("family", "legal_form").order_by("registry_number")
+        return readable_entities(self.request.user).select_related("family", "legal_form").by_number()
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "contact_countries": contact_countries(self.request.user)}

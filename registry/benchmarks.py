@@ -100,8 +100,9 @@ def bench_reclassification(context):
 def bench_registry_list(context):
     context.log(f"ensuring {BENCH_COUNT:,} demo entities (seed {BENCH_SEED})...")
     ensure_demo_entities(BENCH_COUNT, BENCH_SEED)
-    client = Client()
-    client.force_login(_bench_user("bench-coop", "coop"))
+    coop, researcher = Client(), Client()
+    coop.force_login(_bench_user("bench-coop", "coop"))
+    researcher.force_login(_bench_user("bench-researcher-vnm", "researcher", "VNM"))
     views = [
         ("unfiltered, page 1", {}),
         ("country VNM, active", {"country": "VNM", "status": "active"}),
@@ -112,10 +113,15 @@ def bench_registry_list(context):
         ("search 'ha noi 17' in VNM", {"q": "ha noi 17", "country": "VNM"}),
         ("search with no match in VNM", {"q": "zzqq", "country": "VNM"}),
     ]
+    # A researcher reads their own country's registry without filtering by it (the list limits itself).
+    views = [(label, params, coop) for label, params in views] + [
+        ("researcher of VNM, unfiltered", {}, researcher),
+        ("researcher of VNM, search 'hoi an'", {"q": "hoi an"}, researcher),
+    ]
     rows, all_ok = [], True
-    for label, params in views:
+    for label, params, client in views:
 
-        def load(params=params):
+        def load(params=params, client=client):
             response = client.get("/registry/", params)
             assert response.status_code == 200, response.status_code
 

@@ -59,8 +59,13 @@ class EntityFilterForm(forms.Form):
         label="Classification (adopted definition)",
     )
 
-    def filter(self, queryset):
-        """Apply the valid filters through the named queryset methods."""
+    def filter(self, queryset, one_country=False):
+        """Apply the valid filters through the named queryset methods.
+
+        `one_country`: the queryset already holds a single country's entities
+        (a researcher's own registry), which suits a search the way a country
+        filter does (EntityQuerySet.search_ordered).
+        """
         data = self.cleaned_data
         if data.get("country"):
             queryset = queryset.in_country_by_number(data["country"])
@@ -77,8 +82,8 @@ class EntityFilterForm(forms.Form):
         if data.get("outcome"):
             queryset = queryset.with_outcome(data["outcome"])
         if data.get("q"):
-            return queryset.search_ordered(data["q"], within_one_country=bool(data.get("country")))
-        return queryset if data.get("country") else queryset.order_by("registry_number")
+            return queryset.search_ordered(data["q"], within_one_country=one_country or bool(data.get("country")))
+        return queryset.by_number()
 
 
 class DefinitionForm(forms.ModelForm):

@@ -38,7 +38,8 @@ def _readable_entity(request, pk):
 def entity_list(request):
     filters = EntityFilterForm(request.GET or None)
     entities = Entity.objects.visible_to(request.user).with_labels()
-    entities = filters.filter(entities) if filters.is_valid() else entities.order_by("registry_number")
+    one_country = len(readable_countries(request.user)) == 1
+    entities = filters.filter(entities, one_country) if filters.is_valid() else entities.by_number()
     paginator = CappedPaginator(entities, settings.REGISTRY_PAGE_SIZE, rows_by_key=Entity.objects.with_labels().in_bulk)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -7,7 +7,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from registry.models import Entity
-from tests.factories import EntityFactory
+from tests.factories import EntityFactory, user_with_role
 
 
 @pytest.fixture
@@ -88,6 +88,21 @@ def test_entity_list_is_geojson_with_contacts_only_for_the_role(entities, resear
     assert committee_body["count"] == 2
     thai = orjson.loads(as_user(other_researcher).get("/api/v1/entities/").content)
     assert [f["properties"]["name"] for f in thai["features"]] == ["Thai coop"]
+
+
+@pytest.mark.django_db
+def test_entity_search_and_country_filter_read_as_the_registry_pages_do(entities):
+    api = as_user(user_with_role("coop"))
+
+    def names(query):
+        features = orjson.loads(api.get(f"/api/v1/entities/?{query}").content)["features"]
+        return [feature["properties"]["name"] for feature in features]
+
+    assert names("q=ha noi") == ["HTX Hà Nội"]  # diacritics and case ignored
+    assert names(f"q={entities[1].registry_number.lower()}") == ["HTX Sài Gòn"]  # registry numbers too
+    assert names("country=vnm") == ["HTX Hà Nội", "HTX Sài Gòn"]  # any case, in registry-number order
+    assert names("country=vnm&q=htx") == ["HTX Hà Nội", "HTX Sài Gòn"]
+    assert names("country=THA&q=htx") == [] and names("country=XYZ") == []
 
 
 @pytest.mark.django_db
