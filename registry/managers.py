@@ -19,7 +19,7 @@ METRES_PER_DEGREE_LAT = 111_320
 
 
 class _EqualsAny(Func):
-    """`column = ANY(array)`, a condition for filter(); see EntityQuerySet.in_country_by_number for why."""
+    """`column = ANY(array)`, a condition for filter(); see EntityQuerySet.in_countries for why."""
 
     output_field = BooleanField()
 
