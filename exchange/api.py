@@ -23,6 +23,7 @@ from legislation.access import can_read_assessments
 from legislation.models import Assessment, Instrument, ReformProcess
 from mapping.aggregation import EditionSource
 from mapping.models import MapEdition
+from registry.managers import country_is_any_of
 from registry.models import AdminArea, Classification, Country, Entity, WorkingDefinition
 from registry.pagination import COUNT_CAP, CappedPaginator
 from registry.permissions import can_edit_registry, editable_countries, readable_countries
@@ -83,6 +84,35 @@ class FeaturePagination(LimitOffsetPagination):
         )
         body = head[:-1] + b',"features":' + features_json.encode() + b"}"
         return HttpResponse(body, content_type=GEOJSON)
+
+
+class CappedCountPagination(LimitOffsetPagination):
+    """limit/offset pages of a list that may hold a row per entity, counted up to a cap as FeaturePagination's.
+
+    Counting every classification of 1M entities took most of a second (a join
+    of 450,000 rows) for a page of 100. Past the cap the response says
+    `count_capped` and `count` is a lower bound; `next` is exact either way.
+    """
+
+    count_cap = COUNT_CAP
+
+    def get_count(self, queryset):
+        offset = self.get_offset(self.request)  # DRF reads the offset only after counting
+        counter = CappedPaginator(queryset, self.limit, cap=max(self.count_cap, offset + self.limit))
+        self.count_capped = counter.capped
+        self.reported_count = counter.cap if counter.capped else counter.count
+        return counter.count  # at most cap + 1: enough for get_next_link() to know that rows lie beyond the page
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["count"] = self.reported_count
+        response.data["count_capped"] = self.count_capped
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["count_capped"] = {"type": "boolean", "description": "count is a lower bound"}
+        return paginated
 
 
 FEATURE_PAGE_PARAMETERS = [
@@ -227,12 +257,15 @@ class ClassificationViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.ClassificationSerializer
     permission_classes = [IsAuthenticated]
     filterset_fields = ["definition", "outcome", "entity"]
+    pagination_class = CappedCountPagination
 
     def get_queryset(self):
+        # In registry-number order along the entities' (country, number) index (EntityQuerySet.in_countries).
+        readable = country_is_any_of(readable_countries(self.request.user), "entity__country_id")
         return (
-            Classification.objects.filter(entity__country_id__in=readable_countries(self.request.user))
+            Classification.objects.filter(readable)
             .select_related("entity")
-            .order_by("entity__registry_number", "definition")
+            .order_by("entity__country_id", "entity__registry_number", "definition")
         )
 
 

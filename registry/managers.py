@@ -18,8 +18,13 @@ from django.db.models.functions import Upper
 METRES_PER_DEGREE_LAT = 111_320
 
 
+def country_is_any_of(countries, field="country_id"):
+    """`field = ANY(array of countries)`, a condition for filter(): see EntityQuerySet.in_countries for why."""
+    return _EqualsAny(F(field), Value(sorted(countries), output_field=ArrayField(CharField())))
+
+
 class _EqualsAny(Func):
-    """`column = ANY(array)`, a condition for filter(); see EntityQuerySet.in_countries for why."""
+    """`column = ANY(array)`, a condition for filter()."""
 
     output_field = BooleanField()
 
@@ -185,8 +190,7 @@ class EntityQuerySet(models.QuerySet):
         over all numbers. Written as `= ANY(array)` the country is no known
         constant, and only the (country, number) index gives by_number()'s order.
         """
-        codes = Value(sorted(countries), output_field=ArrayField(CharField()))
-        return self.filter(_EqualsAny(F("country_id"), codes))
+        return self.filter(country_is_any_of(countries))
 
     def in_country_by_number(self, country):
         """in_country(country) in registry-number order, read along the (country, number) index."""

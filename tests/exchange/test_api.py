@@ -189,6 +189,27 @@ def test_definitions_and_classifications(client, researcher):
 
 
 @pytest.mark.django_db
+def test_classifications_are_the_readers_countries_in_number_order_counted_up_to_a_cap(
+    entities, researcher, monkeypatch
+):
+    from exchange.api import CappedCountPagination
+    from registry.models import Classification, WorkingDefinition
+
+    for entity in reversed(entities):
+        definition = WorkingDefinition.objects.filter(country_id=entity.country_id).order_by("version").first()
+        Classification.objects.create(entity=entity, definition=definition, outcome="qualifies")
+    api = as_user(researcher)
+    body = api.get("/api/v1/classifications/").json()
+    assert [row["entity"] for row in body["results"]] == [str(entities[0].pk), str(entities[1].pk)]  # no THA
+    assert (body["count"], body["count_capped"]) == (2, False)
+    monkeypatch.setattr(CappedCountPagination, "count_cap", 1)
+    first = api.get("/api/v1/classifications/?limit=1").json()
+    assert (first["count"], first["count_capped"]) == (1, True) and "offset=1" in first["next"]
+    last = api.get("/api/v1/classifications/?limit=1&offset=1").json()
+    assert (last["count"], last["count_capped"], last["next"]) == (2, False, None)
+
+
+@pytest.mark.django_db
 def test_instruments_public_assessments_for_roles(client, researcher):
     assert client.get("/api/v1/instruments/").status_code == 200
     assert client.get("/api/v1/assessments/").status_code in (401, 403)
