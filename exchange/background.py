@@ -1,9 +1,10 @@
-"""Running an uploaded import in the background, so the upload request returns at once.
+"""Running imports and large exports in the background, so the request that asks for them returns at once.
 
-The batch is run by `manage.py import_entities --batch <id>` in a detached
-process started after the upload's transaction commits: the import survives
-the request, uses its own memory and database connection, and stores its
-progress on the batch, which the batch page polls.
+The work is done by a manage.py command (`import_entities --batch <id>`,
+`export_entities --job <id>`) in a detached process started after the
+request's transaction commits: it survives the request, uses its own memory
+and database connection, and stores its progress on its row, which the
+row's page polls.
 """
 
 import subprocess
@@ -12,24 +13,30 @@ import sys
 from django.conf import settings
 from django.db import transaction
 
-from .models import ImportBatch
+from .models import ExportJob, ImportBatch
+
+
+def manage_command(*arguments):
+    return [sys.executable, str(settings.BASE_DIR / "manage.py"), *arguments, "-v0"]
 
 
 def import_command(batch_id):
-    return [sys.executable, str(settings.BASE_DIR / "manage.py"), "import_entities", "--batch", str(batch_id), "-v0"]
+    return manage_command("import_entities", "--batch", str(batch_id))
 
 
-def start_import(batch):
-    """Queue the batch and start its detached worker once the current transaction commits."""
-    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.QUEUED, stage="queued")
-    batch.status = ImportBatch.Status.QUEUED
-    log_dir = settings.MEDIA_ROOT / "imports"
+def export_command(job_id):
+    return manage_command("export_entities", "--job", str(job_id))
+
+
+def launch_after_commit(command, log_name):
+    """Start `command` detached (its output to MEDIA_ROOT/<log_name>) once the current transaction commits."""
+    log_path = settings.MEDIA_ROOT / log_name
 
     def launch():
-        log_dir.mkdir(parents=True, exist_ok=True)
-        with open(log_dir / f"batch-{batch.pk}.log", "ab") as log:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "ab") as log:
             subprocess.Popen(  # noqa: S603 (a fixed command with our own interpreter and an integer id)
-                import_command(batch.pk),
+                command,
                 stdout=log,
                 stderr=log,
                 stdin=subprocess.DEVNULL,
@@ -38,3 +45,16 @@ def start_import(batch):
             )
 
     transaction.on_commit(launch)
+
+
+def start_import(batch):
+    """Queue the batch and start its detached worker once the current transaction commits."""
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.QUEUED, stage="queued")
+    batch.status = ImportBatch.Status.QUEUED
+    launch_after_commit(import_command(batch.pk), f"imports/batch-{batch.pk}.log")
+
+
+def start_export(job):
+    """Start the queued export job's detached worker once the current transaction commits."""
+    assert job.status == ExportJob.Status.QUEUED
+    launch_after_commit(export_command(job.pk), f"exports/job-{job.pk}.log")

@@ -1,4 +1,4 @@
-"""Import batches and their rows: the provenance and the per-row report of every file import.
+"""Import batches and their rows (the provenance and per-row report of every file import), and export jobs.
 
 Every row of an imported file ends in exactly one outcome, so that
 rows in = imported + updated + unchanged + held + rejected, always.
@@ -147,3 +147,52 @@ class ImportRow(models.Model):
 
     def __str__(self):
         return f"row {self.row_number}: {self.outcome}"
+
+
+class ExportJob(models.Model):
+    """A download too large to prepare within a request, written in the background for the user who asked.
+
+    The file is private to that user: it is sent only by the job's page (exchange.views.export_job_file),
+    never from MEDIA_URL, and it is deleted with the job after EXPORT_KEEP_DAYS.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("export status", "Queued")
+        RUNNING = "running", pgettext_lazy("export status", "Being prepared")
+        DONE = "done", pgettext_lazy("export status", "Ready")
+        FAILED = "failed", pgettext_lazy("export status", "Failed")
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    country = models.ForeignKey(
+        Country, null=True, blank=True, on_delete=models.CASCADE, help_text="Empty: every country the user reads."
+    )
+    file_format = models.CharField(max_length=20)
+    base_url = models.CharField(max_length=200, blank=True, help_text="The site's address, for links in the file.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0, help_text="Entities to export, counted when asked.")
+    rows_written = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/", max_length=300, blank=True)
+    filename = models.CharField(max_length=100, help_text="The name the download is given.")
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"export {self.pk} {self.file_format} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("exchange:export-job", args=[self.pk])
+
+    @property
+    def is_finished(self):
+        return self.status in {self.Status.DONE, self.Status.FAILED}
+
+    def progress_percent(self):
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, int(100 * self.rows_written / self.rows_total))

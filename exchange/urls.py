@@ -11,4 +11,7 @@ urlpatterns = [
     path("imports/<int:pk>/rejected.csv", views.rejected_csv, name="rejected-csv"),
     path("imports/<int:pk>/rows/<int:row_number>/resolve/", views.resolve_row, name="resolve-row"),
     path("export/", views.download, name="export"),
+    path("exports/<int:pk>/", views.export_job, name="export-job"),
+    path("exports/<int:pk>/progress.json", views.export_job_progress, name="export-job-progress"),
+    path("exports/<int:pk>/file/", views.export_job_file, name="export-job-file"),
 ]

@@ -8,20 +8,20 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from registry.models import Entity
 from registry.permissions import can_edit_registry, editable_countries, readable_countries, require
 
 from .background import start_import
 from .columns import MappingError
-from .exporting import export
+from .export_jobs import ask_for_export, export_queryset
+from .exporting import FORMATS, prepare_export
 from .forms import ExportForm, MappingForm, UploadForm
 from .importing import create_batch, preview, rejected_rows_csv, resolve_held_row
-from .models import ImportBatch, ImportRow
+from .models import ExportJob, ImportBatch, ImportRow
 from .reading import ImportFileError
 
 
@@ -60,10 +60,17 @@ def index(request):
                 return redirect("exchange:mapping", batch.pk)
     batches = ImportBatch.objects.filter(country_id__in=countries).select_related("country").defer("country__geom")[:30]
     export_form = ExportForm(countries=readable_countries(request.user))
+    export_jobs = ExportJob.objects.filter(created_by=request.user).select_related("country").defer("country__geom")
     return render(
         request,
         "exchange/index.html",
-        {"form": form, "batches": batches, "export_form": export_form, "can_import": bool(countries)},
+        {
+            "form": form,
+            "batches": batches,
+            "export_form": export_form,
+            "export_jobs": export_jobs[:10],
+            "can_import": bool(countries),
+        },
     )
 
 
@@ -162,12 +169,66 @@ def download(request):
     if not form.is_valid():
         text = _("Bad export request: %(errors)s") % {"errors": form.errors.as_text()}
         return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
-    queryset = Entity.objects.all()
-    if form.cleaned_data["country"]:
-        queryset = queryset.filter(country=form.cleaned_data["country"])
-    data, content_type, filename = export(
-        request.user, queryset, form.cleaned_data["format"], base_url=request.build_absolute_uri("/").rstrip("/")
-    )
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    country, file_format = form.cleaned_data["country"], form.cleaned_data["format"]
+    base_url = request.build_absolute_uri("/").rstrip("/")
+    job = ask_for_export(request.user, country, file_format, base_url)
+    if job is not None:
+        messages.info(
+            request,
+            _("%(count)s entities: the file is being prepared; this page shows when it is ready.")
+            % {"count": f"{job.rows_total:,}"},
+        )
+        return redirect(job)
+    prepared = prepare_export(request.user, export_queryset(country), file_format, base_url)
+    if not prepared.streamed:
+        return FileResponse(
+            prepared.content, as_attachment=True, filename=prepared.filename, content_type=prepared.content_type
+        )
+    # Sent while the rows are read: the first bytes leave at once and memory stays flat for a whole country.
+    response = StreamingHttpResponse(prepared.content, content_type=prepared.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{prepared.filename}"'
     return response
+
+
+def _export_job_for(request, pk):
+    job = get_object_or_404(ExportJob.objects.select_related("country").defer("country__geom"), pk=pk)
+    # The file holds what its asker may read (contacts included): nobody else gets it, administrators neither.
+    require(job.created_by_id == request.user.pk, _("Only the person who asked for this export can download it."))
+    return job
+
+
+@login_required
+@require_GET
+def export_job(request, pk):
+    job = _export_job_for(request, pk)
+    return render(request, "exchange/export_job.html", {"job": job})
+
+
+@login_required
+@require_GET
+def export_job_progress(request, pk):
+    job = _export_job_for(request, pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "stage": f"{job.rows_written:,} / {job.rows_total:,}",
+            "percent": job.progress_percent(),
+            "finished": job.is_finished,
+            "message": job.message,
+        }
+    )
+
+
+@login_required
+@require_GET
+def export_job_file(request, pk):
+    job = _export_job_for(request, pk)
+    if job.status != ExportJob.Status.DONE or not job.file:
+        raise Http404(_("This export is not ready."))
+    return FileResponse(
+        job.file.open("rb"),
+        as_attachment=True,
+        filename=job.filename,
+        content_type=FORMATS[job.file_format][0],
+    )

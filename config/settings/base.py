@@ -162,6 +162,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Uploads: refuse large request bodies early; the importer sets its own file cap.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Exports too large for a request are prepared in the background and kept (privately, under
+# MEDIA_ROOT/exports) for this many days.
+EXPORT_KEEP_DAYS = int(os.environ.get("EXPORT_KEEP_DAYS", "7"))
 
 # Storage SRID for every geometry: the data arrives in lon/lat and committees
 # cross borders, so EPSG:4326 everywhere; metric work uses geography casts.

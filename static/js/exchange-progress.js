@@ -1,7 +1,7 @@
-// Polls an import batch's progress and reloads the page when the import has finished.
+// Polls the progress of an import batch or a background export and reloads the page when it has finished.
 (function () {
   "use strict";
-  var box = document.getElementById("import-progress");
+  var box = document.querySelector("[data-progress-url]");
   if (!box || box.dataset.finished === "true") { return; }
   var bar = box.querySelector("progress");
   var status = box.querySelector("[data-role=status]");

@@ -168,7 +168,7 @@ def test_choice_labels_of_the_exchange_pages_come_in_thai_while_codes_and_files_
     assert {row["resolution"] for row in rows} <= {"", "duplicate"}
     rejected_csv = client.get(f"/data/imports/{batch.pk}/rejected.csv").content.decode("utf-8-sig")
     assert rejected_csv.startswith("row,field,reason,name,family,latitude,longitude")
-    export = client.get("/data/export/?format=csv&country=VNM").content.decode("utf-8-sig")
+    export = client.get("/data/export/?format=csv&country=VNM").getvalue().decode("utf-8-sig")
     header, *lines = export.splitlines()
     assert "source" in header.split(",") and any(",survey," in line for line in lines)
     assert "การสำรวจ" not in export

@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 
+from exchange.exporting import export
 from exchange.models import ImportBatch
 from registry.models import Entity
 from tests.factories import EntityFactory
@@ -101,7 +102,31 @@ def test_download_respects_roles(researcher, committee):
         name="Thai",
         point=__import__("django.contrib.gis.geos", fromlist=["Point"]).Point(100.5, 13.75, srid=4326),
     )
-    text = logged_in(researcher).get("/data/export/?format=csv").content.decode("utf-8-sig")
+    text = logged_in(researcher).get("/data/export/?format=csv").getvalue().decode("utf-8-sig")
     assert "HTX Tải" in text and "x@example.org" in text and "Thai" not in text
+    # The committee of Viet Nam reads its own registry only (the researcher's country, here).
+    committee_text = logged_in(committee).get("/data/export/?format=csv").getvalue().decode("utf-8-sig")
+    assert "HTX Tải" in committee_text and "Thai" not in committee_text
     assert logged_in(committee).get("/data/export/?format=csv&country=THA").status_code == 400
     assert logged_in(researcher).get("/data/export/?format=exe").status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("file_format", ["csv", "essglobal", "geojson", "murmurations", "xlsx", "gpkg", "shapefile"])
+def test_downloads_are_sent_as_they_are_written_and_match_the_export(researcher, file_format):
+    """Text and JSON formats stream while the rows are read; file formats come from a temporary file."""
+    for number in range(5):
+        EntityFactory(name=f"HTX số {number}", contact_email=f"{number}@example.org")
+    response = logged_in(researcher).get(f"/data/export/?format={file_format}&country=VNM")
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Disposition"].startswith('attachment; filename="sse-entities-')
+    body = response.getvalue()
+    vnm = Entity.objects.filter(country_id="VNM")
+    expected, content_type, _ = export(researcher, vnm, file_format, base_url="http://testserver")
+    assert response["Content-Type"] == content_type
+    if file_format in {"csv", "essglobal", "geojson", "murmurations"}:
+        assert body == expected
+        assert body.decode("utf-8-sig").count("HTX số") == 5
+    else:
+        # Workbooks, GeoPackages and zips carry timestamps, so compare sizes, not bytes.
+        assert abs(len(body) - len(expected)) < 64 and len(body) > 1000

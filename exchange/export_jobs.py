@@ -1,0 +1,94 @@
+"""Exports prepared in the background: too large for a request, written to a private file, sent when ready.
+
+`ask_for_export` decides between sending a download at once and queuing a job
+(exporting.fits_in_request); `run_export_job` is what the detached worker
+(`manage.py export_entities --job ID`) runs. The job's file is written under
+the user's roles as they are when it runs, so a role withdrawn in between
+is respected.
+"""
+
+import datetime
+import logging
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from registry.models import Entity
+
+from .background import start_export
+from .exporting import FORMATS, export_filename, exported_count, fits_in_request, write_export
+from .models import ExportJob
+
+logger = logging.getLogger(__name__)
+
+
+def export_queryset(country):
+    queryset = Entity.objects.all()
+    return queryset.in_countries([country.pk]) if country else queryset
+
+
+def ask_for_export(user, country, file_format, base_url=""):
+    """None when the export fits in the request; otherwise the queued ExportJob that will prepare it."""
+    count = exported_count(user, export_queryset(country))
+    if fits_in_request(file_format, count):
+        return None
+    delete_expired_exports(user)
+    job = ExportJob.objects.create(
+        created_by=user,
+        country=country,
+        file_format=file_format,
+        base_url=base_url,
+        rows_total=count,
+        filename=export_filename(file_format),
+    )
+    start_export(job)
+    return job
+
+
+def run_export_job(job):
+    """Write the job's file; the job ends DONE with its file or FAILED with the reason. Returns the job."""
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING)
+    job.status = ExportJob.Status.RUNNING
+    folder = settings.MEDIA_ROOT / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    # An unguessable name, although the file is only ever sent through the job's page.
+    name = f"exports/{job.pk}-{secrets.token_hex(8)}.{FORMATS[job.file_format][1]}"
+    path = settings.MEDIA_ROOT / name
+
+    def progress(rows):
+        ExportJob.objects.filter(pk=job.pk).update(rows_written=rows)
+
+    try:
+        with path.open("wb") as file:
+            write_export(
+                job.created_by, export_queryset(job.country), job.file_format, file, job.base_url, progress=progress
+            )
+    except Exception as error:
+        logger.exception("Export job %s failed", job.pk)
+        path.unlink(missing_ok=True)
+        job.status, job.message = ExportJob.Status.FAILED, f"{type(error).__name__}: {error}"
+    else:
+        job.status, job.file.name = ExportJob.Status.DONE, name
+    job.finished_at = timezone.now()
+    job.rows_written = ExportJob.objects.values_list("rows_written", flat=True).get(pk=job.pk)
+    job.save(update_fields=["status", "message", "file", "finished_at", "rows_written"])
+    return job
+
+
+def delete_expired_exports(user=None):
+    """Delete export jobs (and their files) older than EXPORT_KEEP_DAYS: of `user`, or of everyone."""
+    cutoff = timezone.now() - datetime.timedelta(days=settings.EXPORT_KEEP_DAYS)
+    expired = ExportJob.objects.filter(created_at__lt=cutoff)
+    if user is not None:
+        expired = expired.filter(created_by=user)
+    for job in expired:
+        delete_export_job(job)
+
+
+def delete_export_job(job):
+    with transaction.atomic():
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()

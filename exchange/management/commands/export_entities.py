@@ -1,0 +1,65 @@
+"""Export SSE entities to a file, with the roles of a user (the same exports as the download page).
+
+manage.py export_entities OUTPUT --user NAME [--country VNM] [--format csv]
+manage.py export_entities --job 42      # prepare a download queued on the page (the page starts this)
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from exchange.export_jobs import export_queryset, run_export_job
+from exchange.exporting import FORMATS, exported_count, write_export
+from exchange.models import ExportJob
+from registry.models import Country
+
+
+class Command(BaseCommand):
+    help = __doc__
+
+    def add_arguments(self, parser):
+        parser.add_argument("output", nargs="?", help="The file to write")
+        parser.add_argument("--format", default="csv", choices=sorted(FORMATS), help="csv unless given")
+        parser.add_argument("--country", help="ISO 3166-1 alpha-3 code, e.g. VNM (default: every country)")
+        parser.add_argument("--user", help="Export what this user may read (contact data only where allowed)")
+        parser.add_argument("--job", type=int, help="Run a queued export job by its id")
+
+    def handle(self, *args, **options):
+        if options["job"]:
+            self._run_job(options["job"])
+            return
+        if not options["output"] or not options["user"]:
+            raise CommandError("Give an OUTPUT file and --user (or --job ID).")
+        user = get_user_model().objects.filter(username=options["user"]).first()
+        if user is None:
+            raise CommandError(f"No user {options['user']!r}.")
+        country = None
+        if options["country"]:
+            country = Country.objects.filter(pk=options["country"].upper()).first()
+            if country is None:
+                known = ", ".join(Country.objects.values_list("pk", flat=True))
+                raise CommandError(f"Unknown country {options['country']!r}; one of {known}.")
+        queryset = export_queryset(country)
+        total = exported_count(user, queryset)
+        bar = tqdm(total=total, unit="entity", disable=options["verbosity"] == 0, file=self.stderr)
+
+        def progress(rows):
+            bar.n = rows
+            bar.refresh()
+
+        try:
+            with open(options["output"], "wb") as file:
+                write_export(user, queryset, options["format"], file, progress=progress)
+        finally:
+            bar.close()
+        self.stdout.write(f"{total} entities written to {options['output']}.")
+
+    def _run_job(self, job_id):
+        job = ExportJob.objects.select_related("created_by", "country").defer("country__geom").filter(pk=job_id).first()
+        if job is None:
+            raise CommandError(f"There is no export job {job_id}.")
+        if job.status != ExportJob.Status.QUEUED:
+            raise CommandError(f"Export job {job_id} is {job.status}, not queued.")
+        job = run_export_job(job)
+        if job.status == ExportJob.Status.FAILED:
+            raise CommandError(job.message)

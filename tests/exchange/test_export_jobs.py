@@ -1,0 +1,156 @@
+"""Large downloads: prepared in the background for the user who asked, private to them, kept for a few days."""
+
+import csv
+import datetime
+import io
+
+import orjson
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.utils import timezone
+
+from exchange import exporting
+from exchange.background import export_command
+from exchange.models import ExportJob
+from registry.models import CountryRole
+from tests.factories import EntityFactory, user_with_role
+
+
+def logged_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def small_limits(monkeypatch, settings, tmp_path):
+    """Limits of two entities, so three make a 'large' export without generating thousands of rows."""
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr(exporting, "DIRECT_LIMIT_FILE", 2)
+    monkeypatch.setattr(exporting, "DIRECT_LIMIT_STREAMED", 2)
+    for number in range(3):
+        EntityFactory(name=f"Hợp tác xã số {number}", contact_email=f"htx{number}@example.org")
+
+
+def ask(client, query, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.get(f"/data/export/?{query}")
+    return response, callbacks
+
+
+@pytest.mark.django_db
+def test_a_large_export_is_prepared_in_the_background_and_downloaded_when_ready(
+    researcher, small_limits, django_capture_on_commit_callbacks
+):
+    client = logged_in(researcher)
+    response, callbacks = ask(client, "format=xlsx&country=VNM", django_capture_on_commit_callbacks)
+    job = ExportJob.objects.get()
+    # The request returns at once with the job's page; the worker starts after the commit.
+    assert response.status_code == 302 and response["Location"] == f"/data/exports/{job.pk}/"
+    assert len(callbacks) == 1 and export_command(job.pk)[-4:] == ["export_entities", "--job", str(job.pk), "-v0"]
+    page = client.get(response["Location"]).content.decode()
+    assert "Queued" in page and "3 entities" in page and "Download the file" not in page
+    assert client.get(f"/data/exports/{job.pk}/file/").status_code == 404
+    assert client.get(f"/data/exports/{job.pk}/progress.json").json()["status"] == "queued"
+
+    call_command("export_entities", job=job.pk, verbosity=0)  # what the detached worker runs
+
+    progress = client.get(f"/data/exports/{job.pk}/progress.json").json()
+    assert progress["finished"] and progress["percent"] == 100 and progress["stage"] == "3 / 3"
+    page = client.get(f"/data/exports/{job.pk}/").content.decode()
+    assert "Ready" in page and "Download the file" in page
+    download = client.get(f"/data/exports/{job.pk}/file/")
+    assert download["Content-Disposition"].startswith('attachment; filename="sse-entities-')
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(download.getvalue())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    names = sorted(row[header.index("name")] for row in rows[1:])
+    assert names == ["Hợp tác xã số 0", "Hợp tác xã số 1", "Hợp tác xã số 2"]
+    assert "htx0@example.org" in {row[header.index("contact_email")] for row in rows[1:]}
+    # The data exchange page lists the user's prepared downloads.
+    assert f"/data/exports/{job.pk}/" in client.get("/data/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_large_streamed_format_is_queued_too_and_small_ones_are_sent_at_once(
+    researcher, small_limits, django_capture_on_commit_callbacks, monkeypatch
+):
+    client = logged_in(researcher)
+    response, _ = ask(client, "format=geojson&country=VNM", django_capture_on_commit_callbacks)
+    assert response.status_code == 302
+    call_command("export_entities", job=ExportJob.objects.get().pk, verbosity=0)
+    collection = orjson.loads(client.get(response["Location"] + "file/").getvalue())
+    assert len(collection["features"]) == 3
+
+    monkeypatch.setattr(exporting, "DIRECT_LIMIT_STREAMED", 3)
+    response, callbacks = ask(client, "format=geojson&country=VNM", django_capture_on_commit_callbacks)
+    assert response.status_code == 200 and response.streaming and not callbacks
+    assert len(orjson.loads(response.getvalue())["features"]) == 3
+    assert ExportJob.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_only_the_asker_gets_the_job_and_its_file(
+    researcher, committee, other_researcher, small_limits, django_capture_on_commit_callbacks
+):
+    response, _ = ask(logged_in(researcher), "format=csv&country=VNM", django_capture_on_commit_callbacks)
+    job = ExportJob.objects.get()
+    call_command("export_entities", job=job.pk, verbosity=0)
+    administrator = user_with_role(CountryRole.Role.ADMINISTRATOR, username="admin-export")
+    for someone in (committee, other_researcher, administrator):
+        client = logged_in(someone)
+        for suffix in ("", "progress.json", "file/"):
+            assert client.get(f"/data/exports/{job.pk}/{suffix}").status_code == 403, (someone, suffix)
+        assert f"/data/exports/{job.pk}/" not in client.get("/data/").content.decode()
+    anonymous = Client().get(f"/data/exports/{job.pk}/file/")
+    assert anonymous.status_code == 302 and "/login" in anonymous["Location"]
+
+
+@pytest.mark.django_db
+def test_the_job_exports_with_the_roles_held_when_it_runs(researcher, small_limits, django_capture_on_commit_callbacks):
+    ask(logged_in(researcher), "format=csv&country=VNM", django_capture_on_commit_callbacks)
+    job = ExportJob.objects.get()
+    CountryRole.objects.filter(user=researcher).delete()  # the role is withdrawn before the worker runs
+    call_command("export_entities", job=job.pk, verbosity=0)
+    job.refresh_from_db()
+    text = job.file.open("rb").read().decode("utf-8-sig")
+    assert job.status == "done" and text.splitlines()[1:] == [] and "example.org" not in text
+
+
+@pytest.mark.django_db
+def test_expired_exports_are_deleted_with_their_files(researcher, small_limits, django_capture_on_commit_callbacks):
+    client = logged_in(researcher)
+    ask(client, "format=csv&country=VNM", django_capture_on_commit_callbacks)
+    old = ExportJob.objects.get()
+    call_command("export_entities", job=old.pk, verbosity=0)
+    old.refresh_from_db()
+    path = old.file.path
+    ExportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=8))
+    ask(client, "format=csv&country=VNM", django_capture_on_commit_callbacks)
+    assert list(ExportJob.objects.values_list("status", flat=True)) == ["queued"]
+    assert not __import__("pathlib").Path(path).exists()
+
+
+@pytest.mark.django_db
+def test_export_command_writes_what_the_user_may_read(researcher, committee, settings, tmp_path):
+    EntityFactory(name="HTX <b>Tải</b>", contact_email="tai@example.org")
+    output = tmp_path / "vnm.csv"
+    call_command("export_entities", str(output), user=researcher.username, country="vnm", verbosity=0)
+    rows = list(csv.DictReader(io.StringIO(output.read_text(encoding="utf-8-sig"))))
+    assert [(row["name"], row["contact_email"]) for row in rows] == [("HTX <b>Tải</b>", "tai@example.org")]
+
+    output = tmp_path / "all.geojson"
+    call_command("export_entities", str(output), user=committee.username, format="geojson", verbosity=0)
+    assert len(orjson.loads(output.read_bytes())["features"]) == 1
+
+    with pytest.raises(CommandError, match="No user 'nobody'"):
+        call_command("export_entities", str(output), user="nobody", verbosity=0)
+    with pytest.raises(CommandError, match="Unknown country 'XXX'"):
+        call_command("export_entities", str(output), user=researcher.username, country="XXX", verbosity=0)
+    with pytest.raises(CommandError, match="Give an OUTPUT file and --user"):
+        call_command("export_entities", verbosity=0)
+    with pytest.raises(CommandError, match="no export job 999"):
+        call_command("export_entities", job=999, verbosity=0)
