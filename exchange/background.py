@@ -28,6 +28,10 @@ def export_command(job_id):
     return manage_command("export_entities", "--job", str(job_id))
 
 
+def export_log_name(job_id):
+    return f"exports/job-{job_id}.log"
+
+
 def launch_after_commit(command, log_name):
     """Start `command` detached (its output to MEDIA_ROOT/<log_name>) once the current transaction commits."""
     log_path = settings.MEDIA_ROOT / log_name
@@ -57,4 +61,4 @@ def start_import(batch):
 def start_export(job):
     """Start the queued export job's detached worker once the current transaction commits."""
     assert job.status == ExportJob.Status.QUEUED
-    launch_after_commit(export_command(job.pk), f"exports/job-{job.pk}.log")
+    launch_after_commit(export_command(job.pk), export_log_name(job.pk))

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from registry.models import Entity
 
-from .background import start_export
+from .background import export_log_name, start_export
 from .exporting import FORMATS, export_filename, exported_count, fits_in_request, write_export
 from .models import ExportJob
 
@@ -91,4 +91,5 @@ def delete_export_job(job):
     with transaction.atomic():
         if job.file:
             job.file.delete(save=False)
+        (settings.MEDIA_ROOT / export_log_name(job.pk)).unlink(missing_ok=True)
         job.delete()

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+from pathlib import Path
 
 import orjson
 import pytest
@@ -131,7 +132,7 @@ def test_expired_exports_are_deleted_with_their_files(researcher, small_limits, 
     ExportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=8))
     ask(client, "format=csv&country=VNM", django_capture_on_commit_callbacks)
     assert list(ExportJob.objects.values_list("status", flat=True)) == ["queued"]
-    assert not __import__("pathlib").Path(path).exists()
+    assert not Path(path).exists()
 
 
 @pytest.mark.django_db
