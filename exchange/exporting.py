@@ -246,39 +246,67 @@ def geojson_pieces(rows, include_contact=True):
     yield b"]}"
 
 
-def _geodataframe(rows, include_contact, rename=None):
+INTEGER_COLUMNS = {"founded_year", "members_total", "members_women", "members_men", "workers_total", "workers_women"}
+
+
+def _geodataframe(records, columns, rename=None):
+    """A GeoDataFrame of exported rows with fixed column types (integers with nulls, text), whatever the values:
+    every chunk of one file must give the same field types."""
     import geopandas
     import pandas as pd
 
-    columns = _columns(include_contact)
-    records = list(rows)
-    frame = pd.DataFrame(records, columns=["id", *columns])
-    frame = frame.drop(columns=["id"])
-    geometry = geopandas.points_from_xy(frame["longitude"], frame["latitude"], crs=4326)
-    frame = frame.drop(columns=["latitude", "longitude"])
+    frame = pd.DataFrame.from_records(records, columns=["id", *columns]).drop(columns=["id"])
+    geometry = geopandas.points_from_xy(frame.pop("longitude"), frame.pop("latitude"), crs=4326)
     for column in frame.columns:
-        if frame[column].dtype == object:
-            frame[column] = frame[column].map(_plain).astype(str)
+        if column in INTEGER_COLUMNS:
+            frame[column] = frame[column].astype("Int64")
+        else:
+            frame[column] = frame[column].fillna("").astype(str)
     if rename:
         frame = frame.rename(columns=rename)
     return geopandas.GeoDataFrame(frame, geometry=geometry, crs=4326)
 
 
+def _batches(rows, size):
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _write_layer(rows, path, include_contact, driver, rename=None, chunk_size=50_000, **options):
+    """Write the rows in chunks appended to the file, so memory stays bounded (a whole country at once held
+    1.3 GB for 350,000 rows). The layer is named after the file (a shapefile's only layer is its file)."""
+    import pyogrio
+
+    columns = _columns(include_contact)
+    layer = Path(path).stem
+    written = False
+    for batch in _batches(rows, chunk_size):
+        frame = _geodataframe(batch, columns, rename)
+        pyogrio.write_dataframe(frame, path, layer=layer, driver=driver, append=written, **options)
+        written = True
+    if not written:  # an empty export is still a valid file with the columns
+        pyogrio.write_dataframe(_geodataframe([], columns, rename), path, layer=layer, driver=driver, **options)
+
+
 def write_gpkg(rows, stream, include_contact=True):
-    frame = _geodataframe(rows, include_contact)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder, "entities.gpkg")
-        frame.to_file(path, layer="entities", driver="GPKG", engine="pyogrio")
+        _write_layer(rows, path, include_contact, "GPKG")
         with path.open("rb") as written:
             shutil.copyfileobj(written, stream)
 
 
 def write_shapefile(rows, stream, include_contact=True):
     """A zip of entities.shp/.shx/.dbf/.prj/.cpg (UTF-8); field names shortened (SHAPEFILE_NAMES)."""
-    frame = _geodataframe(rows, include_contact, rename=SHAPEFILE_NAMES)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder, "entities.shp")
-        frame.to_file(path, driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8")
+        _write_layer(rows, path, include_contact, "ESRI Shapefile", rename=SHAPEFILE_NAMES, encoding="UTF-8")
         with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
             for part in sorted(Path(folder).iterdir()):
                 archive.write(part, part.name)

@@ -2,7 +2,9 @@
 
 import csv
 import io
+import tempfile
 import zipfile
+from pathlib import Path
 
 import orjson
 import pytest
@@ -210,3 +212,39 @@ def test_essglobal_export_reimports(varied_entities, admin, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     batch = run_batch(create_batch(admin, "VNM", "ess.csv", data, via="command"))
     assert batch.imported == count, list(batch.rows.values_list("reason", flat=True))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("driver", "name"), [("GPKG", "e.gpkg"), ("ESRI Shapefile", "e.shp")])
+def test_geopackage_and_shapefile_are_written_in_chunks_with_the_same_field_types(
+    varied_entities, admin, tmp_path, driver, name
+):
+    import pyogrio
+
+    from exchange.exporting import SHAPEFILE_NAMES, _write_layer, export_rows
+
+    Entity.objects.filter(name__startswith="Ban Na").update(members_total=None, members_women=None, members_men=None)
+    path = tmp_path / name  # the layer is named after the file: "e"
+    options = {"encoding": "UTF-8", "rename": SHAPEFILE_NAMES} if driver == "ESRI Shapefile" else {}
+    # Chunks of two rows: the Thai entity without member counts arrives in a later chunk than the first.
+    _write_layer(export_rows(admin, Entity.objects.all()), path, True, driver, chunk_size=2, **options)
+    info = pyogrio.read_info(path)
+    assert info["features"] == 7
+    types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert types["founded" if options else "founded_year"] == "int64" and types["name"] == "object"
+    frame = pyogrio.read_dataframe(path)
+    by_name = frame.set_index("name")
+    assert by_name.loc["Ban Na cooperative", "name_local"] == "สหกรณ์การเกษตรบ้านนา จำกัด"
+    members = "members_total" if driver == "GPKG" else "mem_total"
+    assert by_name[members].isna().sum() == 1 and by_name.loc["Khangai herders", members] == 100
+
+
+@pytest.mark.django_db
+def test_an_empty_geopackage_export_is_a_valid_file_with_the_columns(admin):
+    import pyogrio
+
+    data, _, _ = export(admin, Entity.objects.none(), "gpkg")
+    path = Path(tempfile.mkdtemp(), "empty.gpkg")
+    path.write_bytes(data)
+    info = pyogrio.read_info(path)
+    assert info["features"] == 0 and "registry_number" in list(info["fields"])
