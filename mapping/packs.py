@@ -43,8 +43,6 @@ SOURCE_CREDIT = (
     "SSE registry of the national research partners; boundaries: Natural Earth (public domain), generalized at 1:10m."
 )
 
-COUNTRY_LANGUAGE = {"KHM": "km", "KGZ": "ky", "MNG": "mn", "THA": "th", "VNM": "vi"}
-
 # Labels of the printed pack in each country's language. Translations are the
 # platform's own; committees are asked to correct them (see the README).
 LABELS = {
@@ -241,7 +239,7 @@ def draw_map(figures, breaks):
 
 def pack_context(edition):
     country = edition.committee.country
-    language = COUNTRY_LANGUAGE.get(country.pk, "en")
+    language = country.language or "en"
     summary = EditionSource(edition).summary()
     figures = sorted(summary.areas, key=lambda figure: figure.name)
     breaks = class_breaks([figure.entities for figure in figures if figure.entities])

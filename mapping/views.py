@@ -59,7 +59,7 @@ def _require_registry_reader(request, country):
             "The live map of %(country)s is for its researchers and committee members; "
             "published editions are open to everyone."
         )
-        % {"country": country.name},
+        % {"country": country.display_name},
     )
     return None
 
@@ -244,7 +244,7 @@ def _edition(request, iso3, number, related=("definition", "previous")):
     permissions.require(
         workflow.can_view_edition(request.user, edition),
         _("Edition %(number)s of %(country)s is not published; only its committee members may see it.")
-        % {"number": number, "country": country.name},
+        % {"number": number, "country": country.display_name},
     )
     return edition
 

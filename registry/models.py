@@ -15,10 +15,23 @@ from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from .managers import AdminAreaQuerySet, CountryQuerySet, EntityQuerySet, SearchText
+
+# The five countries' stored (English) names, marked so that the catalogs translate them: pages show
+# Country.display_name, the stored name looked up in the active language at run time, so a renamed country
+# shows its new name at once (in English until its translation is added).
+COUNTRY_NAMES_TO_TRANSLATE = (
+    pgettext_lazy("country", "Cambodia"),
+    pgettext_lazy("country", "Kyrgyzstan"),
+    pgettext_lazy("country", "Mongolia"),
+    pgettext_lazy("country", "Thailand"),
+    pgettext_lazy("country", "Vietnam"),
+)
+# The language of each country's local names (BCP 47, for lang= attributes, fonts and printed packs).
+COUNTRY_LANGUAGES = {"KHM": "km", "KGZ": "ky", "MNG": "mn", "THA": "th", "VNM": "vi"}
 
 
 class Country(models.Model):
@@ -43,7 +56,17 @@ class Country(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self):
+        """The name in the active language (see COUNTRY_NAMES_TO_TRANSLATE)."""
+        return pgettext("country", self.name)
+
+    @property
+    def language(self):
+        """The language code of `name_local` and of the local names of its areas and entities ("km" for Khmer)."""
+        return COUNTRY_LANGUAGES.get(self.iso3, "")
 
     def get_absolute_url(self):
         return reverse("registry:country", args=[self.iso3])

@@ -2,14 +2,14 @@
 
 from django import template
 
-register = template.Library()
+from registry.models import COUNTRY_LANGUAGES
 
-# BCP 47 language of each country's local names (ISO alpha-2 country codes are not language codes: KH is not km).
-COUNTRY_LANGUAGES = {"KHM": "km", "KGZ": "ky", "MNG": "mn", "THA": "th", "VNM": "vi"}
+register = template.Library()
 
 
 @register.filter
 def country_lang(country):
+    """The language of a country's local names, for a Country or an ISO3 code (Country.language)."""
     return COUNTRY_LANGUAGES.get(getattr(country, "iso3", country), "")
 
 

@@ -69,7 +69,7 @@ def test_a_committee_member_in_thai_reads_the_dashboard_in_thai(committee):
     # Reform processes: the stage label is translated, the process title and country name are data.
     assert "กระบวนการปฏิรูป" in page and "Reform processes" not in page
     assert '<span class="stage stage-in_force">มีผลใช้บังคับ</span>' in page
-    assert "Revision of the Law on Cooperatives 2012" in page and "<td>Vietnam</td>" in page
+    assert "Revision of the Law on Cooperatives 2012" in page and "<td>เวียดนาม</td>" in page  # names in Thai
     # The "what changed" list names what changed in Thai, with the old and new rating labels.
     assert "สิ่งที่เปลี่ยนแปลงตั้งแต่" in page and "What changed since" not in page
     assert "เพิ่มผลการประเมิน" in page and "assessment added" not in page
@@ -174,7 +174,7 @@ def test_the_country_brief_renders_in_thai(committee):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "Share aligned of applicable provisions" not in text
-    assert "Thailand" in text  # the country name is data
+    assert "ประเทศไทย" in text and "Thailand" not in text  # the country is named in Thai too
 
 
 def test_the_legislation_pages_stay_english_by_default(committee):

@@ -62,3 +62,18 @@ def test_the_language_menu_switches_the_interface(client, language):
 def test_english_stays_the_default(client):
     page = client.get("/").content.decode()
     assert '<html lang="en">' in page and ">Countries<" in page
+
+
+@pytest.mark.django_db
+def test_countries_are_named_in_the_readers_language_and_local_names_carry_their_language(client):
+    client.post("/i18n/setlang/", {"language": "km", "next": "/"})
+    home = client.get("/").content.decode()
+    # Viet Nam and Thailand in Khmer, beside their own names in their own scripts.
+    assert "វៀតណាម" in home and "ថៃ" in home and 'lang="vi">Việt Nam</span>' in home
+    cambodia = client.get("/countries/KHM/").content.decode()
+    heading = re.search(r"<h1>(.*?)</h1>", cambodia, re.S).group(1)
+    # In Khmer the country's name and its local name are the same word: written once.
+    assert heading.count("កម្ពុជា") == 1 and "Cambodia" not in heading
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    heading = re.search(r"<h1>(.*?)</h1>", client.get("/countries/KHM/").content.decode(), re.S).group(1)
+    assert "Cambodia" in heading and '<span class="local" lang="km">កម្ពុជា</span>' in heading
