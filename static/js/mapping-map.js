@@ -6,6 +6,7 @@
  *   data-filter-form       id of the filter form whose values apply to every layer (optional)
  *   data-table             id of the per-area table kept in step with the map
  *   data-measure           entities | members | women_share | change
+ *   data-local-language    language of the country's local names (lang= of the names in popups and table)
  * Every layer is drawn from the platform's own endpoints: no external tiles or scripts. */
 (function () {
   "use strict";
@@ -79,8 +80,12 @@
     });
   }
 
-  function popupHtml(props) {
-    var local = props.name_local ? "<br><span lang=''>" + escapeHtml(props.name_local) + "</span>" : "";
+  function langAttribute(language) {
+    return " lang='" + escapeHtml(language || "") + "'";
+  }
+
+  function popupHtml(props, localLanguage) {
+    var local = props.name_local ? "<br><span" + langAttribute(localLanguage) + ">" + escapeHtml(props.name_local) + "</span>" : "";
     var members = props.members != null ? "<br>" + escapeHtml(LABELS.members) + ": " + escapeHtml(props.members) +
       (props.women != null ? " (" + escapeHtml(LABELS.women_lower) + ": " + escapeHtml(props.women) + ")" : "") : "";
     return "<strong>" + escapeHtml(props.name) + "</strong>" + local +
@@ -103,6 +108,7 @@
     var form = frame.dataset.filterForm ? document.getElementById(frame.dataset.filterForm) : null;
     var table = document.getElementById(frame.dataset.table);
     var measure = frame.dataset.measure || "entities";
+    var localLanguage = frame.dataset.localLanguage; // of the country's local names, e.g. "km"
     var shapes = null;
     var stats = null;
     var entityLayer = L.layerGroup().addTo(map);
@@ -145,7 +151,7 @@
       var m = currentMeasure();
       var rows = stats.areas.map(function (area) {
         var change = area.change != null ? "<td class='num'>" + formatValue(area.change, "change") + "</td>" : "";
-        return "<tr data-area-id='" + area.id + "'><td>" + escapeHtml(area.name) + "</td><td lang=''>" + escapeHtml(area.name_local) +
+        return "<tr data-area-id='" + area.id + "'><td>" + escapeHtml(area.name) + "</td><td" + langAttribute(localLanguage) + ">" + escapeHtml(area.name_local) +
           "</td><td class='num'>" + formatValue(area.entities, "entities") + "</td><td class='num'>" + formatValue(area.members, "members") +
           "</td><td class='num'>" + formatValue(area.women_share, "women_share") + "</td>" + change + "</tr>";
       });
@@ -200,7 +206,7 @@
           var latlng = [feature.geometry.coordinates[1], feature.geometry.coordinates[0]];
           if (body.mode === "points") {
             L.circleMarker(latlng, { radius: 6, color: "#1d2733", weight: 1, fillColor: "#f2b705", fillOpacity: 0.95 })
-              .bindPopup(popupHtml(feature.properties)).addTo(entityLayer);
+              .bindPopup(popupHtml(feature.properties, localLanguage)).addTo(entityLayer);
           } else {
             L.marker(latlng, { icon: clusterIcon(feature.properties.count), keyboard: false, title: feature.properties.count + " " + LABELS.entities_lower })
               .on("click", function () { map.setView(latlng, Math.min(map.getZoom() + 2, 18)); })

@@ -59,6 +59,8 @@ def test_committee_map_shows_choropleth_clusters_and_filtered_counts(
     page.wait_for_selector(".committee-map[data-loaded]")
     assert frame.get_attribute("data-total") == "23"
     assert page.locator("tfoot [data-total]").inner_text() == "23"
+    # The table redrawn by the script marks the local names as Vietnamese (fonts, screen readers).
+    assert page.locator("#area-table td[lang=vi]").count() > 0
     cluster_counts = [int(text) for text in page.locator(".map-cluster span").all_inner_texts()]
     assert sum(cluster_counts) == 23
     assert "family=association" in page.url
