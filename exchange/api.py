@@ -10,6 +10,7 @@ import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -33,6 +34,7 @@ from . import serializers as s
 from . import sql
 from .access import contact_countries, readable_entities, visible_editions
 from .background import start_import
+from .exporting import entity_rows, murmurations_profile
 from .filters import AdminAreaFilter, EntityBBoxFilter, EntityFilter, ReformProcessFilter
 from .importing import create_batch
 from .models import ImportBatch
@@ -192,6 +194,21 @@ class EntityViewSet(
 
     def retrieve(self, request, *args, **kwargs):
         return self._read(self.get_object())
+
+    @extend_schema(
+        summary="The entity's Murmurations profile",
+        description="A profile of `organizations_schema-v1.0.0` (https://murmurations.network), for a "
+        "Murmurations index to fetch: who may read the entity may read its profile; contact details only where "
+        "your role allows (never for anonymous readers of published editions).",
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["get"], url_path="murmurations")
+    def murmurations(self, request, pk=None):
+        entity = self.get_object()
+        rows = entity_rows(Entity.objects.filter(pk=entity.pk), contact_countries(request.user))
+        base_url = request.build_absolute_uri("/").rstrip("/")
+        iso2 = Country.objects.values_list("iso2", flat=True).get(pk=entity.country_id)
+        return Response(murmurations_profile(next(rows), iso2, base_url))
 
     def create(self, request, *args, **kwargs):
         serializer = s.EntityWriteSerializer(data=request.data)

@@ -10,6 +10,7 @@ field names, so an export re-imports into an empty registry as the same entities
 
 import csv
 import datetime
+import functools
 import operator
 import shutil
 import tempfile
@@ -23,6 +24,7 @@ import orjson
 from django.db import transaction
 from django.db.models import CharField, F, FloatField, Func
 from django.db.models.functions import Cast
+from django.urls import reverse
 
 from registry.models import Country, Entity
 from registry.permissions import can_see_contact_data, readable_countries
@@ -117,8 +119,13 @@ def visible_entities(user, queryset):
 
 def export_rows(user, queryset):
     """Dicts with COLUMNS for each readable entity; contact columns blank where the role does not allow them."""
-    queryset = visible_entities(user, queryset)
-    allowed = {iso3: can_see_contact_data(user, iso3) for iso3 in readable_countries(user)}
+    contact_countries = {iso3 for iso3 in readable_countries(user) if can_see_contact_data(user, iso3)}
+    return entity_rows(visible_entities(user, queryset), contact_countries)
+
+
+def entity_rows(queryset, contact_countries):
+    """Dicts with COLUMNS for each entity of `queryset` (which the caller has limited to what may be read),
+    with contact columns blank outside `contact_countries`."""
     values = (
         # by_number() walks the (country, number) index, so rows are sent as they are read, with no sort first.
         queryset.by_number()
@@ -149,10 +156,10 @@ def export_rows(user, queryset):
     # Inside a transaction the server-side cursor is a plain one, read as the rows are sent; outside one Django
     # declares it WITH HOLD, which makes PostgreSQL compute and store every row before the first is sent.
     with transaction.atomic():
-        yield from _export_values(values, allowed)
+        yield from _export_values(values, contact_countries)
 
 
-def _export_values(values, allowed):
+def _export_values(values, contact_countries):
     for row in values.iterator(chunk_size=5000):
         row["id"] = row.pop("entity_id")
         row["country"] = row.pop("country_id")
@@ -162,7 +169,7 @@ def _export_values(values, allowed):
         row["sectors"] = ";".join(row["sectors"])
         if row["registration_date"]:
             row["registration_date"] = row["registration_date"].isoformat()
-        if not allowed.get(row["country"]):
+        if row["country"] not in contact_countries:
             for column in CONTACT_COLUMNS:
                 row[column] = ""
         yield row
@@ -347,7 +354,7 @@ def essglobal_lines(rows, include_contact=True, base_url=""):
             [
                 safe_cell(value)
                 for value in [
-                    row["external_id"] or f"{base_url}/entities/{row['id']}/",
+                    row["external_id"] or entity_url(row, base_url),
                     row["name"],
                     "",
                     row["family"],
@@ -373,6 +380,20 @@ def essglobal_lines(rows, include_contact=True, base_url=""):
         )
 
 
+_ANY_ID = "00000000-0000-0000-0000-000000000000"
+
+
+@functools.cache
+def _entity_path_pattern():
+    # reverse() once rather than for each of a million rows.
+    return reverse("registry:entity", args=[_ANY_ID]).replace(_ANY_ID, "{}")
+
+
+def entity_url(row, base_url=""):
+    """The address of the exported entity's page on this platform."""
+    return base_url + _entity_path_pattern().format(row["id"])
+
+
 MURMURATIONS_STATUS = {"active": "active", "dormant": "on_hold", "dissolved": "cancelled"}
 
 
@@ -381,7 +402,7 @@ def murmurations_profile(row, iso2, base_url=""):
     profile = {
         "linked_schemas": ["organizations_schema-v1.0.0"],
         "name": row["name"],
-        "primary_url": f"{base_url}/entities/{row['id']}/",
+        "primary_url": entity_url(row, base_url),
         "geolocation": {"lat": row["latitude"], "lon": row["longitude"]},
         "country_iso_3166": iso2,
         "geographic_scope": "local",

@@ -3,6 +3,7 @@
 import orjson
 import pytest
 from django.contrib.gis.geos import Point
+from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -503,3 +504,25 @@ def test_reform_processes_are_read_only_even_for_coop(client):
     assert client.post("/api/v1/reform-processes/", payload, format="json").status_code in (401, 403)
     coop = as_user(user_with_role(CountryRole.Role.COOP))
     assert coop.post("/api/v1/reform-processes/", payload, format="json").status_code == 405
+
+
+@pytest.mark.django_db
+def test_each_entity_has_a_murmurations_profile_for_whoever_may_read_it(client, published, researcher, committee):
+    hanoi = next(entity for entity in published.committee.country.entities.all() if entity.name == "HTX Hà Nội")
+    url = f"/api/v1/entities/{hanoi.pk}/murmurations/"
+    profile = as_user(researcher).get(url).json()
+    assert profile["linked_schemas"] == ["organizations_schema-v1.0.0"]
+    assert profile["name"] == "HTX Hà Nội" and profile["country_iso_3166"] == "VN"
+    assert profile["geolocation"] == {"lat": 21.0285, "lon": 105.8542}
+    assert profile["contact_details"] == {"email": "a@example.org"}
+    # The profile's address is the entity's page on the platform.
+    assert profile["primary_url"] == f"http://testserver/registry/entities/{hanoi.pk}/"
+    page = Client()
+    page.force_login(researcher)
+    assert "HTX Hà Nội" in page.get(profile["primary_url"]).content.decode()
+    # Anonymous readers of a published edition get the profile without any contact detail.
+    anonymous = client.get(url).json()
+    assert anonymous["name"] == "HTX Hà Nội" and "contact_details" not in anonymous and "telephone" not in anonymous
+    thai = Entity.objects.get(name="Thai coop")
+    assert client.get(f"/api/v1/entities/{thai.pk}/murmurations/").status_code == 404
+    assert as_user(committee).get(f"/api/v1/entities/{thai.pk}/murmurations/").status_code == 404
