@@ -1,8 +1,9 @@
-"""B4 (GeoJSON API page of 10k entities) and B5 (importing 100k rows), with their anchors measured in the same run."""
+"""B4 (API page of 10k entities) and B5 (importing 100k rows) with their anchors in the same run; X1 (exports)."""
 
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -284,3 +285,62 @@ def _bbox_polygon(bbox):
     polygon = Polygon.from_bbox([float(value) for value in bbox.split(",")])
     polygon.srid = 4326
     return polygon
+
+
+# Not a PERFORMANCE.md target: what an export of a whole country costs, to keep exporting.fits_in_request's
+# limits and the README's figures honest. Each export runs in its own process so its peak memory is its own.
+EXPORT_RUNS = [("KGZ", fmt) for fmt in ("csv", "geojson", "murmurations", "essglobal", "xlsx", "gpkg", "shapefile")]
+EXPORT_RUNS += [("VNM", "csv"), ("VNM", "geojson"), ("VNM", "gpkg")]
+_EXPORT_SCRIPT = """
+import resource, sys, time
+import django
+django.setup()
+from django.core.management import call_command
+start = time.perf_counter()
+call_command("export_entities", sys.argv[1], user=sys.argv[2], country=sys.argv[3], format=sys.argv[4], verbosity=0)
+print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+@benchmark("X1", "exports of a whole country (streamed and file formats): time, rate and peak memory")
+def bench_exports(context):
+    from registry.demo import ensure_demo_entities
+    from registry.models import Entity
+
+    from .exporting import fits_in_request
+
+    ensure_demo_entities(int(os.environ.get("X1_ENTITIES", "1000000")), seed=1)
+    admin, _ = get_user_model().objects.get_or_create(username="bench-admin", defaults={"is_superuser": True})
+    result = BenchResult("X1", "exports of a whole country", "none (recorded; see exporting.fits_in_request)")
+    with tempfile.TemporaryDirectory() as folder:
+        for country, file_format in EXPORT_RUNS:
+            rows = Entity.objects.filter(country_id=country).count()
+            output = Path(folder, f"{country}.{file_format}")
+            context.log(f"X1: {country} {file_format} ({rows:,} entities)...")
+            completed = subprocess.run(  # noqa: S603 (our interpreter, fixed arguments)
+                [sys.executable, "-c", _EXPORT_SCRIPT, str(output), admin.username, country, file_format],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=settings.BASE_DIR,
+            )
+            seconds, max_rss_kb = (float(value) for value in completed.stdout.split()[-2:])
+            result.rows.append(
+                {
+                    "country": country,
+                    "format": file_format,
+                    "entities": rows,
+                    "seconds": seconds,
+                    "entities/s": rows / seconds,
+                    "peak memory MB": max_rss_kb / 1024,
+                    "file MB": output.stat().st_size / 1e6,
+                    "page sends it": "at once" if fits_in_request(file_format, rows) else "in the background",
+                }
+            )
+            output.unlink()
+    result.notes.append(
+        "manage.py export_entities as an administrator (contacts included), each in a fresh process: peak memory "
+        "includes Django and the libraries (about 150-200 MB). The download page streams CSV, ESSGlobal, GeoJSON and "
+        "Murmurations; it prepares larger exports in the background (exporting.fits_in_request)."
+    )
+    return result
