@@ -29,12 +29,35 @@ def export_queryset(country):
     return queryset.in_countries([country.pk]) if country else queryset
 
 
+# A job unfinished after this long has lost its worker (a restart, a killed process): the largest export,
+# every country as XLSX, takes minutes.
+ABANDONED_AFTER = datetime.timedelta(hours=2)
+# Each job is a process of its own: one person cannot start more than this many at once.
+MAX_UNFINISHED_PER_USER = 2
+UNFINISHED = (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING)
+
+
+class TooManyExports(Exception):
+    """The user already has MAX_UNFINISHED_PER_USER exports being prepared."""
+
+
 def ask_for_export(user, country, file_format, base_url=""):
-    """None when the export fits in the request; otherwise the queued ExportJob that will prepare it."""
+    """None when the export fits in the request; otherwise the ExportJob that will prepare it.
+
+    Asking again for an export still being prepared gives that job rather than a second one; more than
+    MAX_UNFINISHED_PER_USER different ones at once raise TooManyExports.
+    """
     count = exported_count(user, export_queryset(country))
     if fits_in_request(file_format, count):
         return None
     delete_expired_exports(user)
+    fail_abandoned_exports(user)
+    unfinished = ExportJob.objects.filter(created_by=user, status__in=UNFINISHED)
+    same = unfinished.filter(country=country, file_format=file_format).first()
+    if same is not None:
+        return same
+    if unfinished.count() >= MAX_UNFINISHED_PER_USER:
+        raise TooManyExports
     job = ExportJob.objects.create(
         created_by=user,
         country=country,
@@ -75,6 +98,17 @@ def run_export_job(job):
     job.rows_written = ExportJob.objects.values_list("rows_written", flat=True).get(pk=job.pk)
     job.save(update_fields=["status", "message", "file", "finished_at", "rows_written"])
     return job
+
+
+def fail_abandoned_exports(user):
+    """Mark the user's jobs unfinished after ABANDONED_AFTER as failed, so they neither wait forever nor block."""
+    ExportJob.objects.filter(
+        created_by=user, status__in=UNFINISHED, created_at__lt=timezone.now() - ABANDONED_AFTER
+    ).update(
+        status=ExportJob.Status.FAILED,
+        finished_at=timezone.now(),
+        message="The export stopped before it finished (the server was restarted?). Please ask for it again.",
+    )
 
 
 def delete_expired_exports(user=None):

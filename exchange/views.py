@@ -17,7 +17,7 @@ from registry.permissions import can_edit_registry, editable_countries, readable
 
 from .background import start_import
 from .columns import MappingError
-from .export_jobs import ask_for_export, export_queryset
+from .export_jobs import MAX_UNFINISHED_PER_USER, TooManyExports, ask_for_export, export_queryset
 from .exporting import FORMATS, prepare_export
 from .forms import ExportForm, MappingForm, UploadForm
 from .importing import create_batch, preview, rejected_rows_csv, resolve_held_row
@@ -171,7 +171,15 @@ def download(request):
         return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
     country, file_format = form.cleaned_data["country"], form.cleaned_data["format"]
     base_url = request.build_absolute_uri("/").rstrip("/")
-    job = ask_for_export(request.user, country, file_format, base_url)
+    try:
+        job = ask_for_export(request.user, country, file_format, base_url)
+    except TooManyExports:
+        messages.error(
+            request,
+            _("%(count)s of your downloads are still being prepared; please wait until one is ready (listed below).")
+            % {"count": MAX_UNFINISHED_PER_USER},
+        )
+        return redirect("exchange:index")
     if job is not None:
         messages.info(
             request,

@@ -155,3 +155,36 @@ def test_export_command_writes_what_the_user_may_read(researcher, committee, set
         call_command("export_entities", verbosity=0)
     with pytest.raises(CommandError, match="no export job 999"):
         call_command("export_entities", job=999, verbosity=0)
+
+
+@pytest.mark.django_db
+def test_asking_again_gives_the_same_job_and_one_person_cannot_queue_many(
+    researcher, small_limits, django_capture_on_commit_callbacks
+):
+    client = logged_in(researcher)
+    first, callbacks = ask(client, "format=csv&country=VNM", django_capture_on_commit_callbacks)
+    again, callbacks_again = ask(client, "format=csv&country=VNM", django_capture_on_commit_callbacks)
+    assert len(callbacks) == 1 and not callbacks_again  # no second worker for the same export
+    assert again["Location"] == first["Location"] and ExportJob.objects.count() == 1
+    ask(client, "format=xlsx&country=VNM", django_capture_on_commit_callbacks)
+    refused, callbacks = ask(client, "format=gpkg&country=VNM", django_capture_on_commit_callbacks)
+    assert refused.status_code == 302 and refused["Location"] == "/data/" and not callbacks
+    page = client.get("/data/").content.decode()
+    assert "2 of your downloads are still being prepared" in page and ExportJob.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_job_whose_worker_stopped_is_marked_failed_and_can_be_asked_for_again(
+    researcher, small_limits, django_capture_on_commit_callbacks
+):
+    client = logged_in(researcher)
+    ask(client, "format=csv&country=VNM", django_capture_on_commit_callbacks)
+    stuck = ExportJob.objects.get()
+    ExportJob.objects.filter(pk=stuck.pk).update(
+        status="running", created_at=timezone.now() - datetime.timedelta(hours=3)
+    )
+    response, callbacks = ask(client, "format=csv&country=VNM", django_capture_on_commit_callbacks)
+    stuck.refresh_from_db()
+    assert stuck.status == "failed" and "stopped before it finished" in stuck.message
+    assert len(callbacks) == 1 and response["Location"] != f"/data/exports/{stuck.pk}/"
+    assert "stopped before it finished" in client.get(f"/data/exports/{stuck.pk}/").content.decode()
