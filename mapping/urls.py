@@ -13,6 +13,11 @@ urlpatterns = [
     path("<str:iso3>/editions/<int:number>/", views.edition_detail, name="edition"),
     path("<str:iso3>/editions/<int:number>/areas.json", views.edition_areas, name="edition-areas"),
     path("<str:iso3>/editions/<int:number>/entities.geojson", views.edition_entities, name="edition-entities"),
+    path(
+        "<str:iso3>/editions/<int:number>/entities/<uuid:entity_id>/",
+        views.edition_entity,
+        name="edition-entity",
+    ),
     path("<str:iso3>/editions/<int:number>/comments", views.add_comment, name="comment"),
     path(
         "<str:iso3>/editions/<int:number>/comments/<int:comment_id>/resolve",

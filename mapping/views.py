@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from registry import permissions
-from registry.models import ISIC_SECTIONS, Country, Entity, EntityFamily, LegalForm, WorkingDefinition
+from registry.models import ISIC_SECTIONS, Classification, Country, Entity, EntityFamily, LegalForm, WorkingDefinition
 
 from . import editions as workflow
 from . import packs
@@ -33,7 +33,7 @@ from .aggregation import (
     signed_in_points_layer,
 )
 from .filters import FilterError, MapFilters
-from .models import MapEdition, ReviewComment, SignOff
+from .models import EditionEntity, MapEdition, ReviewComment, SignOff
 
 JSON_HEADERS = {"Cache-Control": "private, max-age=60"}
 
@@ -286,6 +286,33 @@ def edition_detail(request, iso3, number):
         "today": datetime.date.today(),
     }
     return render(request, "mapping/edition_detail.html", context)
+
+
+@require_GET
+def edition_entity(request, iso3, number, entity_id):
+    """One entity as the edition shows it (its snapshot: public fields only), for whoever may see the edition."""
+    edition = _edition(request, iso3, number, related=())
+    country = edition.committee.country
+    entity = get_object_or_404(
+        EditionEntity.objects.select_related("admin_area").defer("admin_area__geom"),
+        edition=edition,
+        entity_id=entity_id,
+    )
+    context = {
+        "edition": edition,
+        "country": country,
+        "entity": entity,
+        "status": dict(Entity.Status.choices).get(entity.status, entity.status),
+        "verification": dict(Entity.Verification.choices).get(entity.verification, entity.verification),
+        "outcome": dict(Classification.Outcome.choices).get(entity.outcome, entity.outcome),
+        "sectors": [(code, dict(ISIC_SECTIONS).get(code, "")) for code in entity.sectors.split(",") if code],
+        # The live record, for those who read the registry; everyone else sees only what the edition froze.
+        "registry_url": Entity(pk=entity.entity_id).get_absolute_url()
+        if permissions.can_read_registry(request.user, country.pk)
+        and Entity.objects.filter(pk=entity.entity_id).exists()
+        else None,
+    }
+    return render(request, "mapping/edition_entity.html", context)
 
 
 @require_GET

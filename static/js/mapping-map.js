@@ -7,17 +7,19 @@
  *   data-table             id of the per-area table kept in step with the map
  *   data-measure           entities | members | women_share | change
  *   data-local-language    language of the country's local names (lang= of the names in popups and table)
+ *   data-entity-url        an entity's page, the nil UUID standing for its id: a link in each popup (optional)
  * Every layer is drawn from the platform's own endpoints: no external tiles or scripts. */
 (function () {
   "use strict";
   var PALETTE = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"];
   var DIVERGING = { down: "#d6604d", up: "#4393c3", none: "#f7f7f7" };
   var EMPTY = "#f2f2f2";
+  var NIL_UUID = "00000000-0000-0000-0000-000000000000";
   // Words shown on the map, translated by the page (templates/mapping/_map_labels.html); English if absent.
   var LABELS = {
     entities: "Entities", members: "Members", women_share: "Women members", change: "Change since edition",
     more: "more", no_change: "no change", fewer: "fewer", none: "none", no_data: "no data", entities_lower: "entities",
-    members_lower: "members", women_lower: "women", load_error: "Map data could not be loaded:"
+    members_lower: "members", women_lower: "women", load_error: "Map data could not be loaded:", open_entity: "Details"
   };
   var labelsElement = document.getElementById("map-labels");
   if (labelsElement) { LABELS = Object.assign(LABELS, JSON.parse(labelsElement.textContent)); }
@@ -84,13 +86,14 @@
     return " lang='" + escapeHtml(language || "") + "'";
   }
 
-  function popupHtml(props, localLanguage) {
+  function popupHtml(props, localLanguage, url) {
     var local = props.name_local ? "<br><span" + langAttribute(localLanguage) + ">" + escapeHtml(props.name_local) + "</span>" : "";
     var members = props.members != null ? "<br>" + escapeHtml(LABELS.members) + ": " + escapeHtml(props.members) +
       (props.women != null ? " (" + escapeHtml(LABELS.women_lower) + ": " + escapeHtml(props.women) + ")" : "") : "";
     return "<strong>" + escapeHtml(props.name) + "</strong>" + local +
       "<br><span class='muted'>" + escapeHtml(props.registry_number) + " · " + escapeHtml(props.family) +
-      (props.legal_form ? " · " + escapeHtml(props.legal_form) : "") + " · " + escapeHtml(props.status) + "</span>" + members;
+      (props.legal_form ? " · " + escapeHtml(props.legal_form) : "") + " · " + escapeHtml(props.status) + "</span>" + members +
+      (url ? "<br><a href='" + escapeHtml(url) + "'>" + escapeHtml(LABELS.open_entity) + "</a>" : "");
   }
 
   function clusterIcon(count) {
@@ -109,6 +112,7 @@
     var table = document.getElementById(frame.dataset.table);
     var measure = frame.dataset.measure || "entities";
     var localLanguage = frame.dataset.localLanguage; // of the country's local names, e.g. "km"
+    var entityUrl = frame.dataset.entityUrl; // an entity's page, with the nil UUID for its id (optional)
     var shapes = null;
     var stats = null;
     var entityLayer = L.layerGroup().addTo(map);
@@ -206,7 +210,8 @@
           var latlng = [feature.geometry.coordinates[1], feature.geometry.coordinates[0]];
           if (body.mode === "points") {
             L.circleMarker(latlng, { radius: 6, color: "#1d2733", weight: 1, fillColor: "#f2b705", fillOpacity: 0.95 })
-              .bindPopup(popupHtml(feature.properties, localLanguage)).addTo(entityLayer);
+              .bindPopup(popupHtml(feature.properties, localLanguage,
+                entityUrl && feature.id ? entityUrl.replace(NIL_UUID, encodeURIComponent(feature.id)) : null)).addTo(entityLayer);
           } else {
             L.marker(latlng, { icon: clusterIcon(feature.properties.count), keyboard: false, title: feature.properties.count + " " + LABELS.entities_lower })
               .on("click", function () { map.setView(latlng, Math.min(map.getZoom() + 2, 18)); })

@@ -78,6 +78,7 @@ def test_committee_map_shows_choropleth_clusters_and_filtered_counts(
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     assert "VNM-" in popup.inner_text() and "@" not in popup.inner_text()
+    assert popup.locator("a", has_text="Details").get_attribute("href").startswith("/registry/entities/")
     screenshot("committee-map-vnm-points")
     assert page.blocked_requests == []
     assert page.console_errors == []
@@ -171,4 +172,9 @@ def test_the_edition_review_page_in_thai_shows_the_map_the_difference_and_the_wo
     assert page.locator("[data-diff-removed]").inner_text() == "1"
     assert first.number == second.number - 1
     screenshot("edition-review-vnm-th")
+    # One entity as the edition froze it, in Thai.
+    snapshot = second.snapshot_entities.order_by("registry_number").first()
+    page.goto(f"{live_server.url}/maps/VNM/editions/{second.number}/entities/{snapshot.entity_id}/")
+    assert snapshot.registry_number in page.locator("h1").inner_text()
+    screenshot("edition-entity-vnm-th")
     assert page.console_errors == []

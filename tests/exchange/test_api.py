@@ -515,14 +515,17 @@ def test_each_entity_has_a_murmurations_profile_for_whoever_may_read_it(client, 
     assert profile["name"] == "HTX Hà Nội" and profile["country_iso_3166"] == "VN"
     assert profile["geolocation"] == {"lat": 21.0285, "lon": 105.8542}
     assert profile["contact_details"] == {"email": "a@example.org"}
-    # The profile's address is the entity's page on the platform.
-    assert profile["primary_url"] == f"http://testserver/registry/entities/{hanoi.pk}/"
-    page = Client()
-    page.force_login(researcher)
-    assert "HTX Hà Nội" in page.get(profile["primary_url"]).content.decode()
+    # The profile's address is the entity's public page in the published edition, which anyone may open.
+    edition_page = f"/maps/VNM/editions/{published.number}/entities/{hanoi.pk}/"
+    assert profile["primary_url"] == "http://testserver" + edition_page
+    assert "HTX Hà Nội" in Client().get(edition_page).content.decode()
     # Anonymous readers of a published edition get the profile without any contact detail.
     anonymous = client.get(url).json()
     assert anonymous["name"] == "HTX Hà Nội" and "contact_details" not in anonymous and "telephone" not in anonymous
     thai = Entity.objects.get(name="Thai coop")
     assert client.get(f"/api/v1/entities/{thai.pk}/murmurations/").status_code == 404
     assert as_user(committee).get(f"/api/v1/entities/{thai.pk}/murmurations/").status_code == 404
+    # An entity in no published edition: its registry page.
+    other_researcher = user_with_role("researcher", "THA", username="researcher-tha-murmurations")
+    thai_profile = as_user(other_researcher).get(f"/api/v1/entities/{thai.pk}/murmurations/").json()
+    assert thai_profile["primary_url"] == f"http://testserver/registry/entities/{thai.pk}/"

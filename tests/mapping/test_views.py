@@ -162,3 +162,30 @@ def test_edition_pack_downloads_as_pdf_and_png(client, vn_registry):
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     png = client.get(published.get_absolute_url() + "pack.png")
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+
+
+def test_each_entity_of_a_published_edition_has_a_public_page_of_its_frozen_fields(client, vn_registry):
+    from registry.models import Entity
+
+    draft = freeze("VNM")
+    published = freeze("VNM", Status.PUBLISHED)
+    entity = vn_registry[0]
+    url = f"{published.get_absolute_url()}entities/{entity.pk}/"
+    page = client.get(url)
+    body = page.content.decode()
+    assert page.status_code == 200 and entity.registry_number in body and entity.name in body
+    assert "Hà Nội" in body and "Active" in body and "A Agriculture, forestry and fishing" in body
+    assert "chair@example.vn" not in body and "+84 90" not in body
+    assert "current record in the registry" not in body  # anonymous visitors read no registry record
+    # The page shows the edition's snapshot: a later edit in the registry does not change it.
+    Entity.objects.filter(pk=entity.pk).update(name="Renamed after the edition")
+    assert entity.name in client.get(url).content.decode()
+    # An unpublished edition's entities stay with its committee; an entity not in the edition is 404.
+    assert client.get(f"{draft.get_absolute_url()}entities/{entity.pk}/").status_code == 403
+    missing = "00000000-0000-0000-0000-000000000000"
+    assert client.get(f"{published.get_absolute_url()}entities/{missing}/").status_code == 404
+    # Registry readers get a link to the live record; the map's popups link to these pages.
+    client.force_login(committee_member("VNM"))
+    assert "current record in the registry" in client.get(url).content.decode()
+    edition_page = client.get(published.get_absolute_url()).content.decode()
+    assert f"{published.get_absolute_url()}entities/00000000-0000-0000-0000-000000000000/" in edition_page
