@@ -112,15 +112,20 @@ def batch_detail(request, pk):
 @require_GET
 def batch_progress(request, pk):
     batch = _batch_for(request, pk)
+    return _progress_response(batch, batch.stage, rows_in=batch.rows_in)
+
+
+def _progress_response(work, stage, **extra):
+    """What static/js/exchange-progress.js polls, for an import batch or an export job."""
     return JsonResponse(
         {
-            "status": batch.status,  # the code, for scripts' logic
-            "status_label": batch.get_status_display(),  # in the request's language, for people
-            "stage": batch.stage,
-            "percent": batch.progress_percent(),
-            "finished": batch.is_finished,
-            "rows_in": batch.rows_in,
-            "message": batch.message,
+            "status": work.status,  # the code, for scripts' logic
+            "status_label": work.get_status_display(),  # in the request's language, for people
+            "stage": stage,
+            "percent": work.progress_percent(),
+            "finished": work.is_finished,
+            "message": work.message,
+            **extra,
         }
     )
 
@@ -216,16 +221,7 @@ def export_job(request, pk):
 @require_GET
 def export_job_progress(request, pk):
     job = _export_job_for(request, pk)
-    return JsonResponse(
-        {
-            "status": job.status,
-            "status_label": job.get_status_display(),
-            "stage": f"{job.rows_written:,} / {job.rows_total:,}",
-            "percent": job.progress_percent(),
-            "finished": job.is_finished,
-            "message": job.message,
-        }
-    )
+    return _progress_response(job, f"{job.rows_written:,} / {job.rows_total:,}")
 
 
 @login_required
