@@ -72,11 +72,23 @@ class MappingForm(forms.Form):
         return chosen
 
 
+# The formats as people know them; the codes (exporting.FORMATS) are what URLs and scripts use.
+FORMAT_LABELS = {
+    "csv": _("CSV (spreadsheets, UTF-8)"),
+    "xlsx": _("Excel workbook (XLSX)"),
+    "geojson": _("GeoJSON (web maps)"),
+    "gpkg": _("GeoPackage (QGIS, ArcGIS)"),
+    "shapefile": _("Shapefile (zip)"),
+    "essglobal": _("ESSGlobal CSV (solidarity economy directories)"),
+    "murmurations": _("Murmurations profiles (JSON)"),
+}
+
+
 class ExportForm(forms.Form):
     country = forms.ModelChoiceField(
         queryset=Country.objects.none(), required=False, empty_label=_("All my countries"), label=_("Country")
     )
-    format = forms.ChoiceField(choices=[(key, key) for key in FORMATS], label=_("Format"))
+    format = forms.ChoiceField(choices=[(key, FORMAT_LABELS.get(key, key)) for key in FORMATS], label=_("Format"))
 
     def __init__(self, *args, countries, **kwargs):
         super().__init__(*args, **kwargs)

@@ -44,4 +44,8 @@ def test_the_export_page_waits_for_the_file_and_then_offers_it(export_job, page,
         link.click()
     text = download_info.value.path().read_text(encoding="utf-8-sig")
     assert text.count("Hợp tác xã số") == 3
+    # The data exchange page lists the prepared download.
+    page.goto(f"{live_server.url}/data/")
+    assert page.locator("a", has_text="sse-entities.csv").count() == 1
+    screenshot("data-exchange-vi")
     assert page.blocked_requests == [] and page.console_errors == []
