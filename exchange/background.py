@@ -32,11 +32,14 @@ def export_log_name(job_id):
     return f"exports/job-{job_id}.log"
 
 
-def launch_after_commit(command, log_name):
-    """Start `command` detached (its output to MEDIA_ROOT/<log_name>) once the current transaction commits."""
+def launch_after_commit(command, log_name, only_if=None):
+    """Start `command` detached (its output to MEDIA_ROOT/<log_name>) once the current transaction commits,
+    if `only_if()` (asked then) is true."""
     log_path = settings.MEDIA_ROOT / log_name
 
     def launch():
+        if only_if is not None and not only_if():
+            return
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "ab") as log:
             subprocess.Popen(  # noqa: S603 (a fixed command with our own interpreter and an integer id)
@@ -59,6 +62,13 @@ def start_import(batch):
 
 
 def start_export(job):
-    """Start the queued export job's detached worker once the current transaction commits."""
+    """Start a detached worker for the queued job once the current transaction commits, unless
+    EXPORT_WORKERS are already running: the job then waits, and a running worker takes it when it has
+    finished its own (export_jobs.run_queued_exports). Two requests at the same moment may both start one
+    (the count is read, not locked); the claim in run_export_job keeps each job to one worker."""
     assert job.status == ExportJob.Status.QUEUED
-    launch_after_commit(export_command(job.pk), export_log_name(job.pk))
+
+    def free():
+        return ExportJob.objects.filter(status=ExportJob.Status.RUNNING).count() < settings.EXPORT_WORKERS
+
+    launch_after_commit(export_command(job.pk), export_log_name(job.pk), only_if=free)

@@ -71,8 +71,16 @@ def ask_for_export(user, country, file_format, base_url=""):
 
 
 def run_export_job(job):
-    """Write the job's file; the job ends DONE with its file or FAILED with the reason. Returns the job."""
-    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING)
+    """Write the job's file; the job ends DONE with its file or FAILED with the reason. Returns the job.
+
+    The job is claimed first (queued -> running in one UPDATE): of two workers that reach the same queued
+    job, one runs it and the other gets None.
+    """
+    claimed = ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.QUEUED).update(
+        status=ExportJob.Status.RUNNING
+    )
+    if not claimed:
+        return None
     job.status = ExportJob.Status.RUNNING
     folder = settings.MEDIA_ROOT / "exports"
     folder.mkdir(parents=True, exist_ok=True)
@@ -98,6 +106,25 @@ def run_export_job(job):
     job.rows_written = ExportJob.objects.values_list("rows_written", flat=True).get(pk=job.pk)
     job.save(update_fields=["status", "message", "file", "finished_at", "rows_written"])
     return job
+
+
+def run_queued_exports(first):
+    """Run `first`, then every job left queued while the workers were busy, oldest first (see start_export).
+    Returns the jobs this worker ran."""
+    ran = []
+    job = first
+    while job is not None:
+        finished = run_export_job(job)
+        if finished is not None:
+            ran.append(finished)
+        job = (
+            ExportJob.objects.filter(status=ExportJob.Status.QUEUED)
+            .select_related("created_by", "country")
+            .defer("country__geom")
+            .order_by("created_at")
+            .first()
+        )
+    return ran
 
 
 def fail_abandoned_exports(user):

@@ -165,6 +165,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Exports too large for a request are prepared in the background and kept (privately, under
 # MEDIA_ROOT/exports) for this many days.
 EXPORT_KEEP_DAYS = int(os.environ.get("EXPORT_KEEP_DAYS", "7"))
+# How many background export workers (processes of up to about 500 MB each) may run at once.
+EXPORT_WORKERS = int(os.environ.get("EXPORT_WORKERS", "2"))
 
 # Storage SRID for every geometry: the data arrives in lon/lat and committees
 # cross borders, so EPSG:4326 everywhere; metric work uses geography casts.

@@ -188,3 +188,38 @@ def test_a_job_whose_worker_stopped_is_marked_failed_and_can_be_asked_for_again(
     assert stuck.status == "failed" and "stopped before it finished" in stuck.message
     assert len(callbacks) == 1 and response["Location"] != f"/data/exports/{stuck.pk}/"
     assert "stopped before it finished" in client.get(f"/data/exports/{stuck.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_exports_wait_for_a_free_worker_and_a_worker_takes_the_waiting_ones(
+    researcher, committee, small_limits, settings, django_capture_on_commit_callbacks
+):
+    settings.EXPORT_WORKERS = 1
+    busy = ExportJob.objects.create(
+        created_by=committee, country_id="VNM", file_format="csv", rows_total=3, filename="busy.csv", status="running"
+    )
+    client = logged_in(researcher)
+    # Every worker busy: the callback starts nothing (no worker, so no worker log), and the job waits.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get("/data/export/?format=csv&country=VNM")
+    waiting = ExportJob.objects.get(created_by=researcher, file_format="csv")
+    assert response["Location"] == f"/data/exports/{waiting.pk}/" and waiting.status == "queued"
+    assert not (settings.MEDIA_ROOT / "exports" / f"job-{waiting.pk}.log").exists()
+    ask(client, "format=geojson&country=VNM", django_capture_on_commit_callbacks)
+    # When the busy worker ends, the next worker to run takes every waiting job, oldest first.
+    ExportJob.objects.filter(pk=busy.pk).update(status="done")
+    call_command("export_entities", job=waiting.pk, verbosity=0)
+    statuses = dict(ExportJob.objects.filter(created_by=researcher).values_list("file_format", "status"))
+    assert statuses == {"csv": "done", "geojson": "done"}
+
+
+@pytest.mark.django_db
+def test_a_job_is_run_by_one_worker_only(researcher, small_limits, django_capture_on_commit_callbacks):
+    from exchange.export_jobs import run_export_job
+
+    ask(logged_in(researcher), "format=csv&country=VNM", django_capture_on_commit_callbacks)
+    job = ExportJob.objects.get()
+    stale_copy = ExportJob.objects.get(pk=job.pk)  # what a second worker read before the first claimed it
+    assert run_export_job(job).status == "done"
+    assert run_export_job(stale_copy) is None
+    assert ExportJob.objects.get(pk=job.pk).file.name == job.file.name

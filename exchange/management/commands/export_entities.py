@@ -1,14 +1,15 @@
 """Export SSE entities to a file, with the roles of a user (the same exports as the download page).
 
 manage.py export_entities OUTPUT --user NAME [--country VNM] [--format csv]
-manage.py export_entities --job 42      # prepare a download queued on the page (the page starts this)
+manage.py export_entities --job 42      # prepare a download queued on the page (the page starts this),
+                                        # then any others left queued while the workers were busy
 """
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from exchange.export_jobs import export_queryset, run_export_job
+from exchange.export_jobs import export_queryset, run_queued_exports
 from exchange.exporting import FORMATS, exported_count, write_export
 from exchange.models import ExportJob
 from registry.models import Country
@@ -60,6 +61,6 @@ class Command(BaseCommand):
             raise CommandError(f"There is no export job {job_id}.")
         if job.status != ExportJob.Status.QUEUED:
             raise CommandError(f"Export job {job_id} is {job.status}, not queued.")
-        job = run_export_job(job)
-        if job.status == ExportJob.Status.FAILED:
-            raise CommandError(job.message)
+        failed = [ran for ran in run_queued_exports(job) if ran.status == ExportJob.Status.FAILED]
+        if failed:
+            raise CommandError("; ".join(f"export job {ran.pk}: {ran.message}" for ran in failed))
