@@ -10,7 +10,6 @@ import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -24,7 +23,8 @@ from rest_framework.response import Response
 from legislation.access import can_read_assessments
 from legislation.models import Assessment, Instrument, ReformProcess
 from mapping.aggregation import EditionSource
-from mapping.models import EditionEntity, MapEdition
+from mapping.editions import published_entity_page
+from mapping.models import MapEdition
 from registry.managers import country_is_any_of
 from registry.models import AdminArea, Classification, Country, Entity, WorkingDefinition
 from registry.pagination import COUNT_CAP, CappedPaginator
@@ -146,22 +146,6 @@ class AdminAreaViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = AdminAreaFilter
 
 
-def _published_entity_page(entity):
-    """The entity's page in the latest published edition of its country that holds it, or None."""
-    published = MapEdition.objects.filter(
-        committee__country_id=entity.country_id, status=MapEdition.Status.PUBLISHED
-    ).values("pk")
-    number = (
-        EditionEntity.objects.filter(edition__in=published, entity_id=entity.pk)
-        .order_by("-edition__number")
-        .values_list("edition__number", flat=True)
-        .first()
-    )
-    if number is None:
-        return None
-    return reverse("mapping:edition-entity", args=[entity.country_id, number, entity.pk])
-
-
 @extend_schema_view(
     list=extend_schema(
         operation_id="entities_list",
@@ -226,7 +210,7 @@ class EntityViewSet(
         base_url = request.build_absolute_uri("/").rstrip("/")
         iso2 = Country.objects.values_list("iso2", flat=True).get(pk=entity.country_id)
         profile = murmurations_profile(next(rows), iso2, base_url)
-        public_page = _published_entity_page(entity)
+        public_page = published_entity_page(entity)
         if public_page:
             # An index fetches profiles anonymously: point it at a page anyone may open.
             profile["primary_url"] = base_url + public_page

@@ -197,13 +197,7 @@ class _Echo:
 
 def _chunks(pieces, joiner, size=2000):
     """Pieces joined into chunks of `size`: few enough for the server to send them quickly, small enough for memory."""
-    batch = []
-    for piece in pieces:
-        batch.append(piece)
-        if len(batch) >= size:
-            yield joiner.join(batch)
-            batch = []
-    if batch:
+    for batch in _batches(pieces, size):
         yield joiner.join(batch)
 
 

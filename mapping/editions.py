@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -287,3 +288,19 @@ def edition_diff(edition, previous=None):
             )
         )
     return EditionDiff(edition, previous, added, removed, changed, areas)
+
+
+def published_entity_page(entity):
+    """The entity's page in the latest published edition of its country that holds it, or None."""
+    published = MapEdition.objects.filter(
+        committee__country_id=entity.country_id, status=MapEdition.Status.PUBLISHED
+    ).values("pk")
+    number = (
+        EditionEntity.objects.filter(edition__in=published, entity_id=entity.pk)
+        .order_by("-edition__number")
+        .values_list("edition__number", flat=True)
+        .first()
+    )
+    if number is None:
+        return None
+    return reverse("mapping:edition-entity", args=[entity.country_id, number, entity.pk])
