@@ -120,6 +120,13 @@ class MapFilters:
             raise FilterError("outcome", f"{country.name} has no working definition to classify against")
         return filters
 
+    def _family_names(self):
+        return {family.code: family.display_name for family in EntityFamily.objects.filter(code__in=self.families)}
+
+    def _legal_form_names(self):
+        forms = LegalForm.objects.filter(country_id=self.country_id, code__in=self.legal_forms)
+        return {form.code: form.display_name for form in forms}
+
     @cached_property
     def definition(self):
         """The WorkingDefinition outcomes are read under (see the class docstring), or None."""
@@ -184,19 +191,20 @@ class MapFilters:
         return any([self.families, self.legal_forms, self.sectors, self.statuses, self.verifications, self.outcomes])
 
     def describe(self):
-        """Plain-language summary for pages and printed packs."""
+        """Plain-language summary for pages and printed packs, in the reader's words (not the codes)."""
         parts = []
         labels = [
-            (_("Family"), self.families),
-            (_("Legal form"), self.legal_forms),
-            (_("Sector (ISIC)"), self.sectors),
-            (_("Status"), self.statuses),
-            (_("Verification"), self.verifications),
-            (_("Classification outcome"), self.outcomes),
+            (_("Family"), self.families, self._family_names),
+            (_("Legal form"), self.legal_forms, self._legal_form_names),
+            (_("Sector (ISIC)"), self.sectors, lambda: {code: f"{code} {label}" for code, label in ISIC_SECTIONS}),
+            (_("Status"), self.statuses, lambda: dict(Entity.Status.choices)),
+            (_("Verification"), self.verifications, lambda: dict(Entity.Verification.choices)),
+            (_("Classification outcome"), self.outcomes, lambda: dict(Classification.Outcome.choices)),
         ]
-        for label, values in labels:
+        for label, values, names in labels:
             if values:
-                parts.append(f"{label}: {', '.join(value.replace('_', ' ') for value in values)}")
+                words = names()
+                parts.append(f"{label}: {', '.join(str(words.get(value, value)) for value in values)}")
         if self.outcomes and self.definition is not None:
             parts.append(_("Definition: version %(version)s") % {"version": self.definition.version})
         return "; ".join(parts) or _("All entities")

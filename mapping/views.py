@@ -13,7 +13,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from registry import permissions
-from registry.models import ISIC_SECTIONS, Classification, Country, Entity, EntityFamily, LegalForm, WorkingDefinition
+from registry.models import (
+    ISIC_SECTIONS,
+    Classification,
+    Country,
+    Entity,
+    EntityFamily,
+    LegalForm,
+    WorkingDefinition,
+    family_label,
+)
 
 from . import editions as workflow
 from . import packs
@@ -98,6 +107,19 @@ def _filter_choices(country):
     }
 
 
+def _popup_vocabulary(country):
+    """What map popups show for the English names and codes the layer's features carry, in the reader's words.
+
+    Features carry the stored English family and legal-form names and the status code (the same in live
+    layers and frozen snapshots, and cached by browsers whatever the language); the page translates them.
+    """
+    return {
+        "families": {family.name: family.display_name for family in EntityFamily.objects.all()},
+        "legal_forms": {form.name: form.display_name for form in LegalForm.objects.filter(country=country)},
+        "statuses": {code: str(label) for code, label in Entity.Status.choices},
+    }
+
+
 @require_GET
 def committee_map(request, iso3):
     country = _country(iso3)
@@ -117,6 +139,7 @@ def committee_map(request, iso3):
         "summary": summary,
         "choices": _filter_choices(country),
         "can_freeze": permissions.is_committee_member(request.user, country.pk),
+        "popup_vocabulary": _popup_vocabulary(country),
     }
     return render(request, "mapping/committee_map.html", context)
 
@@ -284,6 +307,7 @@ def edition_detail(request, iso3, number):
         "next_statuses": [MapEdition.Status(s) for s in workflow.TRANSITIONS[edition.status]] if can_review else [],
         "decisions": SignOff.Decision.choices,
         "today": datetime.date.today(),
+        "popup_vocabulary": _popup_vocabulary(edition.committee.country),
     }
     return render(request, "mapping/edition_detail.html", context)
 
@@ -302,6 +326,8 @@ def edition_entity(request, iso3, number, entity_id):
         "edition": edition,
         "country": country,
         "entity": entity,
+        "family": family_label(entity.family_name),
+        "legal_form": LegalForm.label_of_stored_name(country.pk, entity.legal_form_name),
         "status": dict(Entity.Status.choices).get(entity.status, entity.status),
         "verification": dict(Entity.Verification.choices).get(entity.verification, entity.verification),
         "outcome": dict(Classification.Outcome.choices).get(entity.outcome, entity.outcome),

@@ -14,8 +14,8 @@ from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext, pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from .managers import AdminAreaQuerySet, CountryQuerySet, EntityQuerySet, SearchText
@@ -30,6 +30,35 @@ COUNTRY_NAMES_TO_TRANSLATE = (
     pgettext_lazy("country", "Thailand"),
     pgettext_lazy("country", "Vietnam"),
 )
+# The ILC 2022 entity families as fixtures/registry/entity_families.json stores them, marked for the
+# catalogs in the same way: pages show EntityFamily.display_name (and family_label() for a stored name).
+FAMILY_NAMES_TO_TRANSLATE = (
+    pgettext_lazy("entity family", "Cooperative"),
+    pgettext_lazy("entity family", "Association"),
+    pgettext_lazy("entity family", "Mutual society"),
+    pgettext_lazy("entity family", "Foundation"),
+    pgettext_lazy("entity family", "Social enterprise"),
+    pgettext_lazy("entity family", "Self-help group"),
+    pgettext_lazy("entity family", "Other"),
+)
+
+
+def family_label(stored_name):
+    """A family's stored English name (as an edition snapshot keeps it) in the active language."""
+    return pgettext("entity family", stored_name) if stored_name else stored_name
+
+
+def legal_form_label(country_iso3, name, name_local):
+    """A legal form as its reader knows it: the law's own term when they read the country's language.
+
+    Legal forms are a country's legal terms, not words of the interface, so they are not in the
+    catalogs: a Vietnamese reader sees "Hợp tác xã", everyone else the English name.
+    """
+    if name_local and get_language() == COUNTRY_LANGUAGES.get(country_iso3):
+        return name_local
+    return name
+
+
 # The language of each country's local names (BCP 47, for lang= attributes, fonts and printed packs).
 COUNTRY_LANGUAGES = {"KHM": "km", "KGZ": "ky", "MNG": "mn", "THA": "th", "VNM": "vi"}
 
@@ -156,7 +185,12 @@ class EntityFamily(models.Model):
         ordering = ["sort_order", "name"]
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self):
+        """The name in the active language (see FAMILY_NAMES_TO_TRANSLATE)."""
+        return family_label(self.name)
 
 
 class LegalForm(models.Model):
@@ -175,6 +209,22 @@ class LegalForm(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.country_id})"
+
+    @property
+    def display_name(self):
+        """The name for the active language: the local term for readers of the country's language."""
+        return legal_form_label(self.country_id, self.name, self.name_local)
+
+    @classmethod
+    def label_of_stored_name(cls, country_iso3, name):
+        """legal_form_label() of a legal form known by its English name (as edition snapshots keep it).
+
+        The local term is today's, found by that name; a form renamed since shows its stored English name.
+        """
+        if not name:
+            return name
+        name_local = cls.objects.filter(country_id=country_iso3, name=name).values_list("name_local", flat=True).first()
+        return legal_form_label(country_iso3, name, name_local)
 
 
 # ISIC Rev.4 sections, the level at which SSE mapping studies report sectors.

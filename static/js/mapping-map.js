@@ -23,6 +23,13 @@
   };
   var labelsElement = document.getElementById("map-labels");
   if (labelsElement) { LABELS = Object.assign(LABELS, JSON.parse(labelsElement.textContent)); }
+  // Features carry English family and legal-form names and status codes; the page gives the reader's words.
+  var vocabularyElement = document.getElementById("map-vocabulary");
+  var VOCABULARY = vocabularyElement ? JSON.parse(vocabularyElement.textContent) : {};
+  function inWords(kind, value) {
+    var words = VOCABULARY[kind] || {};
+    return Object.prototype.hasOwnProperty.call(words, value) ? words[value] : value;
+  }
 
   function escapeHtml(text) {
     var div = document.createElement("div");
@@ -91,8 +98,9 @@
     var members = props.members != null ? "<br>" + escapeHtml(LABELS.members) + ": " + escapeHtml(props.members) +
       (props.women != null ? " (" + escapeHtml(LABELS.women_lower) + ": " + escapeHtml(props.women) + ")" : "") : "";
     return "<strong>" + escapeHtml(props.name) + "</strong>" + local +
-      "<br><span class='muted'>" + escapeHtml(props.registry_number) + " · " + escapeHtml(props.family) +
-      (props.legal_form ? " · " + escapeHtml(props.legal_form) : "") + " · " + escapeHtml(props.status) + "</span>" + members +
+      "<br><span class='muted'>" + escapeHtml(props.registry_number) + " · " + escapeHtml(inWords("families", props.family)) +
+      (props.legal_form ? " · " + escapeHtml(inWords("legal_forms", props.legal_form)) : "") + " · " +
+      escapeHtml(inWords("statuses", props.status)) + "</span>" + members +
       (url ? "<br><a href='" + escapeHtml(url) + "'>" + escapeHtml(LABELS.open_entity) + "</a>" : "");
   }
 

@@ -67,6 +67,17 @@ def test_committee_map_shows_choropleth_clusters_and_filtered_counts(
     screenshot("committee-map-vnm-associations")
 
     # Clicking a cluster zooms in; near the ground, clusters give way to entities with popups.
+    popup = _open_an_entity_popup(page)
+    assert "VNM-" in popup.inner_text() and "@" not in popup.inner_text()
+    assert popup.locator("a", has_text="Details").get_attribute("href").startswith("/registry/entities/")
+    screenshot("committee-map-vnm-points")
+    assert page.blocked_requests == []
+    assert page.console_errors == []
+
+
+def _open_an_entity_popup(page):
+    """Click clusters until the map shows entities, then open one's popup; returns the popup."""
+    frame = page.locator(".committee-map")
     for _ in range(6):
         if frame.get_attribute("data-mode") == "points":
             break
@@ -77,11 +88,8 @@ def test_committee_map_shows_choropleth_clusters_and_filtered_counts(
     page.locator("path.leaflet-interactive[fill='#f2b705']").first.click()
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
-    assert "VNM-" in popup.inner_text() and "@" not in popup.inner_text()
-    assert popup.locator("a", has_text="Details").get_attribute("href").startswith("/registry/entities/")
-    screenshot("committee-map-vnm-points")
-    assert page.blocked_requests == []
-    assert page.console_errors == []
+    page.wait_for_timeout(300)  # Leaflet fades popups in: the screenshots show them opaque
+    return popup
 
 
 def test_colouring_by_women_members_shows_zero_percent_as_a_figure_and_unreported_as_no_data(
@@ -131,6 +139,7 @@ def test_a_committee_member_reads_the_map_in_their_own_language(
             translation.gettext("Countries"),
             translation.gettext("Active"),
         )
+        families = [translation.pgettext("entity family", name) for name in ("Cooperative", "Association")]
     login(registry_data.username)
     page.goto(live_server.url + "/maps/VNM/")
     with page.expect_navigation():
@@ -141,6 +150,10 @@ def test_a_committee_member_reads_the_map_in_their_own_language(
     assert filters_title in page.locator(".site-nav").inner_text()
     assert active in page.locator("#map-filters").inner_text()  # choice labels come translated too
     screenshot(f"committee-map-vnm-{language}")
+    # Popups name the family (and the legal form, status) in the reader's words, not the stored English.
+    popup_text = _open_an_entity_popup(page).inner_text()
+    assert any(name in popup_text for name in families) and "Cooperative" not in popup_text
+    screenshot(f"committee-map-vnm-{language}-popup")
     assert page.console_errors == []
 
 
