@@ -7,11 +7,14 @@ and database connection, and stores its progress on its row, which the
 row's page polls.
 """
 
+import datetime
 import subprocess
 import sys
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from .models import ExportJob, ImportBatch
 
@@ -61,14 +64,33 @@ def start_import(batch):
     launch_after_commit(import_command(batch.pk), f"imports/batch-{batch.pk}.log")
 
 
+# A worker claims its job (queued -> running) as soon as Python and Django have started, within seconds.
+# One that has not claimed it after this long never will (it could not start, or was killed): the job may
+# then be started again, by the next request or by its page's progress poll.
+LAUNCH_GRACE = datetime.timedelta(minutes=2)
+# pg_advisory_xact_lock key serialising "is a worker free? then it is this job's": any fixed bigint.
+EXPORT_WORKERS_LOCK = 0x5353455F4558  # "SSE_EX"
+
+
+def reserve_export_worker(job):
+    """True, and the job marked as started (launched_at), if a worker may be started for it now: it is
+    queued, not started within LAUNCH_GRACE, and fewer than EXPORT_WORKERS jobs are running or starting."""
+    with transaction.atomic():
+        # One decision at a time across all web processes, so that the count and the mark agree.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EXPORT_WORKERS_LOCK])
+        just_started = Q(status=ExportJob.Status.QUEUED, launched_at__gte=timezone.now() - LAUNCH_GRACE)
+        busy = ExportJob.objects.filter(Q(status=ExportJob.Status.RUNNING) | just_started)
+        if busy.filter(pk=job.pk).exists() or busy.count() >= settings.EXPORT_WORKERS:
+            return False
+        marked = ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.QUEUED).update(launched_at=timezone.now())
+        return marked == 1
+
+
 def start_export(job):
-    """Start a detached worker for the queued job once the current transaction commits, unless
-    EXPORT_WORKERS are already running: the job then waits, and a running worker takes it when it has
-    finished its own (export_jobs.run_queued_exports). Two requests at the same moment may both start one
-    (the count is read, not locked); the claim in run_export_job keeps each job to one worker."""
-    assert job.status == ExportJob.Status.QUEUED
-
-    def free():
-        return ExportJob.objects.filter(status=ExportJob.Status.RUNNING).count() < settings.EXPORT_WORKERS
-
-    launch_after_commit(export_command(job.pk), export_log_name(job.pk), only_if=free)
+    """Start a detached worker for the queued job once the current transaction commits, if one may be
+    started (reserve_export_worker). Otherwise the job waits, and a running worker takes it when it has
+    finished its own (export_jobs.run_queued_exports); asking again for it, or its page polling its
+    progress, calls this again. The claim in run_export_job keeps each job to one worker in any case."""
+    if job.status == ExportJob.Status.QUEUED:
+        launch_after_commit(export_command(job.pk), export_log_name(job.pk), only_if=lambda: reserve_export_worker(job))

@@ -55,6 +55,7 @@ def ask_for_export(user, country, file_format, base_url=""):
     unfinished = ExportJob.objects.filter(created_by=user, status__in=UNFINISHED)
     same = unfinished.filter(country=country, file_format=file_format).first()
     if same is not None:
+        start_export(same)  # if it is still waiting for a worker
         return same
     if unfinished.count() >= MAX_UNFINISHED_PER_USER:
         raise TooManyExports

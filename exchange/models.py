@@ -165,6 +165,9 @@ class ExportJob(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    launched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker was last started for the job (see background.start_export)."
+    )
     country = models.ForeignKey(
         Country, null=True, blank=True, on_delete=models.CASCADE, help_text="Empty: every country the user reads."
     )

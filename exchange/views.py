@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from registry.permissions import can_edit_registry, editable_countries, readable_countries, require
 
-from .background import start_import
+from .background import start_export, start_import
 from .columns import MappingError
 from .export_jobs import MAX_UNFINISHED_PER_USER, TooManyExports, ask_for_export, export_queryset
 from .exporting import FORMATS, prepare_export
@@ -221,6 +221,8 @@ def export_job(request, pk):
 @require_GET
 def export_job_progress(request, pk):
     job = _export_job_for(request, pk)
+    # A job still waiting gets a worker as soon as one is free, or a new one if its own never started.
+    start_export(job)
     return _progress_response(job, f"{job.rows_written:,} / {job.rows_total:,}")
 
 

@@ -13,6 +13,9 @@ def export_job(django_db_blocker, settings, tmp_path):
     from tests.factories import EntityFactory, user_with_role
 
     settings.MEDIA_ROOT = tmp_path
+    # The test runs the job itself, below: the page's progress poll must not start a detached worker
+    # (it would read the job from the configured database, not the test one).
+    settings.EXPORT_WORKERS = 0
     call_command("load_boundaries", verbosity=0)
     call_command("load_registry_reference", verbosity=0)
     for number in range(3):

@@ -161,11 +161,14 @@ def test_export_command_writes_what_the_user_may_read(researcher, committee, set
 def test_asking_again_gives_the_same_job_and_one_person_cannot_queue_many(
     researcher, small_limits, django_capture_on_commit_callbacks
 ):
+    from exchange.background import reserve_export_worker
+
     client = logged_in(researcher)
     first, callbacks = ask(client, "format=csv&country=VNM", django_capture_on_commit_callbacks)
-    again, callbacks_again = ask(client, "format=csv&country=VNM", django_capture_on_commit_callbacks)
-    assert len(callbacks) == 1 and not callbacks_again  # no second worker for the same export
+    assert len(callbacks) == 1 and reserve_export_worker(ExportJob.objects.get())  # the worker it starts
+    again, _ = ask(client, "format=csv&country=VNM", django_capture_on_commit_callbacks)
     assert again["Location"] == first["Location"] and ExportJob.objects.count() == 1
+    assert not reserve_export_worker(ExportJob.objects.get())  # no second worker for the same export
     ask(client, "format=xlsx&country=VNM", django_capture_on_commit_callbacks)
     refused, callbacks = ask(client, "format=gpkg&country=VNM", django_capture_on_commit_callbacks)
     assert refused.status_code == 302 and refused["Location"] == "/data/" and not callbacks
@@ -223,3 +226,51 @@ def test_a_job_is_run_by_one_worker_only(researcher, small_limits, django_captur
     assert run_export_job(job).status == "done"
     assert run_export_job(stale_copy) is None
     assert ExportJob.objects.get(pk=job.pk).file.name == job.file.name
+
+
+@pytest.mark.django_db
+def test_workers_just_started_count_against_the_limit_so_quick_requests_do_not_start_too_many(
+    researcher, committee, small_limits, settings, django_capture_on_commit_callbacks
+):
+    from exchange.background import reserve_export_worker
+
+    settings.EXPORT_WORKERS = 1
+    # Two people ask in quick succession: the first one's worker has not yet claimed its job.
+    ask(logged_in(researcher), "format=csv&country=VNM", django_capture_on_commit_callbacks)
+    ask(logged_in(committee), "format=csv&country=VNM", django_capture_on_commit_callbacks)
+    first, second = ExportJob.objects.get(created_by=researcher), ExportJob.objects.get(created_by=committee)
+    assert reserve_export_worker(first) is True  # what the first request's commit decides
+    first.refresh_from_db()
+    assert first.status == "queued" and first.launched_at is not None
+    assert reserve_export_worker(second) is False, "the one worker allowed is starting: the second job waits"
+    assert reserve_export_worker(first) is False, "a job being started is not started twice"
+    # Once the first worker has claimed its job and finished it, the second job may have a worker.
+    ExportJob.objects.filter(pk=first.pk).update(status="done")
+    assert reserve_export_worker(second) is True
+
+
+@pytest.mark.django_db
+def test_the_job_page_poll_starts_a_waiting_job_and_restarts_one_whose_worker_never_started(
+    researcher, small_limits, settings, django_capture_on_commit_callbacks
+):
+    from exchange.background import LAUNCH_GRACE, reserve_export_worker
+
+    client = logged_in(researcher)
+    ask(client, "format=csv&country=VNM", django_capture_on_commit_callbacks)
+    job = ExportJob.objects.get()
+    progress_url = f"/data/exports/{job.pk}/progress.json"
+    # Each poll of a waiting job offers it to a worker (the decision runs after the response's commit).
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert client.get(progress_url).json()["status"] == "queued"
+    assert len(callbacks) == 1
+    assert reserve_export_worker(job) is True
+    launched = ExportJob.objects.get(pk=job.pk).launched_at
+    assert reserve_export_worker(job) is False  # its worker is starting
+    # A worker that has not claimed its job within the grace period never will: the next poll replaces it.
+    ExportJob.objects.filter(pk=job.pk).update(launched_at=launched - LAUNCH_GRACE - datetime.timedelta(seconds=1))
+    assert reserve_export_worker(job) is True
+    # Running or finished jobs are not offered again.
+    ExportJob.objects.filter(pk=job.pk).update(status="running")
+    with django_capture_on_commit_callbacks() as callbacks:
+        client.get(progress_url)
+    assert callbacks == []
