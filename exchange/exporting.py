@@ -28,8 +28,8 @@ from django.urls import reverse
 
 from registry.models import Country, Entity
 from registry.permissions import can_see_contact_data, readable_countries
+from registry.spreadsheets import FORMULA_PREFIXES, safe_cell
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CONTACT_COLUMNS = list(Entity.CONTACT_FIELDS)
 COLUMNS = [
     "registry_number",
@@ -98,13 +98,6 @@ FORMATS = {
 
 def _coordinate(function):
     return Func(F("point"), function=function, output_field=FloatField())
-
-
-def safe_cell(value):
-    """A text cell a spreadsheet will not run as a formula: risky first characters get a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def safe_cells(values):

@@ -786,7 +786,7 @@ def rejected_rows_csv(batch, stream):
     """Write the batch's rejected rows as CSV: the original columns plus row and reason, formula-safe."""
     import csv
 
-    from .exporting import safe_cell
+    from registry.spreadsheets import safe_cell
 
     writer = csv.writer(stream)
     columns = list(batch.columns)

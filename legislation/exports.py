@@ -16,21 +16,18 @@ from django.utils import translation
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from registry.spreadsheets import safe_cell as spreadsheet_cell
+
 from .matrix import build_matrix, grid_for, instruments_in_force_by_country
 from .models import Instrument, Rating
 from .rating import COLOURS, scale_rows
 from .reform import timeline
 from .summary import summary_for
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
 
 def safe_cell(value):
     """The value as a spreadsheet should hold it: text, never a formula."""
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return spreadsheet_cell("" if value is None else str(value))
 
 
 class Table:
