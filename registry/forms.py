@@ -1,11 +1,61 @@
 """Forms of the researchers' pages. They parse input; registry.services validates and saves."""
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from leaflet.forms.widgets import LeafletWidget
 
-from .models import Country, Entity, EntityFamily, LegalForm, WorkingDefinition
+from .models import ISIC_SECTIONS, Classification, Country, Entity, EntityFamily, LegalForm, WorkingDefinition
 from .permissions import editable_countries
 from .services import EDITABLE_FIELDS
+
+
+class LegalFormChoiceField(forms.ModelChoiceField):
+    """Legal forms named for the reader (the law's own term in its language) with their country."""
+
+    def label_from_instance(self, legal_form):
+        return f"{legal_form.display_name} ({legal_form.country_id})"
+
+
+# The form's words for the entity's fields, in the reader's language (the model keeps English names for
+# the admin, the API and the exports).
+ENTITY_FIELD_LABELS = {
+    "country": _("Country"),
+    "name": _("Name"),
+    "name_local": _("Name in the local script"),
+    "name_romanized": _("Name romanized"),
+    "family": _("Family"),
+    "legal_form": _("Legal form"),
+    "registration_number": _("Registration number"),
+    "registering_authority": _("Registering authority"),
+    "registration_date": _("Registration date"),
+    "founded_year": _("Year founded"),
+    "status": _("Status"),
+    "members_total": _("Members"),
+    "members_women": _("Women members"),
+    "members_men": _("Men members"),
+    "workers_total": _("Workers"),
+    "workers_women": _("Women workers"),
+    "sectors": _("Sectors (ISIC)"),
+    "point": _("Location"),
+    "location_precision": _("Location precision"),
+    "address": _("Address"),
+    "contact_name": _("Contact person"),
+    "contact_phone": _("Contact phone"),
+    "contact_email": _("Contact email"),
+    "source": _("Source"),
+    "source_reference": _("Source reference"),
+    "external_id": _("External id"),
+    "verification": _("Verification"),
+}
+ENTITY_FIELD_HELP = {
+    "name": _("As registered, in the script it was registered in."),
+    "legal_form": _("The form the country's law gives it, if any; it must be one of the entity's country."),
+    "registration_date": _("YYYY-MM-DD"),
+    "sectors": _("Every ISIC section the entity works in."),
+    "contact_name": _("Personal data: shown only to those who read this country's registry, never published."),
+    "external_id": _("Its identifier in the source, e.g. a KoboToolbox _uuid: a later import updates it."),
+}
 
 
 class EntityForm(forms.ModelForm):
@@ -13,19 +63,31 @@ class EntityForm(forms.ModelForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     confirm_not_duplicate = forms.BooleanField(
-        required=False, label="I checked the entities listed above: this is a different entity. Save it anyway."
+        required=False, label=_("I checked the entities listed above: this is a different entity. Save it anyway.")
+    )
+    sectors = forms.MultipleChoiceField(
+        choices=[(code, format_lazy("{} · {}", code, title)) for code, title in ISIC_SECTIONS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "sector-choices"}),
     )
 
     class Meta:
         model = Entity
         fields = list(EDITABLE_FIELDS)
-        widgets = {"point": LeafletWidget(attrs={"map_height": "360px", "display_raw": True})}
+        # The map's GeoJSON text stays hidden: the latitude and longitude boxes beside it
+        # (static/js/point-coordinates.js) are how a researcher types a point.
+        widgets = {"point": LeafletWidget(attrs={"map_height": "360px"})}
+        field_classes = {"legal_form": LegalFormChoiceField}
+        labels = ENTITY_FIELD_LABELS
+        help_texts = ENTITY_FIELD_HELP
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["country"].queryset = Country.objects.filter(iso3__in=editable_countries(user))
         self.fields["legal_form"].queryset = LegalForm.objects.filter(country__in=self.fields["country"].queryset)
         self.fields["family"].queryset = EntityFamily.objects.all()
+        self.fields["sectors"].label = ENTITY_FIELD_LABELS["sectors"]
+        self.fields["sectors"].help_text = ENTITY_FIELD_HELP["sectors"]
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
 
@@ -41,22 +103,25 @@ class EntityForm(forms.ModelForm):
 class EntityFilterForm(forms.Form):
     """The registry list's search box and filters (all optional)."""
 
-    q = forms.CharField(required=False, label="Search names (any script) or registry number")
-    country = forms.ModelChoiceField(Country.objects.all(), required=False, to_field_name="iso3")
+    q = forms.CharField(required=False, label=_("Search names (any script) or registry number"))
+    country = forms.ModelChoiceField(
+        Country.objects.all(), required=False, to_field_name="iso3", label=_("Country"), empty_label=_("any")
+    )
     area = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    family = forms.ModelChoiceField(EntityFamily.objects.all(), required=False, to_field_name="code")
-    legal_form = forms.ModelChoiceField(LegalForm.objects.all(), required=False)
-    status = forms.ChoiceField(choices=[("", "any")] + list(Entity.Status.choices), required=False)
-    verification = forms.ChoiceField(choices=[("", "any")] + list(Entity.Verification.choices), required=False)
+    family = forms.ModelChoiceField(
+        EntityFamily.objects.all(), required=False, to_field_name="code", label=_("Family"), empty_label=_("any")
+    )
+    legal_form = LegalFormChoiceField(
+        LegalForm.objects.all(), required=False, label=_("Legal form"), empty_label=_("any")
+    )
+    status = forms.ChoiceField(choices=[("", _("any")), *Entity.Status.choices], required=False, label=_("Status"))
+    verification = forms.ChoiceField(
+        choices=[("", _("any")), *Entity.Verification.choices], required=False, label=_("Verification")
+    )
     outcome = forms.ChoiceField(
-        choices=[("", "any")]
-        + [
-            ("qualifies", "Qualifies"),
-            ("does_not_qualify", "Does not qualify"),
-            ("undetermined", "Undetermined"),
-        ],  # fmt: skip
+        choices=[("", _("any")), *Classification.Outcome.choices],
         required=False,
-        label="Classification (adopted definition)",
+        label=_("Classification (adopted definition)"),
     )
 
     def filter(self, queryset, one_country=False):

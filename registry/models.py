@@ -227,29 +227,29 @@ class LegalForm(models.Model):
         return legal_form_label(country_iso3, name, name_local)
 
 
-# ISIC Rev.4 sections, the level at which SSE mapping studies report sectors.
+# ISIC Rev.4 sections, the level at which SSE mapping studies report sectors; the titles in the reader's language.
 ISIC_SECTIONS = [
-    ("A", "Agriculture, forestry and fishing"),
-    ("B", "Mining and quarrying"),
-    ("C", "Manufacturing"),
-    ("D", "Electricity, gas, steam and air conditioning supply"),
-    ("E", "Water supply; sewerage, waste management and remediation"),
-    ("F", "Construction"),
-    ("G", "Wholesale and retail trade; repair of motor vehicles"),
-    ("H", "Transportation and storage"),
-    ("I", "Accommodation and food service activities"),
-    ("J", "Information and communication"),
-    ("K", "Financial and insurance activities"),
-    ("L", "Real estate activities"),
-    ("M", "Professional, scientific and technical activities"),
-    ("N", "Administrative and support service activities"),
-    ("O", "Public administration and defence; compulsory social security"),
-    ("P", "Education"),
-    ("Q", "Human health and social work activities"),
-    ("R", "Arts, entertainment and recreation"),
-    ("S", "Other service activities"),
-    ("T", "Activities of households as employers"),
-    ("U", "Activities of extraterritorial organizations and bodies"),
+    ("A", pgettext_lazy("ISIC section", "Agriculture, forestry and fishing")),
+    ("B", pgettext_lazy("ISIC section", "Mining and quarrying")),
+    ("C", pgettext_lazy("ISIC section", "Manufacturing")),
+    ("D", pgettext_lazy("ISIC section", "Electricity, gas, steam and air conditioning supply")),
+    ("E", pgettext_lazy("ISIC section", "Water supply; sewerage, waste management and remediation")),
+    ("F", pgettext_lazy("ISIC section", "Construction")),
+    ("G", pgettext_lazy("ISIC section", "Wholesale and retail trade; repair of motor vehicles")),
+    ("H", pgettext_lazy("ISIC section", "Transportation and storage")),
+    ("I", pgettext_lazy("ISIC section", "Accommodation and food service activities")),
+    ("J", pgettext_lazy("ISIC section", "Information and communication")),
+    ("K", pgettext_lazy("ISIC section", "Financial and insurance activities")),
+    ("L", pgettext_lazy("ISIC section", "Real estate activities")),
+    ("M", pgettext_lazy("ISIC section", "Professional, scientific and technical activities")),
+    ("N", pgettext_lazy("ISIC section", "Administrative and support service activities")),
+    ("O", pgettext_lazy("ISIC section", "Public administration and defence; compulsory social security")),
+    ("P", pgettext_lazy("ISIC section", "Education")),
+    ("Q", pgettext_lazy("ISIC section", "Human health and social work activities")),
+    ("R", pgettext_lazy("ISIC section", "Arts, entertainment and recreation")),
+    ("S", pgettext_lazy("ISIC section", "Other service activities")),
+    ("T", pgettext_lazy("ISIC section", "Activities of households as employers")),
+    ("U", pgettext_lazy("ISIC section", "Activities of extraterritorial organizations and bodies")),
 ]
 
 

@@ -54,3 +54,56 @@ def test_entity_page_shows_its_map(registry_data, page, live_server, login, scre
     page.wait_for_selector("#entity-map .leaflet-marker-icon")
     screenshot("registry-entity-page")
     assert page.console_errors == []
+
+
+def test_a_researcher_registers_an_entity_by_typing_its_coordinates(
+    registry_data, page, live_server, login, screenshot
+):
+    import json
+
+    from django.utils import translation
+
+    from registry.models import Entity
+
+    with translation.override("vi"):
+        swapped = translation.gettext("The latitude is over 90°: latitude and longitude look swapped.")
+        name_label = translation.gettext("Name")
+        cooperative = translation.pgettext("entity family", "Cooperative")
+    login("researcher-vnm")
+    page.context.add_cookies([{"name": "django_language", "value": "vi", "url": live_server.url}])
+    page.goto(live_server.url + "/registry/new/")
+    page.wait_for_selector(".point-picker .leaflet-container")
+    # The form speaks the researcher's language: labels, and the ISIC sections as checkboxes.
+    assert page.locator("label[for=id_name]").inner_text() == name_label != "Name"
+    assert page.locator(".sector-choices input[type=checkbox]").count() == 21
+    page.select_option("#id_country", "VNM")
+    page.fill("#id_name", "Hợp tác xã Nông nghiệp Đông Anh")
+    page.select_option("#id_family", label=cooperative)  # "Hợp tác xã"
+    page.check(".sector-choices input[value=A]")
+    page.check(".sector-choices input[value=C]")
+    # Typed the wrong way round (longitude first): told so, and nothing placed.
+    page.fill("#point-latitude", "105.8542")
+    page.fill("#point-longitude", "21.0285")
+    page.locator("#point-longitude").dispatch_event("change")
+    assert page.locator("[data-coordinates-error=swapped]").is_visible()
+    assert page.locator("[data-coordinates-error=swapped]").inner_text() == swapped
+    assert page.locator(".point-picker .leaflet-marker-icon").count() == 0
+    page.fill("#point-latitude", "21,0285")  # a decimal comma, as many keyboards type it
+    page.fill("#point-longitude", "105.8542")
+    page.locator("#point-longitude").dispatch_event("change")
+    assert not page.locator("[data-coordinates-error=swapped]").is_visible()
+    assert page.locator(".point-picker .leaflet-marker-icon").count() == 1
+    geometry = json.loads(page.locator(".point-picker textarea").input_value())
+    assert geometry["type"] == "Point" and geometry["coordinates"] == pytest.approx([105.8542, 21.0285])
+    screenshot("registry-entity-form-coordinates-vi")
+    with page.expect_navigation():
+        page.locator("form.entity-form button[type=submit]").click()
+    entity = Entity.objects.get(name="Hợp tác xã Nông nghiệp Đông Anh")
+    assert (entity.point.x, entity.point.y) == pytest.approx((105.8542, 21.0285))
+    assert sorted(entity.sectors) == ["A", "C"] and entity.admin_area.name == "Hà Nội"
+    # Editing it, the boxes show the stored point.
+    page.goto(live_server.url + f"/registry/entities/{entity.pk}/edit/")
+    page.wait_for_selector(".point-picker .leaflet-marker-icon")
+    assert page.locator("#point-latitude").input_value() == "21.028500"
+    assert page.locator("#point-longitude").input_value() == "105.854200"
+    assert page.console_errors == []

@@ -77,3 +77,26 @@ def test_countries_are_named_in_the_readers_language_and_local_names_carry_their
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     heading = re.search(r"<h1>(.*?)</h1>", client.get("/countries/KHM/").content.decode(), re.S).group(1)
     assert "Cambodia" in heading and '<span class="local" lang="km">កម្ពុជា</span>' in heading
+
+
+@pytest.mark.django_db
+def test_the_registry_list_filters_and_the_entity_form_speak_the_readers_language(client):
+    from tests.factories import user_with_role
+
+    client.force_login(user_with_role("researcher", "MNG"))
+    client.post("/i18n/setlang/", {"language": "mn", "next": "/"})
+    with translation.override("mn"):
+        words = [
+            translation.gettext("Search names (any script) or registry number"),
+            translation.gettext("Classification (adopted definition)"),
+            translation.gettext("any"),
+            translation.pgettext("ISIC section", "Agriculture, forestry and fishing"),
+            translation.gettext("Women workers"),
+            translation.gettext("Latitude"),
+        ]
+    listing = client.get("/registry/").content.decode()
+    assert words[0] in listing and words[1] in listing and f">{words[2]}</option>" in listing
+    assert "Search names" not in listing and ">---------<" not in listing
+    form = client.get("/registry/new/").content.decode()
+    assert words[3] in form and words[4] in form and words[5] in form
+    assert "Women workers" not in form and "Agriculture, forestry" not in form

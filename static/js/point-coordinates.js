@@ -1,0 +1,59 @@
+/* The entity form's latitude and longitude boxes, in step with the point picker's map.
+ *
+ * Researchers often have coordinates from a survey or a GPS rather than a place to click: typing
+ * them places the point (the map's GeoJSON field, the one the server reads, is written as if the
+ * point had been clicked), and clicking, dragging or deleting the point updates the boxes.
+ * Listens to django-leaflet's "map:init" (before the form field exists) and then "map:loadfield",
+ * which hands over the field with its layer and store. Used inside an element with data-coordinates
+ * holding [data-latitude], [data-longitude] and a hidden [data-coordinates-error] message per case. */
+(function () {
+  "use strict";
+
+  function number(text) {
+    var cleaned = String(text).trim().replace(",", ".");
+    return /^[-+]?\d+(\.\d+)?$/.test(cleaned) ? parseFloat(cleaned) : NaN;
+  }
+
+  window.addEventListener("map:init", function (event) {
+    var map = event.detail.map;
+    var holder = map.getContainer().closest("[data-coordinates]");
+    if (!holder) { return; }
+    var latitude = holder.querySelector("[data-latitude]");
+    var longitude = holder.querySelector("[data-longitude]");
+    var errors = holder.querySelectorAll("[data-coordinates-error]");
+
+    function showError(kind) {
+      errors.forEach(function (element) { element.hidden = element.dataset.coordinatesError !== kind; });
+    }
+
+    map.on("map:loadfield", function (loaded) {
+      var field = loaded.field;
+
+      function showPoint() {
+        var layers = field.drawnItems.getLayers();
+        var point = layers.length && layers[0].getLatLng ? layers[0].getLatLng() : null;
+        latitude.value = point ? point.lat.toFixed(6) : "";
+        longitude.value = point ? point.lng.toFixed(6) : "";
+        showError(null);
+      }
+
+      function placeTyped() {
+        if (latitude.value.trim() === "" || longitude.value.trim() === "") { return; }
+        var lat = number(latitude.value), lon = number(longitude.value);
+        if (isNaN(lat) || isNaN(lon)) { showError("number"); return; }
+        if (Math.abs(lat) > 90 && Math.abs(lon) <= 90) { showError("swapped"); return; }
+        if (Math.abs(lat) > 90 || Math.abs(lon) > 180) { showError("range"); return; }
+        showError(null);
+        field.drawnItems.clearLayers();
+        field.drawnItems.addLayer(L.marker([lat, lon]));
+        field.store.save(field.drawnItems);
+        map.setView([lat, lon], Math.max(map.getZoom(), 9));
+      }
+
+      showPoint();
+      map.on("draw:created draw:edited draw:deleted", function () { setTimeout(showPoint, 0); });
+      latitude.addEventListener("change", placeTyped);
+      longitude.addEventListener("change", placeTyped);
+    });
+  });
+})();
