@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from . import sql
 from .models import Classification, Criterion, WorkingDefinition
@@ -26,6 +27,13 @@ from .permissions import can_edit_registry, require
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
 RESULTS = (MET, NOT_MET, UNKNOWN)
+# As the classification page offers them. A criterion not yet assessed is "unknown", never "met" by default:
+# a form saved without looking must not make an entity qualify.
+RESULT_CHOICES = (
+    (UNKNOWN, pgettext_lazy("criterion result", "Not yet known")),
+    (MET, pgettext_lazy("criterion result", "Met")),
+    (NOT_MET, pgettext_lazy("criterion result", "Not met")),
+)
 Outcome = Classification.Outcome
 Status = WorkingDefinition.Status
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import classification as classifying
@@ -99,10 +100,14 @@ def entity_edit(request, pk=None):
             try:
                 if entity is None:
                     saved = create_entity(request.user, data)
-                    messages.success(request, f"Registered {saved.registry_number}.")
+                    messages.success(request, _("Registered %(number)s.") % {"number": saved.registry_number})
                 else:
                     saved = update_entity(request.user, entity, data, form.cleaned_data.get("version"))
-                    messages.success(request, f"Saved {saved.registry_number} (version {saved.version}).")
+                    messages.success(
+                        request,
+                        _("Saved %(number)s (version %(version)s).")
+                        % {"number": saved.registry_number, "version": saved.version},
+                    )
                 return redirect(saved)
             except StaleEntityError as error:
                 stale = error
@@ -140,7 +145,7 @@ def entity_classify(request, pk, definition_pk):
             messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items()))
             current = results
         else:
-            messages.success(request, f"Classified: {record.get_outcome_display()}.")
+            messages.success(request, _("Classified: %(outcome)s.") % {"outcome": record.get_outcome_display()})
             return redirect(entity)
     rows = [(criterion, current.get(criterion.code, {})) for criterion in criteria]
     return render(
@@ -151,7 +156,7 @@ def entity_classify(request, pk, definition_pk):
             "definition": definition,
             "rows": rows,
             "existing": existing,
-            "results": classifying.RESULTS,
+            "results": classifying.RESULT_CHOICES,
         },
     )
 
@@ -221,10 +226,10 @@ def _definition_action(request, definition, form):
             if code.strip()
         ]
         classifying.save_criteria(user, definition, rows)
-        messages.success(request, "Definition saved.")
+        messages.success(request, _("Definition saved."))
     elif action == "submit":
         classifying.submit_for_review(user, definition)
-        messages.success(request, "Sent to committee review.")
+        messages.success(request, _("Sent to committee review."))
     elif action == "return":
         classifying.return_to_draft(user, definition)
     elif action == "adopt":
@@ -237,7 +242,9 @@ def _definition_action(request, definition, form):
         messages.success(request, str(report))
     elif action == "new_version":
         new = classifying.new_version(user, definition.country, copy_from=definition)
-        messages.success(request, f"Draft v{new.version} created from v{definition.version}.")
+        messages.success(
+            request, _("Draft v%(new)s created from v%(old)s.") % {"new": new.version, "old": definition.version}
+        )
         definition.pk = new.pk
     else:
         raise ValidationError({"action": f"Unknown action {action!r}."})
@@ -249,5 +256,7 @@ def definition_from_template(request, iso3):
     country = get_object_or_404(Country.objects.without_outline(), iso3=iso3.upper())
     require(can_edit_registry(request.user, country.pk), "You may edit only the definitions of your countries.")
     definition = create_definition_from_template(country)
-    messages.success(request, f"Draft v{definition.version} created from the ILC 2022 template.")
+    messages.success(
+        request, _("Draft v%(version)s created from the ILC 2022 template.") % {"version": definition.version}
+    )
     return redirect("registry:definition", pk=definition.pk)

@@ -178,3 +178,31 @@ def test_list_pages_read_keys_first_and_each_page_holds_the_next_entities(client
     numbers = [entity.registry_number for page in pages for entity in page.object_list]
     assert numbers == [f"VNM-00000{n}" for n in range(1, 6)]
     assert all(entity.family.name for page in pages for entity in page.object_list)  # rows come with their labels
+
+
+def test_classification_form_starts_unassessed_and_names_results_in_the_readers_language(client, vnm_entity):
+    import re
+
+    from django.utils import translation
+
+    client = client_for(client, "researcher", "VNM")
+    client.post("/i18n/setlang/", {"language": "vi", "next": "/"})
+    definition = WorkingDefinition.objects.get(country_id="VNM", version=1)
+    url = reverse("registry:entity-classify", args=[vnm_entity.pk, definition.pk])
+    page = client.get(url).content.decode()
+    with translation.override("vi"):
+        met, unknown = (
+            translation.pgettext("criterion result", "Met"),
+            translation.pgettext("criterion result", "Not yet known"),
+        )
+        undetermined = translation.gettext("Undetermined")
+    assert f'<option value="met">{met}</option>' in page and met != "Met"
+    # Nothing is "met" until someone says so: every criterion starts as not yet known.
+    selected = re.findall(r'<option value="(\w+)" selected>', page)
+    assert selected and set(selected) == {"unknown"} and len(selected) == definition.criteria.count()
+    assert f'<option value="unknown" selected>{unknown}</option>' in page
+    # Saved as offered, the entity is undetermined, not qualifying.
+    data = {f"result-{criterion.code}": "unknown" for criterion in definition.criteria.all()}
+    response = client.post(url, data, follow=True)
+    assert vnm_entity.classifications.get().outcome == "undetermined"
+    assert undetermined in response.content.decode()
