@@ -13,6 +13,18 @@ from django.utils.translation import pgettext_lazy
 from registry.models import Country, Entity
 
 
+# The importer's stages (exchange.importing.Importer.STAGES, and "queued" before it starts), for people.
+IMPORT_STAGE_LABELS = {
+    "queued": pgettext_lazy("import stage", "waiting to start"),
+    "reading": pgettext_lazy("import stage", "reading the file"),
+    "validating": pgettext_lazy("import stage", "checking every row"),
+    "checking locations": pgettext_lazy("import stage", "checking locations"),
+    "checking duplicates": pgettext_lazy("import stage", "looking for duplicates"),
+    "writing": pgettext_lazy("import stage", "writing to the registry"),
+    "done": pgettext_lazy("import stage", "finished"),
+}
+
+
 class ImportBatch(models.Model):
     """One uploaded file imported (or dry-run) into one country's registry."""
 
@@ -96,6 +108,11 @@ class ImportBatch(models.Model):
     @property
     def is_finished(self):
         return self.status in {self.Status.DONE, self.Status.FAILED}
+
+    @property
+    def stage_display(self):
+        """The stage in the reader's words (IMPORT_STAGE_LABELS); a stage without a label as stored."""
+        return IMPORT_STAGE_LABELS.get(self.stage, self.stage)
 
     @property
     def accounted(self):

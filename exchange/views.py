@@ -112,7 +112,7 @@ def batch_detail(request, pk):
 @require_GET
 def batch_progress(request, pk):
     batch = _batch_for(request, pk)
-    return _progress_response(batch, batch.stage, rows_in=batch.rows_in)
+    return _progress_response(batch, str(batch.stage_display), rows_in=batch.rows_in)
 
 
 def _progress_response(work, stage, **extra):

@@ -62,6 +62,11 @@ def test_a_researcher_in_thai_reads_the_upload_page_and_a_batch_report_in_thai(r
     assert register in page and "Register as new" not in page
     assert duplicate in page and "It is a duplicate" not in page
     assert "Back to data exchange" not in page and "กลับไปหน้าการแลกเปลี่ยนข้อมูล" in page
+    # The stage, on the page and in the progress its script polls, in words (stored: the code "done").
+    with translation.override("th"):
+        finished = translation.pgettext("import stage", "finished")
+    assert batch.stage == "done" and finished != "finished" and f'<span data-role="stage">{finished}</span>' in page
+    assert client.get(f"/data/imports/{batch.pk}/progress.json").json()["stage"] == finished
     # The importer's per-row reasons stay as stored (English, as in the rejected rows' CSV).
     assert escape(batch.rows.get(outcome="rejected").reason) in page
 
@@ -226,3 +231,10 @@ def test_choice_labels_stay_english_by_default(researcher, settings, tmp_path):
     progress = client.get(f"/data/imports/{batch.pk}/progress.json").json()
     assert (progress["status"], progress["status_label"]) == ("uploaded", "Uploaded, columns to confirm")
     assert "<td>Uploaded, columns to confirm</td>" in client.get("/data/").content.decode()
+
+
+def test_every_import_stage_has_words_for_people():
+    from exchange.importing import Importer
+    from exchange.models import IMPORT_STAGE_LABELS
+
+    assert set(Importer.STAGES) | {"queued"} == set(IMPORT_STAGE_LABELS)
