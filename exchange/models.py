@@ -12,7 +12,6 @@ from django.utils.translation import pgettext_lazy
 
 from registry.models import Country, Entity
 
-
 # The importer's stages (exchange.importing.Importer.STAGES, and "queued" before it starts), for people.
 IMPORT_STAGE_LABELS = {
     "queued": pgettext_lazy("import stage", "waiting to start"),
