@@ -106,4 +106,13 @@ def test_a_researcher_registers_an_entity_by_typing_its_coordinates(
     page.wait_for_selector(".point-picker .leaflet-marker-icon")
     assert page.locator("#point-latitude").input_value() == "21.028500"
     assert page.locator("#point-longitude").input_value() == "105.854200"
+    # Placing the point on the map instead (the draw tool, then a click away from it) fills the boxes.
+    page.locator(".leaflet-draw-draw-marker").click()
+    box = page.locator(".point-picker .leaflet-container").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.75)
+    page.wait_for_function("() => document.querySelector('#point-latitude').value !== '21.028500'")
+    clicked = json.loads(page.locator(".point-picker textarea").input_value())["coordinates"]
+    assert float(page.locator("#point-latitude").input_value()) == pytest.approx(clicked[1], abs=1e-6)
+    assert float(page.locator("#point-longitude").input_value()) == pytest.approx(clicked[0], abs=1e-6)
+    assert clicked[0] < 105.8542 and clicked[1] < 21.0285  # left of and below the old point
     assert page.console_errors == []
