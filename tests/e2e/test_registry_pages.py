@@ -106,6 +106,8 @@ def test_a_researcher_registers_an_entity_by_typing_its_coordinates(
     page.wait_for_selector(".point-picker .leaflet-marker-icon")
     assert page.locator("#point-latitude").input_value() == "21.028500"
     assert page.locator("#point-longitude").input_value() == "105.854200"
+    checked = page.locator(".sector-choices input:checked").evaluate_all("boxes => boxes.map(b => b.value)")
+    assert checked == ["A", "C"]
     # Placing the point on the map instead (the draw tool, then a click away from it) fills the boxes.
     page.locator(".leaflet-draw-draw-marker").click()
     box = page.locator(".point-picker .leaflet-container").bounding_box()
