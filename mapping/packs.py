@@ -265,17 +265,22 @@ def pack_context(edition):
         "summary": summary,
         "diff": diff,
         "diff_counts": diff.counts if diff else None,
-        "filters": _filters_in_english(country, edition.filters),
+        "filters": _filters_bilingual(country, edition.filters, language),
         "source_credit": SOURCE_CREDIT,
         "printed_at": timezone.now(),
     }
 
 
-def _filters_in_english(country, filters):
-    # The pack's filter line is printed in English whatever language the page that asked for it was in,
-    # so that two renders of one edition are the same document.
+def _filters_bilingual(country, filters, language):
+    """The edition's filters described in English and in the country's language, like every label of the
+    pack: whatever language the page that asked for it was in, two renders of one edition are the same."""
+    parsed = MapFilters.parse(country, filters)
     with translation.override("en"):
-        return MapFilters.parse(country, filters).describe()
+        english = parsed.describe()
+    if language == "en":
+        return {"en": english, "local": ""}
+    with translation.override(language):
+        return {"en": english, "local": parsed.describe()}
 
 
 def render_pack(edition, png=True):

@@ -76,3 +76,18 @@ def test_render_edition_command_writes_pdf_and_png(tmp_path):
     call_command("render_edition", "VNM", str(edition.number), "--output", str(tmp_path), verbosity=0)
     assert (tmp_path / f"VNM-edition-{edition.number}.pdf").read_bytes().startswith(b"%PDF")
     assert (tmp_path / f"VNM-edition-{edition.number}.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_packs_filter_line_is_in_english_and_in_the_countrys_language():
+    from django.utils import translation
+
+    edition_with_entities("VNM")
+    country = Country.objects.get(pk="VNM")
+    filtered = editions.freeze_edition(
+        editions.committee_for(country), MapFilters.parse(country, QueryDict("family=cooperative")), "Cooperatives"
+    )
+    with translation.override("vi"):
+        family_vi = translation.gettext("Family")
+    text = " ".join(pdf_text(render_pack(filtered, png=False).pdf).split())
+    assert "Family: Cooperative" in text
+    assert f"{family_vi}: Hợp tác xã" in text
