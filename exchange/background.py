@@ -72,6 +72,21 @@ LAUNCH_GRACE = datetime.timedelta(minutes=2)
 EXPORT_WORKERS_LOCK = 0x5353455F4558  # "SSE_EX"
 
 
+# A running job's worker reports every 5,000 rows (a few seconds; writing the file out at the end takes
+# well under a minute): silent for this long, it has died, and its job must not keep a worker's place.
+STALLED_AFTER = datetime.timedelta(minutes=10)
+STALLED_MESSAGE = "The export stopped before it finished (its worker stopped). Please ask for it again."
+
+
+def fail_stalled_exports():
+    """Mark running jobs whose worker has been silent for STALLED_AFTER as failed: of everyone, since a
+    dead worker's job would otherwise keep one of the EXPORT_WORKERS places for hours."""
+    now = timezone.now()
+    return ExportJob.objects.filter(status=ExportJob.Status.RUNNING, heartbeat_at__lt=now - STALLED_AFTER).update(
+        status=ExportJob.Status.FAILED, finished_at=now, message=STALLED_MESSAGE
+    )
+
+
 def reserve_export_worker(job):
     """True, and the job marked as started (launched_at), if a worker may be started for it now: it is
     queued, not started within LAUNCH_GRACE, and fewer than EXPORT_WORKERS jobs are running or starting."""
@@ -79,6 +94,7 @@ def reserve_export_worker(job):
         # One decision at a time across all web processes, so that the count and the mark agree.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EXPORT_WORKERS_LOCK])
+        fail_stalled_exports()  # a dead worker's job does not keep its place
         just_started = Q(status=ExportJob.Status.QUEUED, launched_at__gte=timezone.now() - LAUNCH_GRACE)
         busy = ExportJob.objects.filter(Q(status=ExportJob.Status.RUNNING) | just_started)
         if busy.filter(pk=job.pk).exists() or busy.count() >= settings.EXPORT_WORKERS:

@@ -32,6 +32,7 @@ def export_queryset(country):
 # A job unfinished after this long has lost its worker (a restart, a killed process): the largest export,
 # every country as XLSX, takes minutes.
 ABANDONED_AFTER = datetime.timedelta(hours=2)
+
 # Each job is a process of its own: one person cannot start more than this many at once.
 MAX_UNFINISHED_PER_USER = 2
 UNFINISHED = (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING)
@@ -78,7 +79,7 @@ def run_export_job(job):
     job, one runs it and the other gets None.
     """
     claimed = ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.QUEUED).update(
-        status=ExportJob.Status.RUNNING
+        status=ExportJob.Status.RUNNING, heartbeat_at=timezone.now()
     )
     if not claimed:
         return None
@@ -90,7 +91,7 @@ def run_export_job(job):
     path = settings.MEDIA_ROOT / name
 
     def progress(rows):
-        ExportJob.objects.filter(pk=job.pk).update(rows_written=rows)
+        ExportJob.objects.filter(pk=job.pk).update(rows_written=rows, heartbeat_at=timezone.now())
 
     try:
         with path.open("wb") as file:

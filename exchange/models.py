@@ -184,6 +184,9 @@ class ExportJob(models.Model):
     launched_at = models.DateTimeField(
         null=True, blank=True, help_text="When a worker was last started for the job (see background.start_export)."
     )
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the worker running the job (export_jobs.STALLED_AFTER)."
+    )
     country = models.ForeignKey(
         Country, null=True, blank=True, on_delete=models.CASCADE, help_text="Empty: every country the user reads."
     )

@@ -274,3 +274,30 @@ def test_the_job_page_poll_starts_a_waiting_job_and_restarts_one_whose_worker_ne
     with django_capture_on_commit_callbacks() as callbacks:
         client.get(progress_url)
     assert callbacks == []
+
+
+@pytest.mark.django_db
+def test_a_running_job_whose_worker_went_silent_gives_up_its_place(
+    researcher, committee, small_limits, settings, django_capture_on_commit_callbacks
+):
+    from exchange.background import STALLED_AFTER, reserve_export_worker
+    from exchange.export_jobs import run_export_job
+
+    settings.EXPORT_WORKERS = 1
+    now = timezone.now()
+    running = ExportJob.objects.create(
+        created_by=committee, country_id="VNM", file_format="csv", rows_total=3, filename="a.csv", status="running"
+    )
+    ask(logged_in(researcher), "format=csv&country=VNM", django_capture_on_commit_callbacks)
+    waiting = ExportJob.objects.get(created_by=researcher)
+    # A worker that reported a minute ago keeps its place.
+    ExportJob.objects.filter(pk=running.pk).update(heartbeat_at=now - datetime.timedelta(minutes=1))
+    assert reserve_export_worker(waiting) is False
+    # Silent for longer than STALLED_AFTER, it is taken for dead: its job fails and the waiting one starts.
+    ExportJob.objects.filter(pk=running.pk).update(heartbeat_at=now - STALLED_AFTER - datetime.timedelta(seconds=1))
+    assert reserve_export_worker(waiting) is True
+    running.refresh_from_db()
+    assert running.status == "failed" and "stopped before it finished" in running.message
+    # A worker's progress is its sign of life.
+    finished = run_export_job(waiting)
+    assert finished.status == "done" and ExportJob.objects.get(pk=waiting.pk).heartbeat_at >= now
