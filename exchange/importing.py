@@ -12,6 +12,7 @@ INSERT/UPDATE ... SELECT from it (exchange.sql), with history rows, registry
 numbers (registry.numbering) and areas (registry.location) as every other path.
 """
 
+import csv
 import datetime
 import hashlib
 import logging
@@ -33,6 +34,7 @@ from django.utils import timezone
 from registry.location import LocationError, check_point_in_country
 from registry.models import ISIC_SECTIONS, Country, EntityFamily, LegalForm
 from registry.numbering import allocate_registry_numbers
+from registry.spreadsheets import safe_cell
 
 from . import sql
 from .columns import FIELDS_BY_NAME, MappingError, resolve_mapping
@@ -784,10 +786,6 @@ def _fail(batch, message):
 
 def rejected_rows_csv(batch, stream):
     """Write the batch's rejected rows as CSV: the original columns plus row and reason, formula-safe."""
-    import csv
-
-    from registry.spreadsheets import safe_cell
-
     writer = csv.writer(stream)
     columns = list(batch.columns)
     writer.writerow(["row", "field", "reason", *columns])
