@@ -84,6 +84,9 @@ class EntityForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["country"].queryset = Country.objects.filter(iso3__in=editable_countries(user))
+        countries = list(self.fields["country"].queryset.values_list("pk", flat=True))
+        if len(countries) == 1 and self.instance._state.adding:
+            self.fields["country"].initial = countries[0]  # a researcher of one country need not choose it
         self.fields["legal_form"].queryset = LegalForm.objects.filter(country__in=self.fields["country"].queryset)
         self.fields["family"].queryset = EntityFamily.objects.all()
         self.fields["sectors"].label = ENTITY_FIELD_LABELS["sectors"]

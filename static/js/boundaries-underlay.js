@@ -26,10 +26,27 @@
         style: { color: "#7d8b99", weight: 0.6, fillColor: "#f3efe4", fillOpacity: 0.9 }
       }).addTo(map);
       underlay.bringToBack();
-      var hasPoint = holder.querySelector("textarea") && holder.querySelector("textarea").value.trim();
-      if (holder.dataset.fit === "boundaries" && !hasPoint && underlay.getBounds().isValid()) {
-        map.fitBounds(underlay.getBounds());
+      function hasPoint() {
+        var field = holder.querySelector("textarea");
+        return field && field.value.trim();
       }
+      // data-fit-country: a <select> of ISO3 codes (the entity form's country); the map shows the
+      // chosen country's areas rather than all five countries, until a point is placed.
+      var countrySelect = holder.dataset.fitCountry ? document.querySelector(holder.dataset.fitCountry) : null;
+      function fit() {
+        if (hasPoint()) { return; }
+        var bounds = underlay.getBounds();
+        if (countrySelect && countrySelect.value) {
+          var chosen = L.latLngBounds([]);
+          underlay.eachLayer(function (layer) {
+            if (layer.feature.properties.country === countrySelect.value) { chosen.extend(layer.getBounds()); }
+          });
+          if (chosen.isValid()) { bounds = chosen; }
+        }
+        if (holder.dataset.fit === "boundaries" && bounds.isValid()) { map.fitBounds(bounds); }
+      }
+      fit();
+      if (countrySelect) { countrySelect.addEventListener("change", fit); }
     }).catch(function () { /* the map still works without its underlay */ });
   });
 })();

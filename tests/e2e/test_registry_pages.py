@@ -40,6 +40,12 @@ def test_entity_form_point_picker_map_renders(registry_data, page, live_server, 
     page.wait_for_selector(".point-picker .leaflet-container")
     assert page.locator(".point-picker .leaflet-container").bounding_box()["height"] >= 300
     assert page.locator(".leaflet-draw, .leaflet-draw-toolbar").count() > 0
+    # A researcher of one country has it chosen, and the map shows that country, not all five.
+    assert page.locator("#id_country").input_value() == "VNM"
+    page.wait_for_selector(".point-picker path.leaflet-interactive, .point-picker svg path")
+    page.wait_for_timeout(500)
+    scale = page.locator(".point-picker .leaflet-control-scale-line").first.inner_text()
+    assert scale.endswith(" km") and int(scale.split()[0]) <= 300, scale  # all five countries: 1000 km
     screenshot("registry-entity-form")
     assert page.blocked_requests == []
     assert page.console_errors == []
