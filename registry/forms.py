@@ -89,6 +89,10 @@ class EntityForm(forms.ModelForm):
             self.fields["country"].initial = countries[0]  # a researcher of one country need not choose it
         self.fields["legal_form"].queryset = LegalForm.objects.filter(country__in=self.fields["country"].queryset)
         self.fields["family"].queryset = EntityFamily.objects.all()
+        # Words instead of Django's "---------": what the empty choice means for each field.
+        self.fields["country"].empty_label = _("Choose the country")
+        self.fields["family"].empty_label = _("Choose the family")
+        self.fields["legal_form"].empty_label = _("None, or not known")
         self.fields["sectors"].label = ENTITY_FIELD_LABELS["sectors"]
         self.fields["sectors"].help_text = ENTITY_FIELD_HELP["sectors"]
         if self.instance.pk:

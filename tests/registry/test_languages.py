@@ -100,3 +100,6 @@ def test_the_registry_list_filters_and_the_entity_form_speak_the_readers_languag
     form = client.get("/registry/new/").content.decode()
     assert words[3] in form and words[4] in form and words[5] in form
     assert "Women workers" not in form and "Agriculture, forestry" not in form
+    with translation.override("mn"):
+        choose_family = translation.gettext("Choose the family")
+    assert f'<option value="" selected>{choose_family}</option>' in form and ">---------<" not in form
