@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from registry.forms import EntityFilterForm
 from registry.models import Entity
 
 from .background import export_log_name, start_export
@@ -24,9 +25,59 @@ from .models import ExportJob
 logger = logging.getLogger(__name__)
 
 
-def export_queryset(country):
+# The registry list's filters (registry.forms.EntityFilterForm) that an export may carry, besides its country:
+# "download these entities" from a filtered list gives the same entities.
+EXPORT_FILTERS = ("q", "area", "family", "legal_form", "status", "verification", "outcome")
+
+
+class ExportFilterError(ValueError):
+    """Filters an export cannot use; `errors` are the form's, by parameter."""
+
+    def __init__(self, errors):
+        super().__init__(errors.as_text())
+        self.errors = errors
+
+
+def export_filters(query):
+    """The EXPORT_FILTERS given in `query` (a QueryDict or dict) as {name: value}; ExportFilterError if bad."""
+    given = {name: str(query.get(name)).strip() for name in EXPORT_FILTERS if str(query.get(name) or "").strip()}
+    form = EntityFilterForm(given)
+    if not form.is_valid():
+        raise ExportFilterError(form.errors)
+    return given
+
+
+def describe_filters(filters):
+    """[(label, value shown)] of export filters, in the reader's language, as the registry list names them."""
+    form = EntityFilterForm(filters)
+    if not form.is_valid():
+        return [(name, value) for name, value in filters.items()]
+    described = []
+    for name in EXPORT_FILTERS:
+        value = form.cleaned_data.get(name)
+        if value in (None, ""):
+            continue
+        field = form.fields[name]
+        if hasattr(field, "label_from_instance"):  # a family or legal form, as its select names it
+            value = field.label_from_instance(value)
+        elif hasattr(field, "choices"):
+            value = dict(field.choices).get(value, value)
+        described.append((field.label or name, str(value)))
+    return described
+
+
+def export_queryset(country, filters=None):
+    """The entities an export of `country` (None: every country) with `filters` (export_filters) covers;
+    what the asker may read of them is decided when the rows are written (exporting.visible_entities)."""
     queryset = Entity.objects.all()
-    return queryset.in_countries([country.pk]) if country else queryset
+    if country:
+        queryset = queryset.in_countries([country.pk])
+    if filters:
+        form = EntityFilterForm(filters)
+        if not form.is_valid():
+            raise ExportFilterError(form.errors)
+        queryset = form.filter(queryset)
+    return queryset
 
 
 # A job unfinished after this long has lost its worker (a restart, a killed process): the largest export,
@@ -42,19 +93,20 @@ class TooManyExports(Exception):
     """The user already has MAX_UNFINISHED_PER_USER exports being prepared."""
 
 
-def ask_for_export(user, country, file_format, base_url=""):
+def ask_for_export(user, country, file_format, base_url="", filters=None):
     """None when the export fits in the request; otherwise the ExportJob that will prepare it.
 
     Asking again for an export still being prepared gives that job rather than a second one; more than
     MAX_UNFINISHED_PER_USER different ones at once raise TooManyExports.
     """
-    count = exported_count(user, export_queryset(country))
+    filters = filters or {}
+    count = exported_count(user, export_queryset(country, filters))
     if fits_in_request(file_format, count):
         return None
     delete_expired_exports(user)
     fail_abandoned_exports(user)
     unfinished = ExportJob.objects.filter(created_by=user, status__in=UNFINISHED)
-    same = unfinished.filter(country=country, file_format=file_format).first()
+    same = unfinished.filter(country=country, file_format=file_format, filters=filters).first()
     if same is not None:
         start_export(same)  # if it is still waiting for a worker
         return same
@@ -66,6 +118,7 @@ def ask_for_export(user, country, file_format, base_url=""):
         file_format=file_format,
         base_url=base_url,
         rows_total=count,
+        filters=filters,
         filename=export_filename(file_format),
     )
     start_export(job)
@@ -96,7 +149,12 @@ def run_export_job(job):
     try:
         with path.open("wb") as file:
             write_export(
-                job.created_by, export_queryset(job.country), job.file_format, file, job.base_url, progress=progress
+                job.created_by,
+                export_queryset(job.country, job.filters),
+                job.file_format,
+                file,
+                job.base_url,
+                progress=progress,
             )
     except Exception as error:
         logger.exception("Export job %s failed", job.pk)

@@ -191,6 +191,9 @@ class ExportJob(models.Model):
         Country, null=True, blank=True, on_delete=models.CASCADE, help_text="Empty: every country the user reads."
     )
     file_format = models.CharField(max_length=20)
+    filters = models.JSONField(
+        default=dict, blank=True, help_text="The registry list's filters it carries (export_jobs.export_filters)."
+    )
     base_url = models.CharField(max_length=200, blank=True, help_text="The site's address, for links in the file.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     rows_total = models.PositiveIntegerField(default=0, help_text="Entities to export, counted when asked.")

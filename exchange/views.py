@@ -17,7 +17,15 @@ from registry.permissions import can_edit_registry, editable_countries, readable
 
 from .background import start_export, start_import
 from .columns import MappingError
-from .export_jobs import MAX_UNFINISHED_PER_USER, TooManyExports, ask_for_export, export_queryset
+from .export_jobs import (
+    MAX_UNFINISHED_PER_USER,
+    ExportFilterError,
+    TooManyExports,
+    ask_for_export,
+    describe_filters,
+    export_filters,
+    export_queryset,
+)
 from .exporting import FORMATS, prepare_export
 from .forms import ExportForm, MappingForm, UploadForm
 from .importing import create_batch, preview, rejected_rows_csv, resolve_held_row
@@ -59,7 +67,15 @@ def index(request):
             else:
                 return redirect("exchange:mapping", batch.pk)
     batches = ImportBatch.objects.filter(country_id__in=countries).select_related("country").defer("country__geom")[:30]
-    export_form = ExportForm(countries=readable_countries(request.user))
+    # Arriving from a filtered registry list ("download these entities"): the download keeps its filters.
+    readable = readable_countries(request.user)
+    country = request.GET.get("country") if request.GET.get("country") in readable else None
+    export_form = ExportForm(countries=readable, initial={"country": country})
+    try:
+        filters = export_filters(request.GET)
+    except ExportFilterError as error:
+        messages.error(request, _("These filters cannot be used for a download: %(errors)s") % {"errors": error})
+        filters = {}
     export_jobs = ExportJob.objects.filter(created_by=request.user).select_related("country").defer("country__geom")
     return render(
         request,
@@ -68,6 +84,8 @@ def index(request):
             "form": form,
             "batches": batches,
             "export_form": export_form,
+            "export_filters": filters,
+            "export_filters_described": describe_filters(filters),
             "export_jobs": export_jobs[:10],
             "can_import": bool(countries),
         },
@@ -175,9 +193,14 @@ def download(request):
         text = _("Bad export request: %(errors)s") % {"errors": form.errors.as_text()}
         return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
     country, file_format = form.cleaned_data["country"], form.cleaned_data["format"]
+    try:
+        filters = export_filters(request.GET)
+    except ExportFilterError as error:
+        text = _("Bad export request: %(errors)s") % {"errors": error}
+        return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
     base_url = request.build_absolute_uri("/").rstrip("/")
     try:
-        job = ask_for_export(request.user, country, file_format, base_url)
+        job = ask_for_export(request.user, country, file_format, base_url, filters)
     except TooManyExports:
         messages.error(
             request,
@@ -192,7 +215,7 @@ def download(request):
             % {"count": f"{job.rows_total:,}"},
         )
         return redirect(job)
-    prepared = prepare_export(request.user, export_queryset(country), file_format, base_url)
+    prepared = prepare_export(request.user, export_queryset(country, filters), file_format, base_url)
     if not prepared.streamed:
         return FileResponse(
             prepared.content, as_attachment=True, filename=prepared.filename, content_type=prepared.content_type
@@ -214,7 +237,7 @@ def _export_job_for(request, pk):
 @require_GET
 def export_job(request, pk):
     job = _export_job_for(request, pk)
-    return render(request, "exchange/export_job.html", {"job": job})
+    return render(request, "exchange/export_job.html", {"job": job, "filters": describe_filters(job.filters)})
 
 
 @login_required

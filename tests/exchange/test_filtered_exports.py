@@ -1,0 +1,92 @@
+"""Downloading a filtered registry list: the export carries the list's filters, in the request or in a job."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.utils import translation
+
+from exchange import exporting
+from exchange.models import ExportJob
+from registry.models import EntityFamily
+from tests.factories import EntityFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def csv_names(response):
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return sorted(row["name"] for row in csv.DictReader(io.StringIO(text)))
+
+
+@pytest.fixture
+def mixed_registry():
+    association = EntityFamily.objects.get(code="association")
+    EntityFactory(name="Hợp tác xã Hội An", status="active")
+    EntityFactory(name="Hợp tác xã Hội An 2", status="dormant")
+    EntityFactory(name="Hợp tác xã Huế", status="dormant")
+    EntityFactory(name="Hội Phụ nữ Hội An", family=association, status="dormant")
+
+
+def test_the_registry_list_offers_to_download_what_it_shows(researcher, mixed_registry):
+    client = logged_in(researcher)
+    listing = client.get("/registry/?q=hoi+an&status=dormant").content.decode()
+    link = re.search(r'href="([^"]*)" data-download-these', listing).group(1).replace("&amp;", "&")
+    assert link.startswith("/data/?") and "q=hoi+an" in link and "status=dormant" in link
+    page = client.get(link).content.decode()
+    # The download form says which filters it keeps, in words, and carries them.
+    with translation.override("en"):
+        assert "<strong>Status</strong>: Dormant" in page
+    assert '<input type="hidden" name="q" value="hoi an">' in page
+    assert '<input type="hidden" name="status" value="dormant">' in page
+
+
+def test_a_filtered_download_holds_only_the_matching_entities(researcher, mixed_registry):
+    response = logged_in(researcher).get("/data/export/?format=csv&country=VNM&q=hoi+an&status=dormant")
+    assert response.status_code == 200
+    assert csv_names(response) == ["Hội Phụ nữ Hội An", "Hợp tác xã Hội An 2"]
+    family = logged_in(researcher).get("/data/export/?format=csv&family=association")
+    assert csv_names(family) == ["Hội Phụ nữ Hội An"]
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"), [("status=asleep", "status"), ("family=guild", "family"), ("area=abc", "area")]
+)
+def test_a_bad_filter_is_refused_naming_it(researcher, mixed_registry, query, parameter):
+    response = logged_in(researcher).get(f"/data/export/?format=csv&{query}")
+    assert response.status_code == 400
+    assert parameter in response.content.decode()
+
+
+def test_a_large_filtered_export_becomes_a_job_that_keeps_its_filters(
+    researcher, mixed_registry, monkeypatch, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr(exporting, "DIRECT_LIMIT_STREAMED", 1)
+    client = logged_in(researcher)
+    with django_capture_on_commit_callbacks():
+        response = client.get("/data/export/?format=csv&country=VNM&status=dormant")
+    job = ExportJob.objects.get()
+    assert response["Location"] == job.get_absolute_url()
+    assert job.filters == {"status": "dormant"} and job.rows_total == 3
+    with translation.override("en"):
+        assert "<strong>Status</strong>: Dormant" in client.get(job.get_absolute_url()).content.decode()
+    # The same export with other filters is another job; with the same ones, the same job.
+    with django_capture_on_commit_callbacks():
+        client.get("/data/export/?format=csv&country=VNM&status=dormant")
+        client.get("/data/export/?format=csv&country=VNM&status=dormant&family=cooperative")
+    assert ExportJob.objects.count() == 2
+    call_command("export_entities", job=job.pk, verbosity=0)  # what the detached worker runs
+    download = client.get(f"/data/exports/{job.pk}/file/")
+    text = b"".join(download.streaming_content).decode("utf-8-sig")
+    names = sorted(row["name"] for row in csv.DictReader(io.StringIO(text)))
+    assert names == ["Hội Phụ nữ Hội An", "Hợp tác xã Huế", "Hợp tác xã Hội An 2"]
