@@ -90,3 +90,18 @@ def test_a_large_filtered_export_becomes_a_job_that_keeps_its_filters(
     text = b"".join(download.streaming_content).decode("utf-8-sig")
     names = sorted(row["name"] for row in csv.DictReader(io.StringIO(text)))
     assert names == ["Hội Phụ nữ Hội An", "Hợp tác xã Huế", "Hợp tác xã Hội An 2"]
+
+
+def test_the_export_command_takes_the_same_filters(researcher, mixed_registry, tmp_path):
+    output = tmp_path / "dormant.csv"
+    call_command(
+        "export_entities", str(output), user=researcher.username, filter=["status=dormant", "q=hoi an"], verbosity=0
+    )
+    names = sorted(row["name"] for row in csv.DictReader(io.StringIO(output.read_text(encoding="utf-8-sig"))))
+    assert names == ["Hội Phụ nữ Hội An", "Hợp tác xã Hội An 2"]
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="status"):
+        call_command("export_entities", str(output), user=researcher.username, filter=["status=asleep"])
+    with pytest.raises(CommandError, match="NAME=VALUE"):
+        call_command("export_entities", str(output), user=researcher.username, filter=["colour=red"])

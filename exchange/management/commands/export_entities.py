@@ -1,6 +1,6 @@
 """Export SSE entities to a file, with the roles of a user (the same exports as the download page).
 
-manage.py export_entities OUTPUT --user NAME [--country VNM] [--format csv]
+manage.py export_entities OUTPUT --user NAME [--country VNM] [--format csv] [--filter status=dormant ...]
 manage.py export_entities --job 42      # prepare a download queued on the page (the page starts this),
                                         # then any others left queued while the workers were busy
 """
@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from exchange.export_jobs import export_queryset, run_queued_exports
+from exchange.export_jobs import EXPORT_FILTERS, ExportFilterError, export_filters, export_queryset, run_queued_exports
 from exchange.exporting import FORMATS, exported_count, write_export
 from exchange.models import ExportJob
 from registry.models import Country
@@ -23,6 +23,13 @@ class Command(BaseCommand):
         parser.add_argument("--format", default="csv", choices=sorted(FORMATS), help="csv unless given")
         parser.add_argument("--country", help="ISO 3166-1 alpha-3 code, e.g. VNM (default: every country)")
         parser.add_argument("--user", help="Export what this user may read (contact data only where allowed)")
+        parser.add_argument(
+            "--filter",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help=f"A registry list filter, repeatable: {', '.join(EXPORT_FILTERS)} (e.g. status=dormant)",
+        )
         parser.add_argument("--job", type=int, help="Run a queued export job by its id")
 
     def handle(self, *args, **options):
@@ -40,7 +47,7 @@ class Command(BaseCommand):
             if country is None:
                 known = ", ".join(Country.objects.values_list("pk", flat=True))
                 raise CommandError(f"Unknown country {options['country']!r}; one of {known}.")
-        queryset = export_queryset(country)
+        queryset = export_queryset(country, self._filters(options["filter"]))
         total = exported_count(user, queryset)
         bar = tqdm(total=total, unit="entity", disable=options["verbosity"] == 0, file=self.stderr)
 
@@ -54,6 +61,18 @@ class Command(BaseCommand):
         finally:
             bar.close()
         self.stdout.write(f"{total} entities written to {options['output']}.")
+
+    def _filters(self, given):
+        query = {}
+        for item in given:
+            name, equals, value = item.partition("=")
+            if not equals or name.strip() not in EXPORT_FILTERS:
+                raise CommandError(f"--filter {item!r}: give NAME=VALUE with NAME one of {', '.join(EXPORT_FILTERS)}.")
+            query[name.strip()] = value
+        try:
+            return export_filters(query)
+        except ExportFilterError as error:
+            raise CommandError(f"--filter: {error}") from error
 
     def _run_job(self, job_id):
         job = ExportJob.objects.select_related("created_by", "country").defer("country__geom").filter(pk=job_id).first()
