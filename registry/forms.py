@@ -95,7 +95,7 @@ class EntityForm(forms.ModelForm):
         self.fields["legal_form"].empty_label = _("None, or not known")
         self.fields["sectors"].label = ENTITY_FIELD_LABELS["sectors"]
         self.fields["sectors"].help_text = ENTITY_FIELD_HELP["sectors"]
-        if self.instance.pk:
+        if not self.instance._state.adding:  # an unsaved entity has its UUID already: pk tells nothing
             self.fields["version"].initial = self.instance.version
 
     def _post_clean(self):
