@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext, pgettext_lazy
 
 from . import sql
 from .models import Classification, Criterion, WorkingDefinition
@@ -61,7 +61,7 @@ def classify(user, entity, definition, results, note=""):
 
     `results` maps criterion code -> {"result": met|not_met|unknown, "evidence": text}.
     """
-    require(can_edit_registry(user, entity.country_id), "You may classify only entities of your countries.")
+    require(can_edit_registry(user, entity.country_id), gettext("You may classify only entities of your countries."))
     if definition.country_id != entity.country_id:
         raise ValidationError({"definition": f"{definition} is not a definition of {entity.country.name}."})
     criteria = list(definition.criteria.all())
@@ -96,7 +96,7 @@ def classify(user, entity, definition, results, note=""):
 @transaction.atomic
 def new_version(user, country, copy_from=None, title=None, text=None):
     """A new draft version of `country`'s definition, copying the criteria of `copy_from` if given."""
-    require(can_edit_registry(user, country.pk), "You may edit only the definitions of your countries.")
+    require(can_edit_registry(user, country.pk), gettext("You may edit only the definitions of your countries."))
     last = WorkingDefinition.objects.filter(country=country).aggregate(last=Max("version"))["last"] or 0
     definition = WorkingDefinition(
         country=country,
@@ -139,7 +139,9 @@ class AdoptionReport:
 @transaction.atomic
 def adopt(user, definition, adopted_on, adopted_by):
     """Adopt `definition` (from committee review), supersede the previous one, re-classify the country."""
-    require(can_edit_registry(user, definition.country_id), "You may adopt only the definitions of your countries.")
+    require(
+        can_edit_registry(user, definition.country_id), gettext("You may adopt only the definitions of your countries.")
+    )
     errors = {}
     if definition.status != Status.UNDER_REVIEW:
         errors["status"] = [
@@ -207,7 +209,10 @@ def outcome_changes(definition):
 
 
 def _change_status(user, definition, allowed_from, to):
-    require(can_edit_registry(user, definition.country_id), "You may change only the definitions of your countries.")
+    require(
+        can_edit_registry(user, definition.country_id),
+        gettext("You may change only the definitions of your countries."),
+    )
     if definition.status not in allowed_from:
         current = definition.get_status_display().lower()
         raise ValidationError({"status": f"v{definition.version} is {current}: it cannot go to {to.label.lower()}."})
@@ -225,7 +230,9 @@ def editable(definition):
 @transaction.atomic
 def save_criteria(user, definition, rows):
     """Replace the criteria of a draft with `rows` (dicts: code, statement, principle, required)."""
-    require(can_edit_registry(user, definition.country_id), "You may edit only the definitions of your countries.")
+    require(
+        can_edit_registry(user, definition.country_id), gettext("You may edit only the definitions of your countries.")
+    )
     if not editable(definition):
         raise ValidationError({"criteria": "Only a draft can be edited: make a new version instead."})
     kept = set()

@@ -31,7 +31,7 @@ from .services import StaleEntityError, create_entity, likely_duplicates, update
 
 def _readable_entity(request, pk):
     entity = get_object_or_404(Entity.objects.with_labels(), pk=pk)
-    require(can_read_registry(request.user, entity.country_id), "You may not read registry records of this country.")
+    require(can_read_registry(request.user, entity.country_id), _("You may not read registry records of this country."))
     return entity
 
 
@@ -86,9 +86,9 @@ def entity_detail(request, pk):
 def entity_edit(request, pk=None):
     entity = _readable_entity(request, pk) if pk else None
     if entity is not None:
-        require(can_edit_registry(request.user, entity.country_id), "You may edit only entities of your countries.")
+        require(can_edit_registry(request.user, entity.country_id), _("You may edit only entities of your countries."))
     elif not editable_countries(request.user):
-        raise PermissionDenied("Only researchers register entities.")
+        raise PermissionDenied(_("Only researchers register entities."))
     form = EntityForm(request.POST or None, instance=entity, user=request.user)
     duplicates, stale = [], None
     if request.method == "POST" and form.is_valid():
@@ -127,7 +127,7 @@ def entity_edit(request, pk=None):
 def entity_classify(request, pk, definition_pk):
     entity = _readable_entity(request, pk)
     definition = get_object_or_404(WorkingDefinition, pk=definition_pk, country_id=entity.country_id)
-    require(can_edit_registry(request.user, entity.country_id), "You may classify only entities of your countries.")
+    require(can_edit_registry(request.user, entity.country_id), _("You may classify only entities of your countries."))
     criteria = list(definition.criteria.all())
     existing = Classification.objects.filter(entity=entity, definition=definition).first()
     current = existing.criteria_results if existing else {}
@@ -175,11 +175,11 @@ def definition_list(request):
 @require_http_methods(["GET", "POST"])
 def definition_detail(request, pk):
     definition = get_object_or_404(WorkingDefinition.objects.select_related("country").defer("country__geom"), pk=pk)
-    require(can_read_registry(request.user, definition.country_id), "You may not read this country's definitions.")
+    require(can_read_registry(request.user, definition.country_id), _("You may not read this country's definitions."))
     can_edit = can_edit_registry(request.user, definition.country_id)
     form = DefinitionForm(request.POST or None, instance=definition)
     if request.method == "POST":
-        require(can_edit, "You may edit only the definitions of your countries.")
+        require(can_edit, _("You may edit only the definitions of your countries."))
         try:
             _definition_action(request, definition, form)
         except ValidationError as error:
@@ -254,7 +254,7 @@ def _definition_action(request, definition, form):
 @require_POST
 def definition_from_template(request, iso3):
     country = get_object_or_404(Country.objects.without_outline(), iso3=iso3.upper())
-    require(can_edit_registry(request.user, country.pk), "You may edit only the definitions of your countries.")
+    require(can_edit_registry(request.user, country.pk), _("You may edit only the definitions of your countries."))
     definition = create_definition_from_template(country)
     messages.success(
         request, _("Draft v%(version)s created from the ILC 2022 template.") % {"version": definition.version}

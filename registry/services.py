@@ -11,6 +11,7 @@ is written then.
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from .location import LocationError, area_for_point, check_point_in_country
 from .models import Country, Entity, EntityFamily, LegalForm
@@ -82,7 +83,8 @@ def create_entity(user, data, reason="created"):
         raise ValidationError({"country": "Choose the entity's country."})
     require(
         can_edit_registry(user, country.pk),
-        f"You may register entities only in the countries where you are a researcher, not in {country.name}.",
+        gettext("You may register entities only in the countries where you are a researcher, not in %(country)s.")
+        % {"country": country.display_name},
     )
     for field, value in values.items():
         setattr(entity, field, value)
@@ -105,7 +107,8 @@ def update_entity(user, entity, data, expected_version, reason="edited"):
         raise ValidationError({field: "This field cannot be set." for field in sorted(unknown)})
     require(
         can_edit_registry(user, entity.country_id),
-        f"You may edit entities only in the countries where you are a researcher, not in {entity.country.name}.",
+        gettext("You may edit entities only in the countries where you are a researcher, not in %(country)s.")
+        % {"country": entity.country.display_name},
     )
     with transaction.atomic():
         # The row lock serializes two saves of the same entity: the second one
@@ -117,8 +120,8 @@ def update_entity(user, entity, data, expected_version, reason="edited"):
         if "country" in values and values["country"].pk != current.country_id:
             require(
                 can_edit_registry(user, values["country"].pk),
-                f"You may move entities only into countries where you are a researcher, "
-                f"not into {values['country'].name}.",
+                gettext("You may move entities only into countries where you are a researcher, not into %(country)s.")
+                % {"country": values["country"].display_name},
             )
         changed = {field for field, value in values.items() if getattr(current, field) != value}
         for field in changed:

@@ -103,3 +103,24 @@ def test_the_registry_list_filters_and_the_entity_form_speak_the_readers_languag
     with translation.override("mn"):
         choose_family = translation.gettext("Choose the family")
     assert f'<option value="" selected>{choose_family}</option>' in form and ">---------<" not in form
+
+
+@pytest.mark.django_db
+def test_refusals_and_missing_pages_explain_themselves_in_the_readers_language(client):
+    from tests.factories import EntityFactory, user_with_role
+
+    entity = EntityFactory()  # in Viet Nam
+    client.force_login(user_with_role("researcher", "KHM"))
+    client.post("/i18n/setlang/", {"language": "km", "next": "/"})
+    with translation.override("km"):
+        heading = translation.gettext("This page is not open to you")
+        reason = translation.gettext("You may not read registry records of this country.")
+        missing = translation.gettext("There is no such page")
+    refused = client.get(f"/registry/entities/{entity.pk}/edit/")
+    page = refused.content.decode()
+    assert (
+        refused.status_code == 403 and heading in page and reason in page and heading != "This page is not open to you"
+    )
+    assert '<html lang="km">' in page and 'id="language-choice"' in page  # the site's own page, not a bare error
+    not_found = client.get("/registry/entities/00000000-0000-0000-0000-000000000001/")
+    assert not_found.status_code == 404 and missing in not_found.content.decode()
