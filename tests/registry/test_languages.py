@@ -124,3 +124,12 @@ def test_refusals_and_missing_pages_explain_themselves_in_the_readers_language(c
     assert '<html lang="km">' in page and 'id="language-choice"' in page  # the site's own page, not a bare error
     not_found = client.get("/registry/entities/00000000-0000-0000-0000-000000000001/")
     assert not_found.status_code == 404 and missing in not_found.content.decode()
+
+
+def test_the_server_error_page_renders_without_a_request_context_in_the_active_language():
+    from django.template.loader import render_to_string
+
+    with translation.override("vi"):
+        page = render_to_string("500.html")  # as django.views.defaults.server_error renders it
+        expected = translation.gettext("Something went wrong on our side")
+    assert '<html lang="vi">' in page and expected in page and expected != "Something went wrong on our side"
