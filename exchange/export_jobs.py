@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from registry.forms import EntityFilterForm
-from registry.models import Entity
+from registry.models import AdminArea, Entity
 
 from .background import export_log_name, start_export
 from .exporting import FORMATS, export_filename, exported_count, fits_in_request, write_export
@@ -40,7 +40,8 @@ class ExportFilterError(ValueError):
 
 def export_filters(query):
     """The EXPORT_FILTERS given in `query` (a QueryDict or dict) as {name: value}; ExportFilterError if bad."""
-    given = {name: str(query.get(name)).strip() for name in EXPORT_FILTERS if str(query.get(name) or "").strip()}
+    given = {name: str(query.get(name) or "").strip() for name in EXPORT_FILTERS}
+    given = {name: value for name, value in given.items() if value}
     form = EntityFilterForm(given)
     if not form.is_valid():
         raise ExportFilterError(form.errors)
@@ -58,11 +59,14 @@ def describe_filters(filters):
         if value in (None, ""):
             continue
         field = form.fields[name]
-        if hasattr(field, "label_from_instance"):  # a family or legal form, as its select names it
+        if name == "area":  # an id in the query (the country page's links): the area's name instead
+            area = AdminArea.objects.defer("geom").filter(pk=value).first()
+            value = area.display_name if area else value
+        elif hasattr(field, "label_from_instance"):  # a family or legal form, as its select names it
             value = field.label_from_instance(value)
         elif hasattr(field, "choices"):
             value = dict(field.choices).get(value, value)
-        described.append((field.label or name, str(value)))
+        described.append((field.label, str(value)))
     return described
 
 

@@ -449,7 +449,7 @@ class Export:
     streamed: bool
 
     def read_all(self):
-        """The whole export as bytes (for the command line and tests; the pages stream `content`)."""
+        """The whole export as bytes (export(), which the tests use; the pages stream `content`)."""
         if self.streamed:
             return b"".join(self.content)
         with self.content as file:

@@ -69,6 +69,8 @@ class EntityForm(forms.ModelForm):
         choices=[(code, format_lazy("{} · {}", code, title)) for code, title in ISIC_SECTIONS],
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "sector-choices"}),
+        label=ENTITY_FIELD_LABELS["sectors"],  # a declared field: Meta's labels and help texts do not reach it
+        help_text=ENTITY_FIELD_HELP["sectors"],
     )
 
     class Meta:
@@ -93,8 +95,6 @@ class EntityForm(forms.ModelForm):
         self.fields["country"].empty_label = _("Choose the country")
         self.fields["family"].empty_label = _("Choose the family")
         self.fields["legal_form"].empty_label = _("None, or not known")
-        self.fields["sectors"].label = ENTITY_FIELD_LABELS["sectors"]
-        self.fields["sectors"].help_text = ENTITY_FIELD_HELP["sectors"]
         if not self.instance._state.adding:  # an unsaved entity has its UUID already: pk tells nothing
             self.fields["version"].initial = self.instance.version
 
@@ -114,7 +114,7 @@ class EntityFilterForm(forms.Form):
     country = forms.ModelChoiceField(
         Country.objects.all(), required=False, to_field_name="iso3", label=_("Country"), empty_label=_("any")
     )
-    area = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    area = forms.IntegerField(required=False, widget=forms.HiddenInput, label=_("Area"))
     family = forms.ModelChoiceField(
         EntityFamily.objects.all(), required=False, to_field_name="code", label=_("Family"), empty_label=_("any")
     )

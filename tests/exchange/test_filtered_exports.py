@@ -105,3 +105,12 @@ def test_the_export_command_takes_the_same_filters(researcher, mixed_registry, t
         call_command("export_entities", str(output), user=researcher.username, filter=["status=asleep"])
     with pytest.raises(CommandError, match="NAME=VALUE"):
         call_command("export_entities", str(output), user=researcher.username, filter=["colour=red"])
+
+
+def test_an_area_filter_is_described_by_the_areas_name(researcher, mixed_registry):
+    from exchange.export_jobs import describe_filters
+    from registry.models import AdminArea
+
+    hanoi = AdminArea.objects.filter(country_id="VNM", name="Hà Nội").first()
+    with translation.override("en"):
+        assert describe_filters({"area": str(hanoi.pk)}) == [("Area", hanoi.display_name)]
