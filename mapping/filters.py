@@ -23,6 +23,12 @@ from registry.models import ISIC_SECTIONS, Classification, Entity, EntityFamily,
 
 MAX_VALUES_PER_PARAMETER = 30
 
+# The fixed vocabularies, listed once: the live map parses its filters on every request (B2).
+_SECTORS = [code for code, _title in ISIC_SECTIONS]
+_STATUSES = list(Entity.Status.values)
+_VERIFICATIONS = list(Entity.Verification.values)
+_OUTCOMES = list(Classification.Outcome.values)
+
 
 class FilterError(ValueError):
     """A query parameter the map cannot use; `parameter` names it."""
@@ -97,10 +103,10 @@ class MapFilters:
         if legal_forms:
             codes = LegalForm.objects.filter(country=country).values_list("code", flat=True)
             _check_choices("legal_form", legal_forms, list(codes))
-        sectors = _check_choices("sector", [v.upper() for v in _values(query, "sector")], [c for c, _ in ISIC_SECTIONS])
-        statuses = _check_choices("status", _values(query, "status"), list(Entity.Status.values))
-        verifications = _check_choices("verification", _values(query, "verification"), list(Entity.Verification.values))
-        outcomes = _check_choices("outcome", _values(query, "outcome"), list(Classification.Outcome.values))
+        sectors = _check_choices("sector", [v.upper() for v in _values(query, "sector")], _SECTORS)
+        statuses = _check_choices("status", _values(query, "status"), _STATUSES)
+        verifications = _check_choices("verification", _values(query, "verification"), _VERIFICATIONS)
+        outcomes = _check_choices("outcome", _values(query, "outcome"), _OUTCOMES)
         filters = cls(
             country_id=country.pk,
             families=families,

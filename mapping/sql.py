@@ -54,22 +54,20 @@ FROM (
 ) c
 """
 
-# Individual points of `{rows}` with the public fields a popup shows (never contact data).
+# Individual points of `{rows}` with the public fields a popup shows (never contact data). Each feature is
+# put together as text: json_build_object per row costs more than the rest of the statement (a 332-point
+# view: 5.1 ms this way against 3.2, B2), and no piece needs escaping here: the id is a UUID, and
+# ST_AsGeoJSON and row_to_json escape what they write.
 _POINTS = """
-SELECT json_build_object(
-  'type', 'FeatureCollection',
-  'features', COALESCE(json_agg(json_build_object(
-      'type', 'Feature',
-      'id', s.entity,
-      'geometry', json_build_object('type', 'Point', 'coordinates', json_build_array(
-          round(ST_X(s.geom)::numeric, 6), round(ST_Y(s.geom)::numeric, 6))),
-      'properties', json_build_object(
-          'registry_number', s.registry_number, 'name', s.name, 'name_local', s.name_local,
-          'family', s.family_name, 'legal_form', s.legal_form_name, 'status', s.status,
-          'members', s.members_total, 'women', s.members_women)
-  )), '[]'::json)
-)::text AS geojson
+SELECT '{"type":"FeatureCollection","features":[' || COALESCE(string_agg(concat(
+      '{"type":"Feature","id":', COALESCE('"' || s.entity || '"', 'null'),
+      ',"geometry":', ST_AsGeoJSON(s.geom, 6),
+      ',"properties":', row_to_json(p), '}'), ','), '') || ']}' AS geojson
 FROM ({rows}) s
+CROSS JOIN LATERAL (
+  SELECT s.registry_number, s.name, s.name_local, s.family_name AS family, s.legal_form_name AS legal_form,
+         s.status, s.members_total AS members, s.members_women AS women
+) p
 """
 
 # Individual points of a view when there are few. Up to `limit` rows of the
@@ -78,11 +76,22 @@ FROM ({rows}) s
 # `limit - 1` are in view (the subquery in the CASE runs only when reached), so
 # a dense view costs a cheap count, not `limit` point features thrown away.
 _POINTS_IF_FEW = f"""
-SELECT CASE WHEN counted.n <= %s THEN ({_POINTS.format(rows=_IN_VIEW)}) END, counted.n
+SELECT CASE WHEN counted.n <= %s THEN ({_POINTS.replace("{rows}", _IN_VIEW)}) END, counted.n
 FROM (SELECT count(*) AS n FROM ({_IN_VIEW.replace("{source}", "{count_source}")} LIMIT %s) sample) counted
 """
 
-_GRID_CLUSTERS = _CLUSTERS.format(rows=_IN_VIEW)
+_GRID_CLUSTERS = _CLUSTERS.replace("{rows}", _IN_VIEW)
+_SLOT = re.compile(r"\{(source|count_source|points_if_few)\}")
+
+
+def _fill(template, **parts):
+    """The template with each {name} slot replaced by parts[name], in one pass.
+
+    Not str.format: the templates hold JSON text with braces of their own, and
+    what goes into a slot (compiled SQL) is never read for slots again.
+    """
+    return _SLOT.sub(lambda slot: parts[slot[1]], template)
+
 
 # The frozen snapshot of an edition, written in one statement from the
 # filtered source. The fingerprint covers every public field shown, so two
@@ -116,7 +125,7 @@ def grid_clusters(source, cell_degrees, envelope=WHOLE_WORLD):
     """(GeoJSON bytes, total rows) of the source's rows within `envelope`, grouped on a grid of `cell_degrees`."""
     sql, params = source
     with _geojson_cursor() as cursor:
-        cursor.execute(_GRID_CLUSTERS.format(source=sql), [*params, *envelope, cell_degrees, cell_degrees])
+        cursor.execute(_fill(_GRID_CLUSTERS, source=sql), [*params, *envelope, cell_degrees, cell_degrees])
         geojson, total = cursor.fetchone()
     return geojson, int(total)
 
@@ -131,7 +140,7 @@ def points_if_few(source, count_source, envelope, points_max):
     (sql, params), (count_sql, count_params) = source, count_source
     with _geojson_cursor() as cursor:
         cursor.execute(
-            _POINTS_IF_FEW.format(source=sql, count_source=count_sql),
+            _fill(_POINTS_IF_FEW, source=sql, count_source=count_sql),
             [points_max, *params, *envelope, *count_params, *envelope, points_max + 1],
         )
         geojson, count = cursor.fetchone()
@@ -169,9 +178,7 @@ def _signed_in_points_statement(alias):
         sessions=quote(UserSession._meta.db_table),
         users=quote(user_model._meta.db_table),
         user_pk=quote(user_model._meta.pk.column),
-        # Left in place: filled per request with replace(), not format(), since the layer's compiled SQL
-        # may itself contain braces (array literals, JSON).
-        points_if_few="{points_if_few}",
+        points_if_few="{points_if_few}",  # a slot left for _fill(), per request
     )
 
 
@@ -225,8 +232,8 @@ def signed_in_points(session_key, now, source, count_source, envelope, points_ma
     GeoJSON bytes or None, rows) with points_if_few()'s meaning for the last two.
     """
     (sql, params), (count_sql, count_params) = source, count_source
-    points_if_few = _POINTS_IF_FEW.format(source=sql, count_source=count_sql)
-    statement = _signed_in_points_statement(connection.alias).replace("{points_if_few}", points_if_few)
+    points_if_few = _fill(_POINTS_IF_FEW, source=sql, count_source=count_sql)
+    statement = _fill(_signed_in_points_statement(connection.alias), points_if_few=points_if_few)
     with _geojson_cursor() as cursor:
         _execute_prepared(
             cursor,
@@ -245,5 +252,5 @@ def insert_snapshot(edition_id, source):
     """Copy the source rows into an edition's snapshot; returns the number of rows written."""
     sql, params = source
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_SNAPSHOT.format(source=sql), [edition_id, *params])
+        cursor.execute(_fill(_INSERT_SNAPSHOT, source=sql), [edition_id, *params])
         return cursor.rowcount

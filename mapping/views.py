@@ -177,7 +177,7 @@ def _geojson_response(header, geojson):
     return HttpResponse(layer_response_body(header, geojson), content_type="application/geo+json", headers=JSON_HEADERS)
 
 
-def _signed_in_points(request, country):
+def signed_in_layer(request, country):
     """The live layer of a close view for a signed-in reader, in one statement; None takes the usual path.
 
     The usual path reads the session, then the user with their roles, then the
@@ -187,7 +187,7 @@ def _signed_in_points(request, country):
     django.contrib.auth would and the user may read the country's registry;
     anything else (no session, a bad parameter, a refused or doubtful sign-in,
     a low zoom) is left to the usual path, so refusals and errors are the
-    usual ones.
+    usual ones. mapping.fast_lane calls it too, ahead of Django's middleware.
     """
     session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
     if not session_key:
@@ -219,7 +219,7 @@ def _signed_in_points(request, country):
 @require_GET
 def live_entities(request, iso3):
     country = _country(iso3)
-    served = _signed_in_points(request, country)
+    served = signed_in_layer(request, country)
     if served is not None:
         return served
     denied = _require_registry_reader(request, country)

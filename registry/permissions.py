@@ -146,9 +146,25 @@ def user_signed_in_by(session_data, user):
     if user is None or user_id_of(session_data) != user.pk or not RoleLoadingBackend().user_can_authenticate(user):
         return None
     session_hash = session_data.get(HASH_SESSION_KEY)
-    if not session_hash or not constant_time_compare(session_hash, user.get_session_auth_hash()):
+    if not session_hash or not constant_time_compare(session_hash, _session_auth_hash(user)):
         return None
     return user
+
+
+# user.get_session_auth_hash() by user class, password hash and secret key, which decide it (an HMAC),
+# asked on every fast signed-in request.
+_AUTH_HASHES = {}
+AUTH_HASHES_KEPT = 4096
+
+
+def _session_auth_hash(user):
+    key = (type(user), user.password, settings.SECRET_KEY)
+    auth_hash = _AUTH_HASHES.get(key)
+    if auth_hash is None:
+        if len(_AUTH_HASHES) >= AUTH_HASHES_KEPT:
+            _AUTH_HASHES.clear()
+        auth_hash = _AUTH_HASHES[key] = user.get_session_auth_hash()
+    return auth_hash
 
 
 class RoleLoadingBackend(ModelBackend):
