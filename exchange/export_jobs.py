@@ -14,7 +14,9 @@ import secrets
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from mapping.filters import FilterError, MapFilters
 from registry.forms import EntityFilterForm
 from registry.models import AdminArea, Entity
 
@@ -28,18 +30,54 @@ logger = logging.getLogger(__name__)
 # The registry list's filters (registry.forms.EntityFilterForm) that an export may carry, besides its country:
 # "download these entities" from a filtered list gives the same entities.
 EXPORT_FILTERS = ("q", "area", "family", "legal_form", "status", "verification", "outcome")
+# Or the committee map's filters (mapping.filters.MapFilters), marked MAP_MARK=1: lists of values, sectors and
+# a working-definition version, which the list does not have. The map's "download these entities" sends them,
+# so the file holds exactly the entities the map counts. They belong to one country.
+MAP_MARK = "map"
+MAP_FILTERS = ("family", "legal_form", "sector", "status", "verification", "definition", "outcome")
 
 
 class ExportFilterError(ValueError):
-    """Filters an export cannot use; `errors` are the form's, by parameter."""
+    """Filters an export cannot use; `errors` are {parameter: [reasons]} (a form's errors, say)."""
 
     def __init__(self, errors):
-        super().__init__(errors.as_text())
+        text = (
+            errors.as_text()
+            if hasattr(errors, "as_text")
+            else "; ".join(f"{name}: {' '.join(map(str, reasons))}" for name, reasons in errors.items())
+        )
+        super().__init__(text)
         self.errors = errors
 
 
-def export_filters(query):
-    """The EXPORT_FILTERS given in `query` (a QueryDict or dict) as {name: value}; ExportFilterError if bad."""
+def is_map_selection(filters):
+    return str(filters.get(MAP_MARK) or "") == "1"
+
+
+def _map_selection(query, country):
+    """The committee map's filters of `country` in `query`, as MapFilters; ExportFilterError if bad."""
+    if country is None:
+        raise ExportFilterError({"country": [_("the committee map's filters belong to one country: choose it")]})
+    try:
+        return MapFilters.parse(country, query)
+    except FilterError as error:
+        raise ExportFilterError({error.parameter: [error.reason]}) from None
+
+
+def export_filters(query, country=None):
+    """The filters given in `query` (a QueryDict or dict) as {name: value}; ExportFilterError if bad.
+
+    The registry list's EXPORT_FILTERS, or with MAP_MARK=1 the committee map's
+    MAP_FILTERS of `country` (values joined by commas).
+    """
+    if is_map_selection(query):
+        selection = _map_selection(query, country)
+        if not selection.is_filtered:
+            return {}  # the whole map: the country's every entity
+        values = selection.as_query()
+        if not selection.outcomes:
+            values.pop("definition", None)  # the version matters only to outcomes: not pinned for nothing
+        return {MAP_MARK: "1", **{name: ",".join(given) for name, given in values.items()}}
     given = {name: str(query.get(name) or "").strip() for name in EXPORT_FILTERS}
     given = {name: value for name, value in given.items() if value}
     form = EntityFilterForm(given)
@@ -48,8 +86,16 @@ def export_filters(query):
     return given
 
 
-def describe_filters(filters):
-    """[(label, value shown)] of export filters, in the reader's language, as the registry list names them."""
+def describe_filters(filters, country=None):
+    """[(label, value shown)] of export filters, in the reader's language, as the list or the map names them."""
+    if is_map_selection(filters):
+        if country is None:
+            return []
+        parsed = _map_selection(filters, country)
+        described = parsed.labelled()
+        if parsed.outcomes and parsed.definition is not None:
+            described.append((_("Working definition"), str(parsed.definition.version)))
+        return described
     form = EntityFilterForm(filters)
     if not form.is_valid():
         return [(name, value) for name, value in filters.items()]
@@ -76,6 +122,8 @@ def export_queryset(country, filters=None):
     queryset = Entity.objects.all()
     if country:
         queryset = queryset.in_countries([country.pk])
+    if filters and is_map_selection(filters):
+        return _map_selection(filters, country).apply(queryset)
     if filters:
         form = EntityFilterForm(filters)
         if not form.is_valid():

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from registry.models import Country
 from registry.permissions import can_edit_registry, editable_countries, readable_countries, require
 
 from .background import start_export, start_import
@@ -25,6 +26,7 @@ from .export_jobs import (
     describe_filters,
     export_filters,
     export_queryset,
+    is_map_selection,
 )
 from .exporting import FORMATS, prepare_export
 from .forms import ExportForm, MappingForm, UploadForm
@@ -71,8 +73,9 @@ def index(request):
     readable = readable_countries(request.user)
     country = request.GET.get("country") if request.GET.get("country") in readable else None
     export_form = ExportForm(countries=readable, initial={"country": country})
+    country = Country.objects.defer("geom").filter(pk=country).first() if country else None
     try:
-        filters = export_filters(request.GET)
+        filters = export_filters(request.GET, country)
     except ExportFilterError as error:
         messages.error(request, _("These filters cannot be used for a download: %(errors)s") % {"errors": error})
         filters = {}
@@ -85,7 +88,8 @@ def index(request):
             "batches": batches,
             "export_form": export_form,
             "export_filters": filters,
-            "export_filters_described": describe_filters(filters),
+            "export_filters_described": describe_filters(filters, country),
+            "export_filters_from_map": is_map_selection(filters),
             "export_jobs": export_jobs[:10],
             "can_import": bool(countries),
         },
@@ -194,7 +198,7 @@ def download(request):
         return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
     country, file_format = form.cleaned_data["country"], form.cleaned_data["format"]
     try:
-        filters = export_filters(request.GET)
+        filters = export_filters(request.GET, country)
     except ExportFilterError as error:
         text = _("Bad export request: %(errors)s") % {"errors": error}
         return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
@@ -237,7 +241,9 @@ def _export_job_for(request, pk):
 @require_GET
 def export_job(request, pk):
     job = _export_job_for(request, pk)
-    return render(request, "exchange/export_job.html", {"job": job, "filters": describe_filters(job.filters)})
+    return render(
+        request, "exchange/export_job.html", {"job": job, "filters": describe_filters(job.filters, job.country)}
+    )
 
 
 @login_required

@@ -196,9 +196,8 @@ class MapFilters:
     def is_filtered(self):
         return any([self.families, self.legal_forms, self.sectors, self.statuses, self.verifications, self.outcomes])
 
-    def describe(self):
-        """Plain-language summary for pages and printed packs, in the reader's words (not the codes)."""
-        parts = []
+    def labelled(self):
+        """[(label, values in the reader's words)] of the filters given, as describe() words them."""
         labels = [
             (_("Family"), self.families, self._family_names),
             (_("Legal form"), self.legal_forms, self._legal_form_names),
@@ -207,10 +206,16 @@ class MapFilters:
             (_("Verification"), self.verifications, lambda: dict(Entity.Verification.choices)),
             (_("Classification outcome"), self.outcomes, lambda: dict(Classification.Outcome.choices)),
         ]
+        labelled = []
         for label, values, names in labels:
             if values:
                 words = names()
-                parts.append(f"{label}: {', '.join(str(words.get(value, value)) for value in values)}")
+                labelled.append((label, ", ".join(str(words.get(value, value)) for value in values)))
+        return labelled
+
+    def describe(self):
+        """Plain-language summary for pages and printed packs, in the reader's words (not the codes)."""
+        parts = [f"{label}: {values}" for label, values in self.labelled()]
         if self.outcomes and self.definition is not None:
             parts.append(_("Definition: version %(version)s") % {"version": self.definition.version})
         return "; ".join(parts) or _("All entities")

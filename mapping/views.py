@@ -155,7 +155,9 @@ def live_areas(request, iso3):
         measure = _measure(request)
     except FilterError as error:
         return _bad_request(error)
-    return JsonResponse(LiveSource(country, filters).summary().as_dict(measure), headers=JSON_HEADERS)
+    # The page's lead names the filters; a filter changed on the page is named again from here.
+    figures = {**LiveSource(country, filters).summary().as_dict(measure), "filters_described": filters.describe()}
+    return JsonResponse(figures, headers=JSON_HEADERS)
 
 
 def _zoom_and_bbox(request):

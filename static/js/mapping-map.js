@@ -199,6 +199,9 @@
         stats = body;
         frame.dataset.total = String(body.total);
         document.querySelectorAll("[data-total-lead]").forEach(function (element) { element.textContent = body.total.toLocaleString(); });
+        if (body.filters_described) {
+          document.querySelectorAll("[data-filters-described]").forEach(function (element) { element.textContent = body.filters_described; });
+        }
         styleShapes();
         drawTable();
       });
@@ -268,6 +271,10 @@
       window.history.replaceState(null, "", query ? "?" + query : window.location.pathname);
       document.querySelectorAll("[data-keeps-filters]").forEach(function (element) {
         element.value = query;
+      });
+      // The download link takes the filters too: the file holds the entities the map counts.
+      document.querySelectorAll("[data-download-base]").forEach(function (link) {
+        link.href = link.getAttribute("data-download-base") + (query ? "&" + query : "") + "#download";
       });
     }
 

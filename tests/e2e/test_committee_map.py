@@ -64,6 +64,10 @@ def test_committee_map_shows_choropleth_clusters_and_filtered_counts(
     cluster_counts = [int(text) for text in page.locator(".map-cluster span").all_inner_texts()]
     assert sum(cluster_counts) == 23
     assert "family=association" in page.url
+    assert page.locator("[data-filters-described]").inner_text() == "Family: Association"
+    # The download link follows the filters: the file will hold these 23 entities.
+    download = page.locator("a[data-download-these]").get_attribute("href")
+    assert download.startswith("/data/?country=VNM&map=1&") and "family=association" in download
     screenshot("committee-map-vnm-associations")
 
     # Clicking a cluster zooms in; near the ground, clusters give way to entities with popups.

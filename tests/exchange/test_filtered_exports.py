@@ -114,3 +114,93 @@ def test_an_area_filter_is_described_by_the_areas_name(researcher, mixed_registr
     hanoi = AdminArea.objects.filter(country_id="VNM", name="Hà Nội").first()
     with translation.override("en"):
         assert describe_filters({"area": str(hanoi.pk)}) == [("Area", hanoi.display_name)]
+
+
+@pytest.fixture
+def map_registry():
+    cooperative = EntityFamily.objects.get(code="cooperative")
+    association = EntityFamily.objects.get(code="association")
+    EntityFactory(name="Farmers A active", family=cooperative, status="active", sectors=["A"])
+    EntityFactory(name="Farmers A dormant", family=cooperative, status="dormant", sectors=["A", "C"])
+    EntityFactory(name="Makers C active", family=cooperative, status="active", sectors=["C"])
+    EntityFactory(name="Women's group A", family=association, status="active", sectors=["A"])
+    EntityFactory(name="Transport H", family=cooperative, status="dissolved", sectors=["H"])
+
+
+MAP_QUERY = "family=cooperative&status=active&status=dormant&sector=A"
+
+
+def test_the_committee_map_offers_to_download_exactly_what_it_counts(committee, map_registry):
+    client = logged_in(committee)
+    page = client.get(f"/maps/VNM/?{MAP_QUERY}").content.decode()
+    link = re.search(r'href="([^"]*)"\s+data-download-these', page).group(1).replace("&amp;", "&")
+    assert link.startswith("/data/?country=VNM&map=1&") and "sector=A" in link
+    form = client.get(link).content.decode()
+    with translation.override("en"):
+        assert re.search("Only the entities matching the committee map(&#x27;|')s filters:", form)
+        assert "<strong>Status</strong>: Active, Dormant" in form and "<strong>Sector (ISIC)</strong>: A " in form
+    download_form = form[form.index('id="download"') :].split("</form>")[0]
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', download_form))
+    assert hidden == {"map": "1", "family": "cooperative", "status": "active,dormant", "sector": "A"}
+    query = "&".join(f"{name}={value}" for name, value in hidden.items())
+    download = client.get(f"/data/export/?format=csv&country=VNM&{query}")
+    assert csv_names(download) == ["Farmers A active", "Farmers A dormant"]
+    counted = client.get(f"/maps/VNM/areas.json?{MAP_QUERY}").json()["total"]
+    assert counted == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("country=VNM&map=1&sector=ZZ", "sector"),
+        ("country=VNM&map=1&definition=99", "definition"),
+        ("map=1&sector=A", "country"),
+    ],
+)
+def test_a_bad_map_filter_is_refused_naming_it(committee, map_registry, query, parameter):
+    response = logged_in(committee).get(f"/data/export/?format=csv&{query}")
+    assert response.status_code == 400
+    assert parameter in response.content.decode()
+
+
+def test_a_map_download_of_no_filters_is_the_whole_country(committee, map_registry):
+    client = logged_in(committee)
+    form = client.get("/data/?country=VNM&map=1&measure=members").content.decode()
+    assert 'name="map"' not in form and "committee map" not in form
+    assert len(csv_names(client.get("/data/export/?format=csv&country=VNM&map=1"))) == 5
+
+
+def test_a_large_map_download_becomes_a_job_that_keeps_the_maps_filters(
+    committee, map_registry, monkeypatch, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr(exporting, "DIRECT_LIMIT_STREAMED", 1)
+    client = logged_in(committee)
+    with django_capture_on_commit_callbacks():
+        client.get("/data/export/?format=csv&country=VNM&map=1&status=active,dormant&sector=A,C")
+    job = ExportJob.objects.get()
+    assert job.filters == {"map": "1", "sector": "A,C", "status": "active,dormant"} and job.rows_total == 4
+    with translation.override("en"):
+        assert "<strong>Sector (ISIC)</strong>: A " in client.get(job.get_absolute_url()).content.decode()
+    call_command("export_entities", job=job.pk, verbosity=0)
+    text = b"".join(client.get(f"/data/exports/{job.pk}/file/").streaming_content).decode("utf-8-sig")
+    names = sorted(row["name"] for row in csv.DictReader(io.StringIO(text)))
+    assert names == ["Farmers A active", "Farmers A dormant", "Makers C active", "Women's group A"]
+
+
+def test_the_export_command_takes_the_maps_filters(committee, map_registry, tmp_path):
+    from django.core.management import CommandError
+
+    output = tmp_path / "map.csv"
+    call_command(
+        "export_entities",
+        str(output),
+        user=committee.username,
+        country="VNM",
+        filter=["map=1", "family=cooperative", "sector=A,C", "status=active"],
+        verbosity=0,
+    )
+    names = sorted(row["name"] for row in csv.DictReader(io.StringIO(output.read_text(encoding="utf-8-sig"))))
+    assert names == ["Farmers A active", "Makers C active"]
+    with pytest.raises(CommandError, match="country"):
+        call_command("export_entities", str(output), user=committee.username, filter=["map=1", "sector=A"])

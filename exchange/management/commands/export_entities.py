@@ -1,6 +1,7 @@
 """Export SSE entities to a file, with the roles of a user (the same exports as the download page).
 
 manage.py export_entities OUTPUT --user NAME [--country VNM] [--format csv] [--filter status=dormant ...]
+    (--filter map=1 --filter sector=A,C ...: the committee map's filters of --country)
 manage.py export_entities --job 42      # prepare a download queued on the page (the page starts this),
                                         # then any others left queued while the workers were busy
 """
@@ -9,7 +10,15 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from exchange.export_jobs import EXPORT_FILTERS, ExportFilterError, export_filters, export_queryset, run_queued_exports
+from exchange.export_jobs import (
+    EXPORT_FILTERS,
+    MAP_FILTERS,
+    MAP_MARK,
+    ExportFilterError,
+    export_filters,
+    export_queryset,
+    run_queued_exports,
+)
 from exchange.exporting import FORMATS, exported_count, write_export
 from exchange.models import ExportJob
 from registry.models import Country
@@ -28,7 +37,8 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="NAME=VALUE",
-            help=f"A registry list filter, repeatable: {', '.join(EXPORT_FILTERS)} (e.g. status=dormant)",
+            help=f"A registry list filter, repeatable: {', '.join(EXPORT_FILTERS)} (e.g. status=dormant); or map=1 "
+            f"and the committee map's filters of --country: {', '.join(MAP_FILTERS)} (e.g. sector=A,C)",
         )
         parser.add_argument("--job", type=int, help="Run a queued export job by its id")
 
@@ -47,7 +57,7 @@ class Command(BaseCommand):
             if country is None:
                 known = ", ".join(Country.objects.values_list("pk", flat=True))
                 raise CommandError(f"Unknown country {options['country']!r}; one of {known}.")
-        queryset = export_queryset(country, self._filters(options["filter"]))
+        queryset = export_queryset(country, self._filters(options["filter"], country))
         total = exported_count(user, queryset)
         bar = tqdm(total=total, unit="entity", disable=options["verbosity"] == 0, file=self.stderr)
 
@@ -62,15 +72,16 @@ class Command(BaseCommand):
             bar.close()
         self.stdout.write(f"{total} entities written to {options['output']}.")
 
-    def _filters(self, given):
+    def _filters(self, given, country):
+        names = sorted({*EXPORT_FILTERS, *MAP_FILTERS, MAP_MARK})
         query = {}
         for item in given:
             name, equals, value = item.partition("=")
-            if not equals or name.strip() not in EXPORT_FILTERS:
-                raise CommandError(f"--filter {item!r}: give NAME=VALUE with NAME one of {', '.join(EXPORT_FILTERS)}.")
+            if not equals or name.strip() not in names:
+                raise CommandError(f"--filter {item!r}: give NAME=VALUE with NAME one of {', '.join(names)}.")
             query[name.strip()] = value
         try:
-            return export_filters(query)
+            return export_filters(query, country)
         except ExportFilterError as error:
             raise CommandError(f"--filter: {error}") from error
 
