@@ -95,15 +95,14 @@ class FastLaneApplication:
             country = country_without_outline(match["iso3"].upper())
             request.session = self._session_store(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
             response = None if country is None else self._view.signed_in_layer(request, country)
+            for middleware in self._response_middleware if response is not None else ():
+                response = middleware.process_response(request, response)
         except Exception:
             # Not answered here: the usual path answers it (and reports the error there, if it is one).
             logger.exception("fast lane: %s left to Django", environ.get("PATH_INFO"))
             response = None
         if response is None:
             signals.request_finished.send(sender=WSGIHandler)  # the usual path sends its own pair
-            return None
-        for middleware in self._response_middleware:
-            response = middleware.process_response(request, response)
         return response
 
 

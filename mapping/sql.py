@@ -4,7 +4,8 @@ Each statement wraps a *source*: the SQL and parameters Django compiles for a
 filtered queryset (`compile_source`), so the filters are written once, in the
 ORM (mapping.filters), and every layer applies exactly the same ones. Values
 are always bound parameters (`%s`), never formatted into the text. GeoJSON is
-built inside PostgreSQL (json_agg), 30x faster than serializing in Python.
+built inside PostgreSQL (json_agg, or text put together for point features),
+30x faster than serializing in Python.
 
 Source columns the statements expect (the sources' rows() and cluster_rows()
 in mapping.aggregation): points and snapshots read entity, geom (the point),

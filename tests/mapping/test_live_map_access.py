@@ -236,3 +236,21 @@ def test_renamed_country_shows_its_new_name_at_once(client):
 def test_unknown_country_is_404(client):
     client.force_login(user_with_role(CountryRole.Role.COOP))
     assert client.get("/maps/XYZ/entities.geojson", {"zoom": 3}).status_code == 404
+
+
+def test_point_features_carry_any_name_exactly(vn_registry):
+    """Point features are put together as text in the database (mapping.sql._POINTS): nothing may break them."""
+    from tests.mapping.conftest import HANOI, make_entity
+
+    awkward = 'Hợp tác xã "Đoàn Kết" \\ <script>alert(1)</script>\n\ttab, ສະຫະກອນ, សហករណ៍, 🌾'
+    entity = make_entity((HANOI[0] + 0.002, HANOI[1] + 0.002), name=awkward, name_local="")
+    client = signed_in(committee_member("VNM").username)
+    layer = client.get(LAYER, HANOI_VIEW).json()
+    features = {feature["id"]: feature for feature in layer["features"]}
+    assert layer["total"] == 6 and len(features) == 6
+    feature = features[str(entity.pk)]
+    assert feature["properties"]["name"] == awkward and feature["properties"]["name_local"] == ""
+    assert feature["geometry"] == {
+        "type": "Point",
+        "coordinates": [round(HANOI[0] + 0.002, 6), round(HANOI[1] + 0.002, 6)],
+    }
