@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     path("<str:iso3>/editions/<int:number>/sign-off", views.sign_off, name="sign-off"),
     path("<str:iso3>/editions/<int:number>/status", views.change_status, name="status"),
+    path("<str:iso3>/editions/<int:number>/entities.csv", views.edition_sheet, name="edition-sheet"),
     path("<str:iso3>/editions/<int:number>/pack.pdf", views.edition_pack, {"fmt": "pdf"}, name="pack-pdf"),
     path("<str:iso3>/editions/<int:number>/pack.png", views.edition_pack, {"fmt": "png"}, name="pack-png"),
 ]

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db import connection
-from django.http import Http404, HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -24,8 +24,8 @@ from registry.models import (
     family_label,
 )
 
+from . import edition_sheets, packs
 from . import editions as workflow
-from . import packs
 from .aggregation import (
     AREA_CLUSTER_MAX_ZOOM,
     MEASURES,
@@ -312,6 +312,15 @@ def edition_detail(request, iso3, number):
         "popup_vocabulary": _popup_vocabulary(edition.committee.country),
     }
     return render(request, "mapping/edition_detail.html", context)
+
+
+@require_GET
+def edition_sheet(request, iso3, number):
+    """Every entity of the edition, and those removed since the previous, as CSV (whoever may see the edition)."""
+    edition = _edition(request, iso3, number, related=("previous",))
+    response = StreamingHttpResponse(edition_sheets.csv_lines(edition), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{edition_sheets.filename(edition)}"'
+    return response
 
 
 @require_GET
