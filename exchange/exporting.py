@@ -28,7 +28,7 @@ from django.urls import reverse
 
 from registry.models import Country, Entity
 from registry.permissions import can_see_contact_data, readable_countries
-from registry.spreadsheets import FORMULA_PREFIXES, safe_cell
+from registry.spreadsheets import safe_cell, safe_cells
 
 CONTACT_COLUMNS = list(Entity.CONTACT_FIELDS)
 COLUMNS = [
@@ -98,11 +98,6 @@ FORMATS = {
 
 def _coordinate(function):
     return Func(F("point"), function=function, output_field=FloatField())
-
-
-def safe_cells(values):
-    """`safe_cell` of each value, written out inline: it runs for every cell of a million-row export."""
-    return [("'" + v) if v.__class__ is str and v.startswith(FORMULA_PREFIXES) else v for v in values]
 
 
 def visible_entities(user, queryset):

@@ -14,16 +14,15 @@ registry.spreadsheets.safe_cell.
 import csv
 import itertools
 
-from django.db.models import Exists, F, FloatField, Func, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from registry.models import Classification, Entity, family_label, legal_form_label
-from registry.spreadsheets import safe_cell
+from registry.spreadsheets import safe_cells
 
-from .models import EditionEntity
+from . import sql
 
-# Read in pages along the (edition, registry number) index: a country's edition holds up to 350,000 rows.
-CHUNK = 5000
+# Rows read from the database at a time: a country's edition holds up to 350,000.
+BATCH = 5000
 
 
 def _columns():
@@ -47,29 +46,16 @@ def _columns():
     ]
 
 
-def _snapshot(edition):
-    return (
-        EditionEntity.objects.filter(edition=edition)
-        .annotate(
-            area_name=F("admin_area__name"),
-            area_name_local=F("admin_area__name_local"),
-            lon=Func(F("point"), function="ST_X", output_field=FloatField()),
-            lat=Func(F("point"), function="ST_Y", output_field=FloatField()),
-        )
-        .defer("point")
-        .order_by("registry_number")
-    )
+class _Words(dict):
+    """Stored values in the reader's words, each looked up once (a country's edition repeats a few values)."""
 
+    def __init__(self, say):
+        super().__init__()
+        self.say = say
 
-def _in_pages(queryset):
-    """The queryset's rows in registry-number order, CHUNK at a time (keyset pages: no OFFSET)."""
-    after = ""
-    while True:
-        page = list(queryset.filter(registry_number__gt=after)[:CHUNK])
-        yield from page
-        if len(page) < CHUNK:
-            return
-        after = page[-1].registry_number
+    def __missing__(self, value):
+        words = self[value] = self.say(value)
+        return words
 
 
 def sheet_rows(edition):
@@ -78,55 +64,46 @@ def sheet_rows(edition):
     The words are chosen now, in the active language, and the rows read as
     they are iterated: a streamed response iterates after its view returned.
     """
-    country = edition.committee.country
+    country_id = edition.committee.country_id
     # The words the edition page's difference table uses.
     changes = {"added": _("added"), "changed": _("changed"), "unchanged": _("unchanged"), "removed": _("removed")}
-    statuses, verifications = dict(Entity.Status.choices), dict(Entity.Verification.choices)
-    outcomes = dict(Classification.Outcome.choices)
+    # Labels as text now: lazy ones would be translated again for every row they are written in.
+    statuses, verifications, outcomes = (
+        {code: str(label) for code, label in choices.choices}
+        for choices in (Entity.Status, Entity.Verification, Classification.Outcome)
+    )
+    families = _Words(family_label)
+    legal_forms = _Words(lambda name: legal_form_label(country_id, name, ""))
 
-    def cells(row, change):
+    def cells(row):
+        change, number, name, local, family, form, status, verification, members, women, *rest = row
+        sectors, outcome, area, area_local, lon, lat = rest
         return [
             changes[change],
-            row.registry_number,
-            row.name,
-            row.name_local,
-            family_label(row.family_name),
-            legal_form_label(country.pk, row.legal_form_name, ""),
-            statuses.get(row.status, row.status),
-            verifications.get(row.verification, row.verification),
-            row.members_total,
-            row.members_women,
-            row.sectors,
-            outcomes.get(row.outcome, row.outcome),
-            row.area_name,
-            row.area_name_local,
-            round(row.lon, 6),
-            round(row.lat, 6),
+            number,
+            name,
+            local,
+            families[family],
+            legal_forms[form],
+            statuses.get(status, status),
+            verifications.get(verification, verification),
+            members,
+            women,
+            sectors,
+            outcomes.get(outcome, outcome),
+            area,
+            area_local,
+            lon,
+            lat,
         ]
 
-    columns = _columns()
-    return _rows(edition, columns, cells)
+    return _rows(edition, _columns(), cells)
 
 
 def _rows(edition, columns, cells):
     yield columns
-    snapshot = _snapshot(edition)
-    previous = edition.previous
-    if previous is None:
-        for row in _in_pages(snapshot):
-            yield cells(row, "added")
-        return
-    before = EditionEntity.objects.filter(edition=previous, entity_id=OuterRef("entity_id")).values("fingerprint")
-    # The same test as mapping.editions.edition_diff: a previous row of the entity, and its fingerprint.
-    for row in _in_pages(snapshot.annotate(previous_fingerprint=Subquery(before[:1]))):
-        if row.previous_fingerprint is None:
-            change = "added"
-        else:
-            change = "unchanged" if row.previous_fingerprint == row.fingerprint else "changed"
-        yield cells(row, change)
-    now = EditionEntity.objects.filter(edition=edition, entity_id=OuterRef("entity_id"))
-    for row in _in_pages(_snapshot(previous).exclude(Exists(now))):
-        yield cells(row, "removed")
+    for row in sql.edition_sheet_rows(edition.pk, edition.previous_id, batch=BATCH):
+        yield cells(row)
 
 
 class _Echo:
@@ -138,7 +115,7 @@ def csv_lines(edition):
     """The sheet as CSV text lines, a BOM first: spreadsheet programs then read every script as UTF-8."""
     writer = csv.writer(_Echo())
     rows = sheet_rows(edition)  # its words chosen now (see sheet_rows)
-    lines = (writer.writerow([safe_cell("" if value is None else value) for value in row]) for row in rows)
+    lines = (writer.writerow(safe_cells(row)) for row in rows)  # csv writes None as an empty cell
     return itertools.chain(["\ufeff"], lines)
 
 

@@ -13,3 +13,8 @@ def safe_cell(value):
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def safe_cells(values):
+    """`safe_cell` of each value, written out inline: it runs for every cell of a million-row export."""
+    return [("'" + v) if v.__class__ is str and v.startswith(FORMULA_PREFIXES) else v for v in values]

@@ -47,7 +47,7 @@ def member_client():
 def test_a_first_edition_lists_every_entity_as_added_with_its_area_and_no_contact_data(
     viet_nam, vn_registry, member_client, monkeypatch
 ):
-    monkeypatch.setattr(edition_sheets, "CHUNK", 3)  # several pages of rows
+    monkeypatch.setattr(edition_sheets, "BATCH", 3)  # several batches of rows
     edition = freeze(viet_nam)
     header, *rows = sheet(member_client, edition)
     assert header[:3] == ["Change", "Registry number", "Name"] and header[-2:] == ["Longitude", "Latitude"]
