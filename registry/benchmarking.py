@@ -106,6 +106,25 @@ class BenchContext:
         self.stdout.flush()
 
 
+def other_queries(min_seconds=10):
+    """[(pid, seconds, start of its text)] of other queries running on the database for `min_seconds` or more.
+
+    A benchmark killed half-way leaves its PostgreSQL backend running its last statement, sometimes for many
+    minutes: on two cores that inflates every timing after it. run_benchmarks names them before each run.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, extract(epoch FROM now() - query_start), left(query, 100) FROM pg_stat_activity "
+            "WHERE state = 'active' AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+            "AND datname = current_database() AND now() - query_start >= make_interval(secs => %s) "
+            "ORDER BY query_start",
+            [min_seconds],
+        )
+        return [(pid, float(seconds), text) for pid, seconds, text in cursor.fetchall()]
+
+
 def machine_description():
     import os
 

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import autodiscover_modules
 
-from registry.benchmarking import REGISTRY, BenchContext, write_result
+from registry.benchmarking import REGISTRY, BenchContext, other_queries, write_result
 
 
 class Command(BaseCommand):
@@ -29,7 +29,20 @@ class Command(BaseCommand):
         for bench_id in sorted(ids or REGISTRY):
             title, function = REGISTRY[bench_id]
             self.stdout.write(self.style.MIGRATE_HEADING(f"{bench_id}: {title}"))
+            stray = other_queries()
+            for pid, seconds, text in stray:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"Another query has been running for {seconds:.0f} s (pid {pid}: {text!r}); the timings "
+                        f"will be inflated. Stop it with SELECT pg_terminate_backend({pid}) if it is stray."
+                    )
+                )
             result = function(context)
+            if stray:
+                result.notes.append(
+                    f"Other queries running on the database when this benchmark started: {len(stray)} "
+                    f"(the longest for {max(seconds for _, seconds, _ in stray):.0f} s), so its timings are inflated."
+                )
             path = write_result(result)
             self.stdout.write(result.as_markdown())
             self.stdout.write(f"(written to {path})\n")
