@@ -89,9 +89,10 @@ def export_filters(query, country=None):
 def describe_filters(filters, country=None):
     """[(label, value shown)] of export filters, in the reader's language, as the list or the map names them."""
     if is_map_selection(filters):
-        if country is None:
-            return []
-        parsed = _map_selection(filters, country)
+        try:
+            parsed = _map_selection(filters, country)
+        except ExportFilterError:  # a job's stored filters that no longer parse (a definition deleted, say)
+            return [(name, value) for name, value in filters.items() if name != MAP_MARK]
         described = parsed.labelled()
         if parsed.outcomes and parsed.definition is not None:
             described.append((_("Working definition"), str(parsed.definition.version)))
