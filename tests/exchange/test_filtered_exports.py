@@ -204,3 +204,11 @@ def test_the_export_command_takes_the_maps_filters(committee, map_registry, tmp_
     assert names == ["Farmers A active", "Makers C active"]
     with pytest.raises(CommandError, match="country"):
         call_command("export_entities", str(output), user=committee.username, filter=["map=1", "sector=A"])
+
+
+def test_a_jobs_map_filters_that_no_longer_parse_are_shown_as_stored(committee, map_registry):
+    from exchange.export_jobs import describe_filters
+    from registry.models import Country
+
+    stored = {"map": "1", "definition": "99", "outcome": "qualifies"}  # the version deleted since
+    assert describe_filters(stored, Country.objects.get(pk="VNM")) == [("definition", "99"), ("outcome", "qualifies")]
