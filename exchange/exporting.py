@@ -28,7 +28,7 @@ from django.urls import reverse
 
 from registry.models import Country, Entity
 from registry.permissions import can_see_contact_data, readable_countries
-from registry.spreadsheets import safe_cell, safe_cells
+from registry.spreadsheets import LineEcho, safe_cell, safe_cells
 
 CONTACT_COLUMNS = list(Entity.CONTACT_FIELDS)
 COLUMNS = [
@@ -176,13 +176,6 @@ def _columns(include_contact):
     return COLUMNS if include_contact else [c for c in COLUMNS if c not in CONTACT_COLUMNS]
 
 
-class _Echo:
-    """A file-like object whose write() hands back the line, so csv.writer makes one line at a time."""
-
-    def write(self, value):
-        return value
-
-
 def _chunks(pieces, joiner, size=2000):
     """Pieces joined into chunks of `size`: few enough for the server to send them quickly, small enough for memory."""
     for batch in _batches(pieces, size):
@@ -190,7 +183,7 @@ def _chunks(pieces, joiner, size=2000):
 
 
 def csv_lines(rows, include_contact=True):
-    writer = csv.writer(_Echo())
+    writer = csv.writer(LineEcho())
     columns = _columns(include_contact)
     cells = operator.itemgetter(*columns)
     yield writer.writerow(columns)
@@ -328,7 +321,7 @@ ESSGLOBAL_COLUMNS = [
 
 def essglobal_lines(rows, include_contact=True, base_url=""):
     """The SEA / ESSGlobal "standard" CSV shape; our importer reads it back through its aliases."""
-    writer = csv.writer(_Echo())
+    writer = csv.writer(LineEcho())
     yield writer.writerow(ESSGLOBAL_COLUMNS)
     for row in rows:
         sectors = row["sectors"].split(";") if row["sectors"] else []

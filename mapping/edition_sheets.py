@@ -6,18 +6,20 @@ and annotate. One row per entity of the snapshot, marked added, changed or
 unchanged against the previous edition, then one row per entity removed
 since, with the previous edition's values. Public fields only (the snapshot
 holds nothing else), in the reader's words: the columns and the families,
-statuses, verifications and outcomes in the page's language, the area in
-English and in the country's language. Text cells go through
-registry.spreadsheets.safe_cell.
+statuses, verifications and outcomes in the page's language, legal forms as
+the edition's entity pages name them (LegalForm.label_of_stored_name), the
+area in English and in the country's language. Text cells go through
+registry.spreadsheets.safe_cells.
 """
 
 import csv
+import functools
 import itertools
 
 from django.utils.translation import gettext as _
 
-from registry.models import Classification, Entity, family_label, legal_form_label
-from registry.spreadsheets import safe_cells
+from registry.models import Classification, Entity, LegalForm, family_label
+from registry.spreadsheets import LineEcho, safe_cells
 
 from . import sql
 
@@ -46,18 +48,6 @@ def _columns():
     ]
 
 
-class _Words(dict):
-    """Stored values in the reader's words, each looked up once (a country's edition repeats a few values)."""
-
-    def __init__(self, say):
-        super().__init__()
-        self.say = say
-
-    def __missing__(self, value):
-        words = self[value] = self.say(value)
-        return words
-
-
 def sheet_rows(edition):
     """The header, then [cells] of every entity of `edition` and of every entity removed since the previous.
 
@@ -72,8 +62,9 @@ def sheet_rows(edition):
         {code: str(label) for code, label in choices.choices}
         for choices in (Entity.Status, Entity.Verification, Classification.Outcome)
     )
-    families = _Words(family_label)
-    legal_forms = _Words(lambda name: legal_form_label(country_id, name, ""))
+    # Each stored name in the reader's words, looked up once: an edition repeats a few of them.
+    families = functools.cache(family_label)
+    legal_forms = functools.cache(lambda name: LegalForm.label_of_stored_name(country_id, name))
 
     def cells(row):
         change, number, name, local, family, form, status, verification, members, women, *rest = row
@@ -83,8 +74,8 @@ def sheet_rows(edition):
             number,
             name,
             local,
-            families[family],
-            legal_forms[form],
+            families(family),
+            legal_forms(form),
             statuses.get(status, status),
             verifications.get(verification, verification),
             members,
@@ -106,14 +97,9 @@ def _rows(edition, columns, cells):
         yield cells(row)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def csv_lines(edition):
     """The sheet as CSV text lines, a BOM first: spreadsheet programs then read every script as UTF-8."""
-    writer = csv.writer(_Echo())
+    writer = csv.writer(LineEcho())
     rows = sheet_rows(edition)  # its words chosen now (see sheet_rows)
     lines = (writer.writerow(safe_cells(row)) for row in rows)  # csv writes None as an empty cell
     return itertools.chain(["\ufeff"], lines)

@@ -18,3 +18,10 @@ def safe_cell(value):
 def safe_cells(values):
     """`safe_cell` of each value, written out inline: it runs for every cell of a million-row export."""
     return [("'" + v) if v.__class__ is str and v.startswith(FORMULA_PREFIXES) else v for v in values]
+
+
+class LineEcho:
+    """A file-like object whose write() hands back the line, so csv.writer makes one line at a time (streamed)."""
+
+    def write(self, value):
+        return value
