@@ -109,8 +109,11 @@ def assert_served_by_fast_lane_as_django_would(fast, usual):
 
 
 def _unmasked(answer):
-    """The answer with each page's CSRF tokens (masked afresh for every response) blanked."""
+    """The answer with what differs between any two responses blanked: each page's CSRF tokens (masked afresh
+    every time) and a cookie's expiry date (to the second, so two calls a second apart differ)."""
     status, headers, body = answer
+    if "Set-Cookie" in headers:
+        headers = {**headers, "Set-Cookie": re.sub(r"expires=[^;]+;", "expires=;", headers["Set-Cookie"])}
     return status, headers, re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b'name="csrfmiddlewaretoken"', body)
 
 
