@@ -248,7 +248,8 @@ class EntityQuerySet(models.QuerySet):
         return self.search(text).order_by(Upper("registry_number"))
 
     def in_area(self, area):
-        return self.filter(admin_area=area)
+        # The area's country too (the same rows): the (country, area) index leads with the country.
+        return self.filter(country_id=area.country_id, admin_area=area)
 
     def of_family(self, family):
         return self.filter(family=family)

@@ -289,7 +289,9 @@ class Entity(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # No single-column index: the (country, ...) indexes in Meta serve every lookup by country.
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="entities", db_index=False)
-    registry_number = models.CharField(max_length=12, unique=True, editable=False)
+    # Unique through Meta.constraints, not unique=True: on PostgreSQL a unique CharField also gets a
+    # second (varchar_pattern_ops) index for LIKE queries, which nothing here makes and every write pays.
+    registry_number = models.CharField(max_length=12, editable=False)
     name = models.CharField(max_length=300)
     name_local = models.CharField("name (local script)", max_length=300, blank=True)
     name_romanized = models.CharField("name (romanized)", max_length=300, blank=True)
@@ -347,7 +349,14 @@ class Entity(models.Model):
         ordering = ["registry_number"]
         indexes = [
             GistIndex(fields=["point"], name="entity_point_gist"),
-            models.Index(fields=["country", "admin_area"], name="entity_country_area_idx"),
+            # A country's entities by area, covering what the committee map aggregates (family, legal form,
+            # status, verification, members) so that B1/B3 read the index alone. It also serves the registry
+            # list's area filter, so no plain (country, area) index is kept beside it.
+            models.Index(
+                fields=["country", "admin_area"],
+                include=["family", "legal_form", "status", "verification", "members_total", "members_women"],
+                name="entity_map_aggregate_idx",
+            ),
             models.Index(fields=["country", "status"], name="entity_country_status_idx"),
             # In place of the family foreign key's own index: the list's capped count of a family and
             # status across countries reads it alone (B7: 80 ms -> 3 ms at 1M).
@@ -357,6 +366,7 @@ class Entity(models.Model):
             GinIndex(fields=["search_text"], name="entity_search_text_trgm", opclasses=["gin_trgm_ops"]),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["registry_number"], name="entity_unique_registry_number"),
             models.CheckConstraint(condition=Q(point__isvalid=True), name="entity_point_valid"),
             models.CheckConstraint(
                 condition=Q(registry_number__regex=r"^[A-Z]{3}-[0-9]{6,}$"), name="entity_registry_number_format"

@@ -3,8 +3,9 @@
 The map groups a country's entities by their stored admin-area FK under
 attribute filters and sums members. With the filtered and summed columns
 INCLUDEd, PostgreSQL answers from the index alone (index-only scan, no heap
-visits). The index lives on registry's table but serves only mapping's
-queries, so mapping owns it; registry's model state is untouched.
+visits). The index lives on registry's table; registry/0012 later took it
+into registry's model state (its area filter uses it too) with the same
+SQL, so either migration may create it.
 """
 
 from django.db import migrations
