@@ -15,7 +15,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -39,13 +38,14 @@ from .exporting import entity_rows, murmurations_profile
 from .filters import AdminAreaFilter, EntityBBoxFilter, EntityFilter, ReformProcessFilter
 from .importing import create_batch
 from .models import ImportBatch
+from .pagination import CheckedLimitOffsetPagination
 from .reading import ImportFileError
 
 MAX_FEATURES = 10_000
 GEOJSON = "application/geo+json"
 
 
-class FeaturePagination(LimitOffsetPagination):
+class FeaturePagination(CheckedLimitOffsetPagination):
     """limit/offset pages of features, at most MAX_FEATURES a response, counted up to a cap.
 
     Counting every match of a large bbox costs a sixth of a 10k-feature
@@ -89,7 +89,7 @@ class FeaturePagination(LimitOffsetPagination):
         return HttpResponse(body, content_type=GEOJSON)
 
 
-class CappedCountPagination(LimitOffsetPagination):
+class CappedCountPagination(CheckedLimitOffsetPagination):
     """limit/offset pages of a list that may hold a row per entity, counted up to a cap as FeaturePagination's.
 
     Counting every classification of 1M entities took most of a second (a join
@@ -199,22 +199,18 @@ class EntityViewSet(
     @extend_schema(
         summary="The entity's Murmurations profile",
         description="A profile of `organizations_schema-v1.0.0` (https://murmurations.network), for a "
-        "Murmurations index to fetch: who may read the entity may read its profile; contact details only where "
-        "your role allows (never for anonymous readers of published editions).",
+        "Murmurations index to fetch: who may read the entity may read its profile. A profile is made to be "
+        "published, so it never holds personal contact data. `primary_url` is the entity's page in the latest "
+        "published edition that holds it, else its registry page.",
         responses={200: OpenApiTypes.OBJECT},
     )
     @action(detail=True, methods=["get"], url_path="murmurations")
     def murmurations(self, request, pk=None):
         entity = self.get_object()
-        rows = entity_rows(Entity.objects.filter(pk=entity.pk), contact_countries(request.user))
+        rows = entity_rows(Entity.objects.filter(pk=entity.pk), contact_countries=set())
         base_url = request.build_absolute_uri("/").rstrip("/")
         iso2 = Country.objects.values_list("iso2", flat=True).get(pk=entity.country_id)
-        profile = murmurations_profile(next(rows), iso2, base_url)
-        public_page = published_entity_page(entity)
-        if public_page:
-            # An index fetches profiles anonymously: point it at a page anyone may open.
-            profile["primary_url"] = base_url + public_page
-        return Response(profile)
+        return Response(murmurations_profile(next(rows), iso2, base_url, published_entity_page(entity)))
 
     def create(self, request, *args, **kwargs):
         serializer = s.EntityWriteSerializer(data=request.data)

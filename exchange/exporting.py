@@ -2,8 +2,8 @@
 
 Every export goes through `export_rows(user, queryset)`, which keeps only the
 entities the user may read and drops personal contact data for every country
-where `can_see_contact_data` says no. Text cells of spreadsheet formats are
-made safe against formula injection by `safe_cell`.
+where `can_see_contact_data` says no. CSV cells are made safe against formula
+injection by `safe_cell`; XLSX writes text as text cells (`write_xlsx`).
 Our CSV / XLSX / GeoJSON / GeoPackage / Shapefile columns are the importer's
 field names, so an export re-imports into an empty registry as the same entities.
 """
@@ -11,6 +11,7 @@ field names, so an export re-imports into an empty registry as the same entities
 import csv
 import datetime
 import functools
+import itertools
 import operator
 import shutil
 import tempfile
@@ -197,14 +198,27 @@ def _plain(value):
 
 
 def write_xlsx(rows, stream, include_contact=True):
+    """A workbook of text and number cells, never formulas, with every value as it is in the registry.
+
+    openpyxl stores text starting with "=" as a formula; such a cell is written as a text cell instead.
+    No apostrophe is added (CSV needs one, since a spreadsheet guesses each CSV cell's type): in XLSX a
+    text cell is never run, and an apostrophe would show in "'+84 24 3826 4567".
+    """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    def text_cell(value):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("entities")
     columns = _columns(include_contact)
     sheet.append(columns)
     for row in rows:
-        sheet.append([safe_cell(_plain(row.get(column))) for column in columns])
+        values = (_plain(row.get(column)) for column in columns)
+        sheet.append([text_cell(v) if v.__class__ is str and v.startswith("=") else v for v in values])
     workbook.save(stream)
 
 
@@ -372,16 +386,25 @@ def entity_url(row, base_url=""):
 MURMURATIONS_STATUS = {"active": "active", "dormant": "on_hold", "dissolved": "cancelled"}
 
 
-def murmurations_profile(row, iso2, base_url=""):
-    """A Murmurations organizations_schema-v1.0.0 profile of one exported row."""
+def murmurations_profile(row, iso2, base_url="", public_page=None):
+    """A Murmurations organizations_schema-v1.0.0 profile of one exported row.
+
+    A profile is made to be published: an index copies it for anyone to read, and the schema calls its
+    contact fields public. So it never carries the personal contact data (DESIGN.md: never public),
+    whoever asks. `primary_url` is the profile's identity in an index: the entity's page in the latest
+    published edition (`public_page`, which anyone may open) when there is one, else its registry page.
+    """
     profile = {
         "linked_schemas": ["organizations_schema-v1.0.0"],
         "name": row["name"],
-        "primary_url": entity_url(row, base_url),
+        "primary_url": base_url + public_page if public_page else entity_url(row, base_url),
         "geolocation": {"lat": row["latitude"], "lon": row["longitude"]},
         "country_iso_3166": iso2,
         "geographic_scope": "local",
-        "tags": [tag for tag in [row["family"], row["legal_form"], *row["sectors"].split(";")] if tag],
+        # The schema wants unique tags; a family and a legal form often share a code ("cooperative").
+        "tags": list(
+            dict.fromkeys(tag for tag in [row["family"], row["legal_form"], *row["sectors"].split(";")] if tag)
+        ),
     }
     if row.get("name_local") and row["name_local"] != row["name"]:
         profile["nickname"] = row["name_local"]
@@ -389,24 +412,25 @@ def murmurations_profile(row, iso2, base_url=""):
         profile["status"] = MURMURATIONS_STATUS[row["status"]]
     if row["address"]:
         profile["full_address"] = row["address"]
-    if row.get("contact_email"):
-        profile["contact_details"] = {"email": row["contact_email"]}
-    if row.get("contact_phone"):
-        profile["telephone"] = row["contact_phone"]
     if row["founded_year"]:
         profile["starts_at"] = int(datetime.datetime(row["founded_year"], 1, 1, tzinfo=datetime.UTC).timestamp())
     return profile
 
 
-def murmurations_pieces(rows, include_contact=True, base_url=""):
-    """A JSON array of profiles, one indented profile after another."""
+def murmurations_pieces(rows, include_contact=True, base_url="", chunk_size=5000):
+    """A JSON array of profiles, one indented profile after another (never with contact data: see above)."""
+    from mapping.editions import published_entity_pages
+
     iso2 = dict(Country.objects.values_list("iso3", "iso2"))
     yield b"["
-    for number, row in enumerate(rows):
-        if not include_contact:
-            row = {**row, "contact_email": "", "contact_phone": ""}
-        profile = orjson.dumps(murmurations_profile(row, iso2[row["country"]], base_url), option=orjson.OPT_INDENT_2)
-        yield (b",\n" if number else b"\n") + profile
+    number = 0
+    rows = iter(rows)
+    while chunk := list(itertools.islice(rows, chunk_size)):
+        pages = {str(entity_id): page for entity_id, page in published_entity_pages(row["id"] for row in chunk).items()}
+        for row in chunk:
+            profile = murmurations_profile(row, iso2[row["country"]], base_url, pages.get(row["id"]))
+            yield (b",\n" if number else b"\n") + orjson.dumps(profile, option=orjson.OPT_INDENT_2)
+            number += 1
     yield b"\n]\n"
 
 

@@ -1,9 +1,12 @@
 """API filters: each query parameter parsed in its filter, a bad value answered with a clean 400."""
 
 import django_filters
+from django.contrib.gis.geos import Polygon
+from rest_framework.exceptions import ValidationError
 from rest_framework_gis.filters import InBBoxFilter
 
 from legislation.models import ReformProcess, Stage
+from mapping.aggregation import BadMapRequest, parse_bbox
 from registry.models import AdminArea, Country, Entity
 
 
@@ -67,4 +70,15 @@ class ReformProcessFilter(django_filters.FilterSet):
 
 
 class EntityBBoxFilter(InBBoxFilter):
-    """?in_bbox=min_lon,min_lat,max_lon,max_lat (EPSG:4326)."""
+    """?in_bbox=min_lon,min_lat,max_lon,max_lat (EPSG:4326), checked as the map's bbox is.
+
+    rest_framework_gis passes NaN or an inverted box on to GEOS (a 500) and
+    refuses other bad boxes without saying why.
+    """
+
+    def get_filter_bbox(self, request):
+        try:
+            box = parse_bbox(request.query_params.get(self.bbox_param), required=False)
+        except BadMapRequest as error:
+            raise ValidationError({self.bbox_param: [error.reason]}) from None
+        return None if box is None else Polygon.from_bbox(box)

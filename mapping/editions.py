@@ -292,15 +292,22 @@ def edition_diff(edition, previous=None):
 
 def published_entity_page(entity):
     """The entity's page in the latest published edition of its country that holds it, or None."""
-    published = MapEdition.objects.filter(
-        committee__country_id=entity.country_id, status=MapEdition.Status.PUBLISHED
-    ).values("pk")
-    number = (
-        EditionEntity.objects.filter(edition__in=published, entity_id=entity.pk)
-        .order_by("-edition__number")
-        .values_list("edition__number", flat=True)
-        .first()
+    return published_entity_pages([entity.pk]).get(entity.pk)
+
+
+def published_entity_pages(entity_ids):
+    """{entity id: its page in the latest published edition that holds it} for those of `entity_ids` published.
+
+    One query for the lot (exports ask for a few thousand at a time). An entity is snapshotted only in its own
+    country's editions, so the edition's country is the entity's.
+    """
+    latest = (
+        EditionEntity.objects.filter(edition__status=MapEdition.Status.PUBLISHED, entity_id__in=list(entity_ids))
+        .values("entity_id", "edition__committee__country_id")
+        .annotate(number=Max("edition__number"))
+        .values_list("entity_id", "edition__committee__country_id", "number")
     )
-    if number is None:
-        return None
-    return reverse("mapping:edition-entity", args=[entity.country_id, number, entity.pk])
+    return {
+        entity_id: reverse("mapping:edition-entity", args=[country, number, entity_id])
+        for entity_id, country, number in latest
+    }

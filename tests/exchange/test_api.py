@@ -7,7 +7,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from registry.models import Entity
+from registry.models import CountryRole, Entity
 from tests.factories import EntityFactory, user_with_role
 
 
@@ -514,7 +514,9 @@ def test_each_entity_has_a_murmurations_profile_for_whoever_may_read_it(client, 
     assert profile["linked_schemas"] == ["organizations_schema-v1.0.0"]
     assert profile["name"] == "HTX Hà Nội" and profile["country_iso_3166"] == "VN"
     assert profile["geolocation"] == {"lat": 21.0285, "lon": 105.8542}
-    assert profile["contact_details"] == {"email": "a@example.org"}
+    # A profile is made to be published: no personal contact data, even for a reader who may see it.
+    assert "contact_details" not in profile and "telephone" not in profile
+    assert len(profile["tags"]) == len(set(profile["tags"]))  # the schema's uniqueItems
     # The profile's address is the entity's public page in the published edition, which anyone may open.
     edition_page = f"/maps/VNM/editions/{published.number}/entities/{hanoi.pk}/"
     assert profile["primary_url"] == "http://testserver" + edition_page
@@ -529,3 +531,99 @@ def test_each_entity_has_a_murmurations_profile_for_whoever_may_read_it(client, 
     other_researcher = user_with_role("researcher", "THA", username="researcher-tha-murmurations")
     thai_profile = as_user(other_researcher).get(f"/api/v1/entities/{thai.pk}/murmurations/").json()
     assert thai_profile["primary_url"] == f"http://testserver/registry/entities/{thai.pk}/"
+
+
+@pytest.mark.django_db
+def test_the_bulk_murmurations_export_names_each_profile_as_the_api_does(published, researcher):
+    # An index identifies a profile by its primary_url: the download and the API must give the same one.
+    hanoi = Entity.objects.get(name="HTX Hà Nội")
+    api_profile = as_user(researcher).get(f"/api/v1/entities/{hanoi.pk}/murmurations/").json()
+    browser = Client()
+    browser.force_login(researcher)
+    download = browser.get("/data/export/?format=murmurations&country=VNM")
+    profiles = orjson.loads(b"".join(download.streaming_content))
+    exported = next(profile for profile in profiles if profile["name"] == "HTX Hà Nội")
+    assert exported["primary_url"] == api_profile["primary_url"]
+    assert exported["primary_url"].endswith(f"/maps/VNM/editions/{published.number}/entities/{hanoi.pk}/")
+    assert all("contact_details" not in profile and "telephone" not in profile for profile in profiles)
+    assert all(len(profile["tags"]) == len(set(profile["tags"])) for profile in profiles)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("limit=99999999999999999999999", None),  # larger than any page: a page of the maximum, not an error
+        ("limit=abc", "limit"),
+        ("limit=0", "limit"),
+        ("limit=-5", "limit"),
+        ("offset=99999999999999999999", "offset"),
+        ("offset=-1", "offset"),
+        ("offset=x", "offset"),
+    ],
+)
+@pytest.mark.parametrize("endpoint", ["countries", "entities", "classifications", "instruments", "assessments"])
+def test_page_parameters_are_checked_on_every_list(entities, endpoint, query, parameter):
+    coop = as_user(user_with_role(CountryRole.Role.COOP, username="coop-pages"))
+    response = coop.get(f"/api/v1/{endpoint}/?{query}")
+    if parameter is None:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 400, response.content
+        assert parameter in response.json()
+
+
+def test_lists_other_than_entities_are_served_in_pages_of_at_most_1000():
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from exchange.pagination import CheckedLimitOffsetPagination
+
+    paginator = CheckedLimitOffsetPagination()
+    request = Request(APIRequestFactory().get("/api/v1/classifications/", {"limit": 100000}))
+    page = paginator.paginate_queryset(list(range(2500)), request)
+    assert page == list(range(1000))
+    assert "offset=1000" in paginator.get_next_link()
+
+
+@pytest.mark.django_db
+def test_the_schema_gives_each_list_its_page_size_limit(client):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    limit = next(p for p in schema["paths"]["/api/v1/countries/"]["get"]["parameters"] if p["name"] == "limit")
+    assert "at most 1000" in limit["description"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "bbox",
+    ["nan,nan,nan,nan", "inf,0,1,1", "110,8,102,24", "102,8,200,24", "1,2,3", "a,b,c,d"],
+)
+def test_a_bad_bbox_is_refused_naming_in_bbox_and_why(entities, published, researcher, bbox):
+    for url in ("/api/v1/entities/", f"/api/v1/map-editions/{published.pk}/entities/"):
+        response = as_user(researcher).get(url, {"in_bbox": bbox})
+        assert response.status_code == 400, (url, bbox, response.content)
+        reason = response.json()["in_bbox"][0]
+        assert any(word in reason for word in ("finite", "four numbers", "less than", "within")), reason
+
+
+@pytest.mark.django_db
+def test_a_forwarded_for_header_does_not_reset_the_throttle(client, monkeypatch):
+    # Unless proxies are declared (API_TRUSTED_PROXIES), a client is counted by its connection's address:
+    # a made-up X-Forwarded-For with each request does not make it a new client.
+    from django.core.cache import cache
+    from rest_framework.throttling import AnonRateThrottle
+
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": "9/minute"})
+    cache.clear()
+    codes = [client.get("/api/v1/countries/", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code for n in range(5)]
+    cache.clear()
+    assert codes == [200, 200, 200, 429, 429]
+
+
+@pytest.mark.django_db
+def test_requests_without_valid_credentials_get_401_with_a_challenge(client, entities):
+    response = client.post("/api/v1/entities/", {"name": "x"}, format="json")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    bad_token = client.get("/api/v1/entities/", HTTP_AUTHORIZATION="Token not-a-token")
+    assert bad_token.status_code == 401
