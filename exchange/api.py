@@ -9,7 +9,6 @@ limit/offset with a hard cap of MAX_FEATURES features a response
 import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -393,7 +392,7 @@ class ImportBatchViewSet(
         upload = s.ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         data = upload.validated_data
-        country = get_object_or_404(Country, pk=data["country"].upper())
+        country = Country.objects.get(pk=data["country"])  # validate_country: it exists
         if not can_edit_registry(request.user, country.pk):
             raise PermissionDenied(f"You may import only into countries where you are a researcher, not {country}.")
         try:

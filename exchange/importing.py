@@ -34,6 +34,7 @@ from django.utils import timezone
 from registry.location import LocationError, check_point_in_country
 from registry.models import ISIC_SECTIONS, Country, EntityFamily, LegalForm
 from registry.numbering import allocate_registry_numbers
+from registry.services import EARLIEST_YEAR
 from registry.spreadsheets import safe_cell
 
 from . import sql
@@ -176,7 +177,9 @@ class RowValidator:
         frame["contact_email"] = self._email(table, result)
         for name in ("members_total", "members_women", "members_men", "workers_total", "workers_women"):
             frame[name] = self._integer(table, result, name)
-        frame["founded_year"] = self._integer(table, result, "founded_year", low=1800, high=datetime.date.today().year)
+        frame["founded_year"] = self._integer(
+            table, result, "founded_year", low=EARLIEST_YEAR, high=datetime.date.today().year
+        )
         frame["registration_date"] = self._date(table, result)
         frame["status"] = self._choice(table, result, "status", STATUS_ALIASES, "active")
         frame["location_precision"] = self._choice(table, result, "location_precision", PRECISION_ALIASES, "exact")
@@ -237,12 +240,14 @@ class RowValidator:
                 break
             parsed[todo] = pd.to_datetime(raw[todo], format=fmt, errors="coerce")
         today = pd.Timestamp(datetime.date.today())
-        bad = ((raw != "") & (parsed.isna() | (parsed > today))).to_numpy()
+        earliest = pd.Timestamp(datetime.date(EARLIEST_YEAR, 1, 1))
+        bad = ((raw != "") & (parsed.isna() | (parsed > today) | (parsed < earliest))).to_numpy()
         for index in np.flatnonzero(bad):
             result.reject(
                 index,
                 "registration_date",
-                f"{raw.iat[index]!r} is not a past date as YYYY-MM-DD (or DD/MM/YYYY, DD.MM.YYYY)",
+                f"{raw.iat[index]!r} is not a date from {EARLIEST_YEAR}-01-01 to today as YYYY-MM-DD "
+                "(or DD/MM/YYYY, DD.MM.YYYY)",
             )
         dates = parsed.dt.date.astype(object)
         dates[parsed.isna() | pd.Series(bad)] = None
@@ -398,6 +403,8 @@ class RowValidator:
         men = frame["members_men"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         with np.errstate(invalid="ignore"):
             over = (women + men) > total
+            # Either part alone (the other not given) may not exceed the total either (registry.services).
+            women_over, men_over = ~over & (women > total), ~over & (men > total)
         for index in np.flatnonzero(over):
             result.reject(
                 index,
@@ -405,6 +412,13 @@ class RowValidator:
                 f"members_women ({women[index]:.0f}) + members_men ({men[index]:.0f}) "
                 f"exceed members_total ({total[index]:.0f})",
             )
+        for part, counts, rows in (("women", women, women_over), ("men", men, men_over)):
+            for index in np.flatnonzero(rows):
+                result.reject(
+                    index,
+                    "members_total",
+                    f"members_{part} ({counts[index]:.0f}) exceed members_total ({total[index]:.0f})",
+                )
         workers = frame["workers_total"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         workers_women = frame["workers_women"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         with np.errstate(invalid="ignore"):

@@ -9,6 +9,7 @@ from mapping.aggregation import MEASURES
 from mapping.models import MapEdition
 from registry.models import AdminArea, Classification, Country, Criterion, Entity, WorkingDefinition
 
+from .columns import FIELDS_BY_NAME
 from .models import ImportBatch, ImportRow
 
 
@@ -386,3 +387,26 @@ class ImportUploadSerializer(serializers.Serializer):
     encoding = serializers.CharField(required=False, allow_blank=True, default="")
     source = serializers.ChoiceField(Entity.Source.choices, required=False, default=Entity.Source.IMPORT)
     duplicate_distance_m = serializers.IntegerField(required=False, default=500, min_value=0, max_value=50000)
+
+    def validate_country(self, value):
+        code = value.strip().upper()
+        if not Country.objects.filter(pk=code).exists():
+            known = ", ".join(Country.objects.order_by("iso3").values_list("iso3", flat=True))
+            raise serializers.ValidationError(f"Unknown country {value!r}: give its ISO3 code ({known}).")
+        return code
+
+    def validate_mapping(self, value):
+        if value in (None, ""):
+            return {}
+        shape = 'Give the mapping as a JSON object {"field": "column"}'
+        if not isinstance(value, dict):
+            raise serializers.ValidationError(f"{shape}, not a {type(value).__name__}.")
+        odd = sorted(field for field, column in value.items() if not isinstance(column, str | type(None)))
+        if odd:
+            raise serializers.ValidationError(f'{shape}: each column a name, or "" for none ({", ".join(odd)}).')
+        unknown = sorted(set(value) - set(FIELDS_BY_NAME))
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unknown field(s): {', '.join(unknown)}. Known fields: {', '.join(FIELDS_BY_NAME)}."
+            )
+        return {field: column or "" for field, column in value.items()}

@@ -8,6 +8,8 @@ keyed by field, with a message that says what is wrong and what to do; nothing
 is written then.
 """
 
+import datetime
+
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
@@ -250,6 +252,23 @@ def _point(raw):
     return raw
 
 
+# The earliest year an entity's founding or registration is taken to be: cooperative registries in the five
+# countries start in the 20th century; the importer uses the same bounds (exchange.importing).
+EARLIEST_YEAR = 1800
+
+
+def _dates_in_range(entity):
+    today = datetime.date.today()
+    errors = {}
+    founded = entity.founded_year
+    if isinstance(founded, int) and not EARLIEST_YEAR <= founded <= today.year:
+        errors["founded_year"] = [f"The year founded must lie from {EARLIEST_YEAR} to {today.year}."]
+    registered = entity.registration_date
+    if isinstance(registered, datetime.date) and not datetime.date(EARLIEST_YEAR, 1, 1) <= registered <= today:
+        errors["registration_date"] = [f"The registration date must lie from {EARLIEST_YEAR}-01-01 to today."]
+    return errors
+
+
 def _validate_and_place(entity, changed):
     """Cross-field rules, the model's own validation, then the point check and the derived area."""
     errors = {}
@@ -269,6 +288,11 @@ def _validate_and_place(entity, changed):
         errors["members_total"] = [
             f"Members: women ({women}) and men ({men}) add up to {women + men}, more than the total ({total})."
         ]
+    elif total is not None and max(women or 0, men or 0) > total:
+        part, count = ("women", women) if (women or 0) > total else ("men", men)
+        errors["members_total"] = [f"Members: {part} ({count}) cannot exceed the total ({total})."]
+    if entity.sectors:
+        entity.sectors = list(dict.fromkeys(entity.sectors))  # ["A", "A"] says no more than ["A"]
     workers, workers_women = entity.workers_total, entity.workers_women
     if workers is not None and workers_women is not None and workers_women > workers:
         errors["workers_women"] = [f"Women workers ({workers_women}) cannot exceed the total workers ({workers})."]
@@ -286,6 +310,8 @@ def _validate_and_place(entity, changed):
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             errors.setdefault(field, []).extend(messages)
+    for field, messages in _dates_in_range(entity).items():  # on the values full_clean has converted
+        errors.setdefault(field, messages)
     if entity.point is None:
         errors.setdefault("point", []).append("Give the entity's location (a point: longitude and latitude).")
     elif "point" not in errors and ({"point", "country"} & changed or entity.admin_area_id is None):

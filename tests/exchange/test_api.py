@@ -627,3 +627,25 @@ def test_requests_without_valid_credentials_get_401_with_a_challenge(client, ent
     assert response["WWW-Authenticate"] == "Token"
     bad_token = client.get("/api/v1/entities/", HTTP_AUTHORIZATION="Token not-a-token")
     assert bad_token.status_code == 401
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("fields", "field", "words"),
+    [
+        ({"country": "XXX"}, "country", "Unknown country 'XXX'"),
+        ({"country": "VNM", "mapping": "[1, 2]"}, "mapping", "not a list"),
+        ({"country": "VNM", "mapping": '{"name": 3}'}, "mapping", "each column a name"),
+        ({"country": "VNM", "mapping": '{"nom": "Name"}'}, "mapping", "Unknown field(s): nom"),
+    ],
+)
+def test_a_bad_import_request_is_refused_before_anything_is_recorded(researcher, fields, field, words):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from exchange.models import ImportBatch
+
+    upload = SimpleUploadedFile("api.csv", b"name,latitude,longitude\nHTX,21.0,105.8\n", content_type="text/csv")
+    response = as_user(researcher).post("/api/v1/imports/", {"file": upload, **fields}, format="multipart")
+    assert response.status_code == 400, response.content
+    assert words in response.json()[field][0]
+    assert not ImportBatch.objects.exists()

@@ -29,10 +29,11 @@ def test_messy_csv_reports_every_row_and_accounts_exactly(run_import):
         ["Too many", "cooperative", "16.08", "108.23", "5", "4", "3", "a8"],  # 9 members do not add up
         ["No family", "", "16.09", "108.24", "", "", "", "a9"],  # 10 family missing
         ["Bad number", "cooperative", "16.10", "abc", "many", "", "", "a10"],  # 11 two problems
+        ["Women only", "cooperative", "16.11", "108.25", "5", "9", "", "a11"],  # 12 more women than members
     ]
     batch = run_import(csv_bytes(rows))
     assert_accounted(batch)
-    assert (batch.rows_in, batch.imported, batch.rejected) == (10, 3, 7)
+    assert (batch.rows_in, batch.imported, batch.rejected) == (11, 3, 8)
     report = outcomes(batch)
     assert "swapped" in report[3].reason
     assert "outside Vietnam" in report[4].reason and "Thailand" in report[4].reason
@@ -41,6 +42,7 @@ def test_messy_csv_reports_every_row_and_accounts_exactly(run_import):
     assert "members_women (4) + members_men (3) exceed members_total (5)" in report[9].reason
     assert report[10].field == "family"
     assert "longitude" in report[11].reason and "members_total" in report[11].reason
+    assert "members_women (9) exceed members_total (5)" in report[12].reason
     names = set(Entity.objects.filter(country_id="VNM").values_list("name", flat=True))
     assert "<script>alert('x')</script> HTX" in names  # stored as text, exactly
     assert '=HYPERLINK("http://evil")' in names

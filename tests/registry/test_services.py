@@ -135,3 +135,27 @@ def test_derived_fields_cannot_be_set(researcher_vnm):
     with pytest.raises(ValidationError) as error:
         create_entity(researcher_vnm, vnm_data(registry_number="VNM-999999", is_demo=True))
     assert set(error.value.message_dict) == {"registry_number", "is_demo"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "words"),
+    [
+        ({"members_total": 5, "members_women": 10, "members_men": None}, "members_total", "women (10) cannot exceed"),
+        ({"members_total": 5, "members_women": None, "members_men": 7}, "members_total", "men (7) cannot exceed"),
+        ({"founded_year": datetime.date.today().year + 1}, "founded_year", "from 1800 to"),
+        ({"founded_year": 1799}, "founded_year", "from 1800 to"),
+        ({"registration_date": "0001-01-01"}, "registration_date", "from 1800-01-01 to today"),
+        ({"registration_date": datetime.date.today() + datetime.timedelta(days=1)}, "registration_date", "to today"),
+    ],
+)
+def test_impossible_figures_and_dates_are_refused_naming_the_field(researcher_vnm, extra, field, words):
+    with pytest.raises(ValidationError) as error:
+        create_entity(researcher_vnm, vnm_data(**extra))
+    assert words in error.value.message_dict[field][0]
+    assert not Entity.objects.exists()
+
+
+def test_a_sector_given_twice_is_stored_once(researcher_vnm):
+    entity = create_entity(researcher_vnm, vnm_data(sectors=["A", "C", "A"]))
+    entity.refresh_from_db()
+    assert entity.sectors == ["A", "C"]
