@@ -34,9 +34,9 @@ from . import sql
 from .access import contact_countries, readable_entities, visible_editions
 from .background import start_import
 from .exporting import entity_rows, murmurations_profile
-from .filters import AdminAreaFilter, EntityBBoxFilter, EntityFilter, ReformProcessFilter
+from .filters import AdminAreaFilter, EntityBBoxFilter, EntityFilter, ReformProcessFilter, known_code
 from .importing import create_batch
-from .models import ImportBatch
+from .models import ImportBatch, ImportRow
 from .pagination import CheckedLimitOffsetPagination
 from .reading import ImportFileError
 
@@ -422,6 +422,6 @@ class ImportBatchViewSet(
         batch = self.get_object()
         rows = batch.rows.order_by("row_number")
         if request.query_params.get("outcome"):
-            rows = rows.filter(outcome=request.query_params["outcome"])
+            rows = rows.filter(outcome=known_code("outcome", request.query_params["outcome"], ImportRow.Outcome.values))
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(s.ImportRowSerializer(page, many=True).data)

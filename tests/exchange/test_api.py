@@ -103,7 +103,7 @@ def test_entity_search_and_country_filter_read_as_the_registry_pages_do(entities
     assert names(f"q={entities[1].registry_number.lower()}") == ["HTX Sài Gòn"]  # registry numbers too
     assert names("country=vnm") == ["HTX Hà Nội", "HTX Sài Gòn"]  # any case, in registry-number order
     assert names("country=vnm&q=htx") == ["HTX Hà Nội", "HTX Sài Gòn"]
-    assert names("country=THA&q=htx") == [] and names("country=XYZ") == []
+    assert names("country=THA&q=htx") == []
 
 
 @pytest.mark.django_db
@@ -649,3 +649,27 @@ def test_a_bad_import_request_is_refused_before_anything_is_recorded(researcher,
     assert response.status_code == 400, response.content
     assert words in response.json()[field][0]
     assert not ImportBatch.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "parameter"),
+    [
+        ("/api/v1/entities/?country=XXX", "country"),
+        ("/api/v1/entities/?family=nope", "family"),
+        ("/api/v1/entities/?legal_form=nope", "legal_form"),
+        ("/api/v1/entities/?sector=ZZ", "sector"),
+        ("/api/v1/areas/?country=XXX", "country"),
+    ],
+)
+def test_an_unknown_code_in_a_filter_is_refused_not_answered_with_nothing(entities, researcher, url, parameter):
+    response = as_user(researcher).get(url)
+    assert response.status_code == 400, response.content
+    assert "Unknown code" in response.json()[parameter][0]
+
+
+@pytest.mark.django_db
+def test_known_codes_in_any_case_still_filter(entities, researcher):
+    assert collection(as_user(researcher).get("/api/v1/entities/?country=vnm&family=cooperative&sector=a"))
+    areas = as_user(researcher).get("/api/v1/areas/?country=vnm")
+    assert areas.status_code == 200
