@@ -1,10 +1,11 @@
 """Which registry records a user reaches through the exchange app (API and downloads).
 
 The rules are registry.permissions' (readable_countries, can_see_contact_data);
-this module only turns them into querysets. Anonymous users and users without
-a role in a country see the entities of that country's published map editions,
-without personal contact data (DESIGN.md, "Roles"). Map editions follow
-mapping.editions' rule, the edition pages'.
+this module only turns them into querysets. Live records are read only by
+users with a role in their country; anonymous users and users without a role
+in a country see its published map editions as frozen, with no personal contact
+data (DESIGN.md, "Roles"). Map editions follow mapping.editions' rule, the
+edition pages'.
 """
 
 from django.db.models import Q
@@ -13,31 +14,19 @@ from registry.models import Country, Entity
 from registry.permissions import can_see_contact_data, readable_countries
 
 
-def published_entity_ids():
-    """Ids of entities that appear in a published map edition (as a subquery)."""
-    from mapping.models import EditionEntity, MapEdition
-
-    return EditionEntity.objects.filter(edition__status=MapEdition.Status.PUBLISHED).values("entity_id")
-
-
-def _countries_with_published_editions():
-    from mapping.models import MapEdition
-
-    return set(
-        MapEdition.objects.filter(status=MapEdition.Status.PUBLISHED).values_list("committee__country_id", flat=True)
-    )
-
-
 def readable_entities(user, queryset=None):
-    """Entities the user may read: their countries' registries, plus what published editions show."""
+    """Live records the user may read: the registries of the countries where they have a role.
+
+    Published editions are public as their snapshots (the map-editions endpoints, the edition pages),
+    not as the live records they were frozen from: a record edited since the committee signed the
+    edition off shows what nobody has yet reviewed, and fields the edition does not publish.
+    """
     queryset = Entity.objects.all() if queryset is None else queryset
     countries = readable_countries(user)
     if countries and countries == set(Country.objects.values_list("iso3", flat=True)):
-        return queryset  # reads every registry: no need for the (costly) published-editions clause
-    # The countries first, as their own condition: the list is read in (country, number) order along its
-    # index, one country's stretch after another (EntityQuerySet.in_countries); the rest filters within.
-    reachable = queryset.in_countries(countries | _countries_with_published_editions())
-    return reachable.filter(Q(country_id__in=countries) | Q(pk__in=published_entity_ids()))
+        return queryset  # reads every registry: no condition needed
+    # Read in (country, number) order along its index, one country's stretch after another.
+    return queryset.in_countries(countries)
 
 
 def visible_editions(user):

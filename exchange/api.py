@@ -6,6 +6,8 @@ limit/offset with a hard cap of MAX_FEATURES features a response
 (FeaturePagination).
 """
 
+import uuid
+
 import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
@@ -13,7 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -33,7 +35,7 @@ from . import serializers as s
 from . import sql
 from .access import contact_countries, readable_entities, visible_editions
 from .background import start_import
-from .exporting import entity_rows, murmurations_profile
+from .exporting import entity_rows, murmurations_profile, published_murmurations_profile
 from .filters import AdminAreaFilter, EntityBBoxFilter, EntityFilter, ReformProcessFilter, known_code
 from .importing import create_batch
 from .models import ImportBatch, ImportRow
@@ -124,6 +126,14 @@ FEATURE_PAGE_PARAMETERS = [
 ]
 
 
+def _is_uuid(text):
+    try:
+        uuid.UUID(str(text))
+    except ValueError:
+        return False
+    return True
+
+
 def _validation_response(error):
     detail = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
     return Response(detail, status=status.HTTP_400_BAD_REQUEST)
@@ -179,6 +189,16 @@ class EntityViewSet(
     def get_queryset(self):
         return readable_entities(self.request.user).select_related("family", "legal_form").by_number()
 
+    def check_permissions(self, request):
+        # Live records need a role in their country (exchange.access); say so instead of an empty list.
+        # A Murmurations profile is made to be fetched anonymously: the published one then (murmurations()).
+        if not request.user.is_authenticated and self.action != "murmurations":
+            raise NotAuthenticated(
+                "Sign in (session or token) to read the live registry. Published map editions are public, "
+                "entities as frozen in them: /api/v1/map-editions/{id}/entities/."
+            )
+        super().check_permissions(request)
+
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "contact_countries": contact_countries(self.request.user)}
 
@@ -198,16 +218,23 @@ class EntityViewSet(
     @extend_schema(
         summary="The entity's Murmurations profile",
         description="A profile of `organizations_schema-v1.0.0` (https://murmurations.network), for a "
-        "Murmurations index to fetch: who may read the entity may read its profile. A profile is made to be "
-        "published, so it never holds personal contact data. `primary_url` is the entity's page in the latest "
-        "published edition that holds it, else its registry page.",
+        "Murmurations index to fetch. Readers with a role in the entity's country get the live record's "
+        "profile; everyone else (an index fetches anonymously) the entity as the latest published edition froze "
+        "it, or 404 if none holds it. A profile is made to be published, so it never holds personal contact "
+        "data. `primary_url` is the entity's page in the latest published edition that holds it, else its "
+        "registry page.",
         responses={200: OpenApiTypes.OBJECT},
     )
     @action(detail=True, methods=["get"], url_path="murmurations")
     def murmurations(self, request, pk=None):
-        entity = self.get_object()
-        rows = entity_rows(Entity.objects.filter(pk=entity.pk), contact_countries=set())
         base_url = request.build_absolute_uri("/").rstrip("/")
+        entity = self.filter_queryset(self.get_queryset()).filter(pk=pk).first() if _is_uuid(pk) else None
+        if entity is None:
+            published = published_murmurations_profile(pk, base_url) if _is_uuid(pk) else None
+            if published is None:
+                raise NotFound("No entity with this id that you may read.")
+            return Response(published)
+        rows = entity_rows(Entity.objects.filter(pk=entity.pk), contact_countries=set())
         iso2 = Country.objects.values_list("iso2", flat=True).get(pk=entity.country_id)
         return Response(murmurations_profile(next(rows), iso2, base_url, published_entity_page(entity)))
 

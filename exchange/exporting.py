@@ -417,6 +417,49 @@ def murmurations_profile(row, iso2, base_url="", public_page=None):
     return profile
 
 
+def published_murmurations_profile(entity_id, base_url=""):
+    """The profile of an entity as the latest published edition that holds it froze it, or None.
+
+    What readers without a role in the entity's country get (an index fetches anonymously): the
+    signed-off facts, not the live record. The snapshot keeps the family's and legal form's names;
+    the tags carry their codes, as the live profile's do.
+    """
+    from django.urls import reverse
+
+    from mapping.models import EditionEntity, MapEdition
+    from registry.models import EntityFamily, LegalForm
+
+    snapshot = (
+        EditionEntity.objects.filter(edition__status=MapEdition.Status.PUBLISHED, entity_id=entity_id)
+        .select_related("edition__committee__country")
+        .defer("edition__committee__country__geom")
+        .order_by("-edition__number")
+        .first()
+    )
+    if snapshot is None:
+        return None
+    country = snapshot.edition.committee.country
+    family = EntityFamily.objects.filter(name=snapshot.family_name).values_list("code", flat=True).first()
+    legal_form = (
+        LegalForm.objects.filter(country=country, name=snapshot.legal_form_name).values_list("code", flat=True).first()
+    )
+    row = {
+        "id": str(entity_id),
+        "name": snapshot.name,
+        "name_local": snapshot.name_local,
+        "latitude": snapshot.point.y,
+        "longitude": snapshot.point.x,
+        "family": family or "",
+        "legal_form": legal_form or "",
+        "sectors": snapshot.sectors.replace(",", ";"),
+        "status": snapshot.status,
+        "address": "",  # not published with an edition
+        "founded_year": None,
+    }
+    page = reverse("mapping:edition-entity", args=[country.iso3, snapshot.edition.number, entity_id])
+    return murmurations_profile(row, country.iso2, base_url, page)
+
+
 def murmurations_pieces(rows, include_contact=True, base_url="", chunk_size=5000):
     """A JSON array of profiles, one indented profile after another (never with contact data: see above)."""
     from mapping.editions import published_entity_pages

@@ -107,10 +107,37 @@ def test_entity_search_and_country_filter_read_as_the_registry_pages_do(entities
 
 
 @pytest.mark.django_db
-def test_anonymous_sees_no_unpublished_entities_and_no_contacts(client, entities):
-    body = orjson.loads(client.get("/api/v1/entities/").content)
-    assert body["count"] == 0
-    assert client.get(f"/api/v1/entities/{entities[0].pk}/").status_code == 404
+def test_anonymous_readers_are_told_to_sign_in_for_live_records(client, entities):
+    listing = client.get("/api/v1/entities/")
+    assert listing.status_code == 401 and "/api/v1/map-editions/" in listing.json()["detail"]
+    assert client.get(f"/api/v1/entities/{entities[0].pk}/").status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_published_entity_is_public_as_frozen_not_as_edited_since(client, published, researcher):
+    # The committee signed the edition off; a later edit of the live record is not what the public sees.
+    hanoi = Entity.objects.get(name="HTX Hà Nội")
+    edited = as_user(researcher).patch(
+        f"/api/v1/entities/{hanoi.pk}/",
+        {"name": "HTX Hà Nội (renamed)", "status": "dissolved", "version": hanoi.version},
+        format="json",
+    )
+    assert edited.status_code == 200
+    profile = client.get(f"/api/v1/entities/{hanoi.pk}/murmurations/").json()
+    assert (profile["name"], profile["status"]) == ("HTX Hà Nội", "active")
+    assert profile["primary_url"].endswith(f"/maps/VNM/editions/{published.number}/entities/{hanoi.pk}/")
+    assert len(profile["tags"]) == len(set(profile["tags"])) and "cooperative" in profile["tags"]
+    frozen = collection(client.get(edition_url(published, "entities/")))
+    names = {feature["properties"]["name"] for feature in frozen["features"]}
+    assert "HTX Hà Nội" in names and "HTX Hà Nội (renamed)" not in names
+    # A reader with a role in the country gets the live record's profile.
+    live = as_user(researcher).get(f"/api/v1/entities/{hanoi.pk}/murmurations/").json()
+    assert live["name"] == "HTX Hà Nội (renamed)" and live["status"] == "cancelled"
+    # A signed-in reader without a role in Viet Nam reads no live record, and the published profile.
+    thai = as_user(user_with_role(CountryRole.Role.RESEARCHER, "THA", username="researcher-tha-frozen"))
+    assert thai.get(f"/api/v1/entities/{hanoi.pk}/").status_code == 404
+    assert thai.get(f"/api/v1/entities/{hanoi.pk}/murmurations/").json()["name"] == "HTX Hà Nội"
+    assert client.get("/api/v1/entities/not-a-uuid/murmurations/").status_code == 404
 
 
 @pytest.mark.django_db
