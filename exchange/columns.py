@@ -44,14 +44,15 @@ FIELDS = [
     ),
     FieldSpec("name_local", _("Name (local script)"), "text", 300, ("name_local", "local_name", "name_local_script")),
     FieldSpec("name_romanized", _("Name (romanized)"), "text", 300, ("name_romanized", "romanized_name", "name_latin")),
-    FieldSpec("family", _("Entity family"), "family", None, ("family", "entity_family", "entity_type", "type")),
     FieldSpec(
-        "legal_form",
-        _("Legal form"),
-        "legal_form",
+        "family",
+        _("Entity family"),
+        "family",
         None,
-        ("legal_form", "legal_forms", "legal_status", "form", "organisational_structure", "organizational_structure"),
+        # ESSGlobal's "Organisational Structure" (co-operative, association, ...) is what we call the family.
+        ("family", "entity_family", "entity_type", "type", "organisational_structure", "organizational_structure"),
     ),
+    FieldSpec("legal_form", _("Legal form"), "legal_form", None, ("legal_form", "legal_forms", "legal_status", "form")),
     FieldSpec(
         "registration_number",
         _("Registration number"),
@@ -103,7 +104,8 @@ FIELDS = [
         _("Economic sectors (ISIC sections)"),
         "sectors",
         None,
-        ("sectors", "isic_sections", "economic_sectors", "sector", "primary_sector", "primary_activity"),
+        # ESSGlobal's "Activities" (all of them) before its "Primary Activity" (the first).
+        ("sectors", "isic_sections", "economic_sectors", "activities", "sector", "primary_sector", "primary_activity"),
     ),
     FieldSpec("latitude", _("Latitude"), "latitude", None, ("latitude", "lat", "y", "gps_latitude")),
     FieldSpec(
@@ -138,7 +140,9 @@ FIELDS = [
         _("External id"),
         "text",
         100,
-        ("external_id", "_uuid", "uuid", "identifier", "id", "meta_instanceid", "instanceid", "kobo_uuid"),
+        # Not a bare "id": survey and spreadsheet row numbers are called that, and taking them for the
+        # source system's id would make another file's row 1 update this file's row 1.
+        ("external_id", "_uuid", "uuid", "identifier", "meta_instanceid", "instanceid", "kobo_uuid"),
     ),
     FieldSpec(
         "review_status",
@@ -149,6 +153,32 @@ FIELDS = [
     ),
 ]
 FIELDS_BY_NAME = {spec.name: spec for spec in FIELDS}
+# A Shapefile's field names hold at most 10 characters: the export shortens ours so, and the importer
+# reads the short names back (auto_mapping), so an exported Shapefile re-imports whole.
+SHAPEFILE_NAMES = {
+    "registry_number": "reg_number",
+    "external_id": "ext_id",
+    "name_local": "name_local",
+    "name_romanized": "name_roman",
+    "legal_form": "legal_form",
+    "registration_number": "reg_no",
+    "registering_authority": "reg_auth",
+    "registration_date": "reg_date",
+    "founded_year": "founded",
+    "members_total": "mem_total",
+    "members_women": "mem_women",
+    "members_men": "mem_men",
+    "workers_total": "wrk_total",
+    "workers_women": "wrk_women",
+    "location_precision": "precision",
+    "admin_area": "area_code",
+    "source_reference": "source_ref",
+    "verification": "verified",
+    "contact_name": "cont_name",
+    "contact_phone": "cont_phone",
+    "contact_email": "cont_email",
+}
+
 FIELD_CHOICES = [(spec.name, spec.label) for spec in FIELDS]
 
 _SPLIT_KOBO = re.compile(r"^_(?P<base>.+)_(?P<part>latitude|longitude|altitude|precision)$")
@@ -170,7 +200,8 @@ def auto_mapping(columns):
     mapping = {}
     normalized = [(column, normalize_header(column)) for column in columns]
     for spec in FIELDS:
-        for alias in spec.aliases:
+        short = SHAPEFILE_NAMES.get(spec.name)
+        for alias in (*spec.aliases, short) if short else spec.aliases:
             match = next((column for column, norm in normalized if norm == alias), None)
             if match is not None and match not in mapping.values():
                 mapping[spec.name] = match

@@ -31,6 +31,8 @@ from registry.models import Country, Entity
 from registry.permissions import can_see_contact_data, readable_countries
 from registry.spreadsheets import LineEcho, safe_cell, safe_cells
 
+from .columns import SHAPEFILE_NAMES
+
 CONTACT_COLUMNS = list(Entity.CONTACT_FIELDS)
 COLUMNS = [
     "registry_number",
@@ -63,29 +65,6 @@ COLUMNS = [
     *CONTACT_COLUMNS,
 ]
 # Shapefile field names are limited to 10 characters.
-SHAPEFILE_NAMES = {
-    "registry_number": "reg_number",
-    "external_id": "ext_id",
-    "name_local": "name_local",
-    "name_romanized": "name_roman",
-    "legal_form": "legal_form",
-    "registration_number": "reg_no",
-    "registering_authority": "reg_auth",
-    "registration_date": "reg_date",
-    "founded_year": "founded",
-    "members_total": "mem_total",
-    "members_women": "mem_women",
-    "members_men": "mem_men",
-    "workers_total": "wrk_total",
-    "workers_women": "wrk_women",
-    "location_precision": "precision",
-    "admin_area": "area_code",
-    "source_reference": "source_ref",
-    "verification": "verified",
-    "contact_name": "cont_name",
-    "contact_phone": "cont_phone",
-    "contact_email": "cont_email",
-}
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
@@ -333,7 +312,7 @@ ESSGLOBAL_COLUMNS = [
 ]
 
 
-def essglobal_lines(rows, include_contact=True, base_url=""):
+def essglobal_lines(rows, include_contact=True):
     """The SEA / ESSGlobal "standard" CSV shape; our importer reads it back through its aliases."""
     writer = csv.writer(LineEcho())
     yield writer.writerow(ESSGLOBAL_COLUMNS)
@@ -343,16 +322,18 @@ def essglobal_lines(rows, include_contact=True, base_url=""):
             [
                 safe_cell(value)
                 for value in [
-                    row["external_id"] or entity_url(row, base_url),
+                    # ESSGlobal wants an id usable in a file name and a URI: the source system's, else ours.
+                    row["external_id"] or row["registry_number"],
                     row["name"],
                     "",
-                    row["family"],
                     row["legal_form"],
+                    row["family"],  # ESSGlobal's organisational structure: co-operative, association, ...
                     sectors[0] if sectors else "",
                     ";".join(sectors),
                     row["address"],
                     "",
-                    row["admin_area"],
+                    # No region: our address already holds it, and a re-import joins Region into the address.
+                    "",
                     "",
                     row["country"],
                     "",
@@ -513,7 +494,7 @@ class Export:
 
 def _streamed_content(file_format, rows, include_contact, base_url):
     pieces, text = STREAMED[file_format]
-    extra = {"base_url": base_url} if file_format in {"essglobal", "murmurations"} else {}
+    extra = {"base_url": base_url} if file_format == "murmurations" else {}
     chunks = _chunks(pieces(rows, include_contact, **extra), "" if text else b"")
     if not text:
         yield from chunks

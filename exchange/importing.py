@@ -677,7 +677,7 @@ class Importer:
             field_name[row_index] = "name"
             duplicate_row[row_index] = first_row
             reason[row_index] = (
-                f"possible duplicate of row {first_row} of this file (same name within "
+                f"possible duplicate of row {first_row} of this file (same name, case and diacritics aside, within "
                 f"{batch.duplicate_distance_m} m): confirm it as a new entity or mark it a duplicate"
             )
             in_file.append(row_index)

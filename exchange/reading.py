@@ -327,6 +327,10 @@ class XlsxParser(Parser):
         raise ImportFileError("The workbook is empty.")
 
 
+def _missing(value):
+    return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+
+
 class GeoParser(Parser):
     """GeoJSON, GeoPackage and zipped Shapefile, read by pyogrio; points reprojected to EPSG:4326."""
 
@@ -360,8 +364,9 @@ class GeoParser(Parser):
         errors = {}
         for index in np.flatnonzero(~is_point):
             kind = types[index]
+            # A feature without geometry has a missing type: None or NaN, depending on the driver.
             errors[int(index)] = (
-                "the feature has no geometry" if kind is None else f"the geometry is a {kind}; a point is required"
+                "the feature has no geometry" if pd.isna(kind) else f"the geometry is a {kind}; a point is required"
             )
         attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
         for column in attributes.columns:
@@ -369,7 +374,8 @@ class GeoParser(Parser):
             if pd.api.types.is_float_dtype(series):
                 attributes[column] = [_excel_text(value) if pd.notna(value) else "" for value in series]
             else:
-                attributes[column] = series.map(lambda value: "" if value is None or value is pd.NaT else value)
+                # A property some features lack is None, NaN or NaT here: an empty cell, never the text "nan".
+                attributes[column] = series.map(lambda value: "" if _missing(value) else value)
                 attributes[column] = attributes[column].map(_excel_text if series.dtype == object else str)
         attributes = attributes.fillna("").astype(str)
         attributes.columns = _unique_headers(attributes.columns)

@@ -38,6 +38,8 @@ CREATE TEMPORARY TABLE exchange_staging (
     lat double precision NOT NULL,
     point geometry(Point, 4326) GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED,
     name_norm text GENERATED ALWAYS AS (lower(regexp_replace(btrim(name), '\\s+', ' ', 'g'))) STORED,
+    -- Without case or diacritics (registry_fold, as the search): "Hop tac xa Hue" is "Hợp tác xã Huế".
+    name_fold text GENERATED ALWAYS AS (registry_fold(regexp_replace(btrim(name), '\\s+', ' ', 'g'))) STORED,
     outcome varchar(10) NOT NULL DEFAULT 'new',
     entity_id uuid,
     admin_area_id bigint
@@ -160,7 +162,13 @@ def set_outcome(cursor, row_indexes, outcome, entity_ids=None):
 
 def _differs(columns):
     """SQL that is true when entity `e` differs from staged row `s` in any of `columns` or in its point."""
-    parts = [sql.SQL("e.{col} IS DISTINCT FROM s.{col}").format(col=sql.Identifier(column)) for column in columns]
+    parts = [
+        # Sectors are a set: ["K", "G"] in the registry is ["G", "K"] in a file (the importer sorts them).
+        sql.SQL("ARRAY(SELECT unnest(e.sectors) ORDER BY 1) IS DISTINCT FROM ARRAY(SELECT unnest(s.sectors) ORDER BY 1)")
+        if column == "sectors"
+        else sql.SQL("e.{col} IS DISTINCT FROM s.{col}").format(col=sql.Identifier(column))
+        for column in columns
+    ]
     parts.append(sql.SQL("ST_X(e.point) IS DISTINCT FROM s.lon OR ST_Y(e.point) IS DISTINCT FROM s.lat"))
     return sql.SQL("(") + sql.SQL(" OR ").join(parts) + sql.SQL(")")
 
@@ -195,7 +203,7 @@ def similar_in_registry(cursor, country, columns, distance_m, similarity):
         FROM exchange_staging s
         CROSS JOIN LATERAL (
             SELECT e.id, e.registry_number,
-                   similarity(lower(e.name), s.name_norm) AS sim,
+                   similarity(registry_fold(e.name), s.name_fold) AS sim,
                    ST_Distance(e.point::geography, s.point::geography) AS metres,
                    (lower(regexp_replace(btrim(e.name), '\\s+', ' ', 'g')) = s.name_norm
                     AND ST_DWithin(e.point::geography, s.point::geography, 10)
@@ -204,7 +212,7 @@ def similar_in_registry(cursor, country, columns, distance_m, similarity):
             WHERE e.country_id = %(country)s
               AND e.point && ST_Expand(s.point, %(degrees)s / greatest(cos(radians(s.lat)), 0.2))
               AND ST_DWithin(e.point::geography, s.point::geography, %(distance)s)
-              AND similarity(lower(e.name), s.name_norm) >= %(similarity)s
+              AND similarity(registry_fold(e.name), s.name_fold) >= %(similarity)s
             ORDER BY 5 DESC, 3 DESC, 4
             LIMIT 1
         ) m
@@ -224,7 +232,7 @@ def similar_in_registry(cursor, country, columns, distance_m, similarity):
 SIMILAR_IN_FILE = """
 SELECT s.row_index, min(t.row_number)
 FROM exchange_staging s
-JOIN exchange_staging t ON t.name_norm = s.name_norm AND t.row_number < s.row_number
+JOIN exchange_staging t ON t.name_fold = s.name_fold AND t.row_number < s.row_number
 WHERE s.outcome = 'new' AND t.outcome IN ('new', 'held')
   AND ST_DWithin(t.point::geography, s.point::geography, %(distance)s)
 GROUP BY s.row_index

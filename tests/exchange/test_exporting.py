@@ -198,6 +198,10 @@ def test_shapefile_zip_and_essglobal_and_murmurations(varied_entities, admin):
     data, _, _ = export(admin, Entity.objects.all(), "essglobal")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert {"Identifier", "Name", "Latitude", "Longitude", "Legal Forms"} <= set(rows[0])
+    by_name = {row["Name"].removeprefix("'"): row for row in rows}
+    for entity in Entity.objects.all():
+        assert by_name[entity.name]["Identifier"] == (entity.external_id or entity.registry_number)
+        assert "/" not in by_name[entity.name]["Identifier"]
 
     data, _, _ = export(admin, Entity.objects.all(), "murmurations")
     profiles = orjson.loads(data)

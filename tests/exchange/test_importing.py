@@ -467,3 +467,119 @@ def test_the_staging_table_types_every_importable_column_as_the_registry_does():
     assert {column: staging[column] for column in sql.ENTITY_COLUMNS} == {
         column: registry[column] for column in sql.ENTITY_COLUMNS
     }
+
+
+@pytest.mark.django_db
+def test_missing_properties_of_a_geojson_are_empty_not_the_text_nan(run_import):
+    import json
+
+    def feature(properties, point=(105.8542, 21.0285)):
+        geometry = {"type": "Point", "coordinates": list(point)} if point else None
+        return {"type": "Feature", "geometry": geometry, "properties": properties}
+
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            feature({"name": "HTX một", "family": "cooperative", "external_id": "g1"}),
+            feature(
+                {
+                    "name": "HTX hai",
+                    "family": "cooperative",
+                    "registration_number": None,
+                    "contact_name": None,
+                    "external_id": "g2",
+                },
+                (105.90, 21.05),
+            ),
+            feature({"name": "HTX ba", "family": "cooperative", "external_id": "g3"}, None),
+            # Only this feature has a legal form: the others' is missing, not "nan".
+            feature(
+                {"name": "HTX bốn", "family": "cooperative", "legal_form": "cooperative", "external_id": "g4"},
+                (106.70, 10.78),
+            ),
+        ],
+    }
+    batch = run_import(json.dumps(collection).encode(), filename="f.geojson")
+    assert_accounted(batch)
+    assert (batch.imported, batch.rejected) == (3, 1), [(r.row_number, r.reason) for r in batch.rows.all()]
+    assert outcomes(batch)[3].reason.endswith("the feature has no geometry")
+    stored = Entity.objects.filter(external_id__in=["g1", "g2", "g4"])
+    assert not [e for e in stored if "nan" in (e.registration_number, e.contact_name, e.address)]
+    assert Entity.objects.get(external_id="g4").legal_form.code == "cooperative"
+
+
+def test_a_bare_id_column_is_not_taken_for_the_source_systems_id():
+    from exchange.columns import auto_mapping
+
+    # A survey's row numbers: matching them against earlier imports would overwrite unrelated entities.
+    assert "external_id" not in auto_mapping(["ID", "name", "family", "lat", "lon"])
+    assert auto_mapping(["_id", "_uuid", "name"])["external_id"] == "_uuid"
+
+
+def test_the_exports_shortened_shapefile_names_and_essglobal_columns_are_read_back():
+    from exchange.columns import SHAPEFILE_NAMES, auto_mapping
+    from exchange.exporting import ESSGLOBAL_COLUMNS
+
+    short = auto_mapping(["name", *SHAPEFILE_NAMES.values()])
+    assert {short[field] for field in ("members_total", "registration_date", "contact_email")} == {
+        "mem_total",
+        "reg_date",
+        "cont_email",
+    }
+    ess = auto_mapping(ESSGLOBAL_COLUMNS)
+    assert (ess["legal_form"], ess["family"], ess["sectors"]) == (
+        "Legal Forms",
+        "Organisational Structure",
+        "Activities",
+    )
+
+
+@pytest.mark.django_db
+def test_an_exported_shapefile_reimports_every_field(run_import, admin_user):
+    import io
+    import zipfile
+
+    from exchange.exporting import export
+    from tests.factories import EntityFactory
+
+    EntityFactory(
+        name="HTX Shapefile",
+        members_total=40,
+        members_women=25,
+        contact_email="x@example.org",
+        registration_date="2020-05-01",
+        external_id="shp-1",
+    )
+    data, _, _ = export(admin_user, Entity.objects.all(), "shapefile")
+    assert "entities.dbf" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    batch = run_import(data, filename="entities.zip", dry_run=True)
+    assert_accounted(batch)
+    assert batch.unchanged == 1, [(r.row_number, r.outcome, r.reason) for r in batch.rows.all()]
+
+
+@pytest.mark.django_db
+def test_a_name_written_without_diacritics_is_held_as_a_possible_duplicate(run_import):
+    first = run_import(
+        csv_bytes([HEADER, ["Hợp tác xã Tín dụng Huế 16", "cooperative", "16.4637", "107.5909", "", "", "", ""]])
+    )
+    assert first.imported == 1
+    again = run_import(
+        csv_bytes([HEADER, ["Hop tac xa Tin dung Hue 16", "cooperative", "16.4638", "107.5910", "", "", "", ""]])
+    )
+    assert_accounted(again)
+    assert again.held == 1, [r.reason for r in again.rows.all()]
+    assert "possible duplicate of VNM-" in again.rows.get().reason
+
+
+@pytest.mark.django_db
+def test_sectors_in_another_order_are_the_same_entity(run_import):
+    header = ["name", "family", "latitude", "longitude", "sectors", "external_id"]
+    run_import(csv_bytes([header, ["HTX Sectors", "cooperative", "21.0285", "105.8542", "K;G", "s1"]]))
+    Entity.objects.filter(external_id="s1").update(sectors=["K", "G"])  # as entered on the form, unsorted
+    again = run_import(csv_bytes([header, ["HTX Sectors", "cooperative", "21.0285", "105.8542", "G;K", "s1"]]))
+    assert (again.unchanged, again.updated) == (1, 0)
+    no_id = [
+        ["name", "family", "latitude", "longitude", "sectors"],
+        ["HTX Sectors", "cooperative", "21.0285", "105.8542", "G;K"],
+    ]
+    assert run_import(csv_bytes(no_id)).unchanged == 1
