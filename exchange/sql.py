@@ -164,7 +164,9 @@ def _differs(columns):
     """SQL that is true when entity `e` differs from staged row `s` in any of `columns` or in its point."""
     parts = [
         # Sectors are a set: ["K", "G"] in the registry is ["G", "K"] in a file (the importer sorts them).
-        sql.SQL("ARRAY(SELECT unnest(e.sectors) ORDER BY 1) IS DISTINCT FROM ARRAY(SELECT unnest(s.sectors) ORDER BY 1)")
+        sql.SQL(
+            "ARRAY(SELECT unnest(e.sectors) ORDER BY 1) IS DISTINCT FROM ARRAY(SELECT unnest(s.sectors) ORDER BY 1)"
+        )
         if column == "sectors"
         else sql.SQL("e.{col} IS DISTINCT FROM s.{col}").format(col=sql.Identifier(column))
         for column in columns

@@ -199,6 +199,7 @@ class _CountryGenerator:
         self.rng = rng
         self.source_reference = source_reference
         self.now = timezone.now().isoformat()
+        self.today = datetime.date.today()
         self.towns = TOWNS[iso3]
         weights = np.array([town[4] for town in self.towns], dtype=float)
         self.town_p = weights / weights.sum()
@@ -308,8 +309,11 @@ class _CountryGenerator:
             if has_second_sector[i] and sectors_codes[second_sector[i]] != sector:
                 sectors = f"{sector},{sectors_codes[second_sector[i]]}"
             if registered[i] and not informal[i]:
-                registration_date = (
-                    datetime.date(int(founded[i]), 1, 1) + datetime.timedelta(days=int(registration_offset[i]))
+                # Never in the future (registry.services refuses one): an entity founded this year is
+                # registered by today at the latest.
+                registration_date = min(
+                    datetime.date(int(founded[i]), 1, 1) + datetime.timedelta(days=int(registration_offset[i])),
+                    self.today,
                 ).isoformat()
                 registration_number = f"{self.iso2}-{founded[i]}-{phone[i] % 1_000_000:06d}"
                 authority = REGISTERING_AUTHORITY[self.iso3]

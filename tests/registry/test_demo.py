@@ -1,5 +1,7 @@
 """The synthetic demo registry: realistic, complete, marked as demo, deterministic, bulk-written."""
 
+import datetime
+
 import pytest
 from django.core.management import call_command
 
@@ -98,3 +100,10 @@ def test_large_loads_put_every_foreign_key_and_index_back(monkeypatch):
     assert foreign_keys() == before and len(before) == 4
     assert indexes() == indexes_before and "entity_search_text_trgm" in {name for name, _ in indexes_before}
     assert Entity.objects.search("hoi an").count() == Entity.objects.filter(name_romanized__icontains="hoi an").count()
+
+
+@pytest.mark.django_db
+def test_no_demo_entity_is_registered_in_the_future():
+    ensure_demo_entities(400, seed=3)
+    assert Entity.objects.filter(registration_date__isnull=False).exists()
+    assert not Entity.objects.filter(registration_date__gt=datetime.date.today()).exists()
