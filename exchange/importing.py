@@ -44,7 +44,8 @@ from .reading import ImportFileError, looks_like_geopoint, read_table
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+# 100 MB as people count them (10^6 bytes), so that the refusal's "at most 100 MB" is exact.
+DEFAULT_MAX_UPLOAD_BYTES = 100 * 1000 * 1000
 # An import adding at least this many entities, and at least as many as the
 # registry holds, rebuilds the entity table's indexes once instead of row by row.
 BULK_REBUILD_MIN_ROWS = 50_000
@@ -544,7 +545,8 @@ class Importer:
                 self._check_duplicates(
                     cursor, columns, outcome, reason, field_name, entity_id, duplicate_of, duplicate_row, frame
                 )
-                self.report("writing", (total * 4) // 5)
+                if not batch.dry_run:  # a dry run writes nothing, and its page should not say otherwise
+                    self.report("writing", (total * 4) // 5)
                 with transaction.atomic():
                     new_mask = outcome == ""
                     outcome[new_mask] = ImportRow.Outcome.IMPORTED
@@ -734,7 +736,7 @@ def create_batch(user, country, filename, raw, *, via="page", mapping=None, dry_
     if len(raw) > max_upload_bytes() and via != "command":
         raise ImportFileError(
             f"The file is {len(raw) / 1e6:,.1f} MB; the largest file accepted here is "
-            f"{max_upload_bytes() / 1e6:,.0f} MB. Split it, or ask an administrator to use the import command."
+            f"{max_upload_bytes() / 1e6:,.1f} MB. Split it, or ask an administrator to use the import command."
         )
     if not raw:
         raise ImportFileError("The file is empty.")

@@ -34,7 +34,13 @@ SCRIPT_RANGES = {
     "THA": [(0x0E00, 0x0E7F)],
     "MNG": [(0x0400, 0x04FF)],
     "KGZ": [(0x0400, 0x04FF)],
-    "VNM": [(0x00C0, 0x024F), (0x0300, 0x036F), (0x1EA0, 0x1EFF)],
+    # Vietnamese letters of Latin-1 and Latin Extended (not all of them: "Þ", "ð", "ß" are not Vietnamese,
+    # and a Vietnamese legacy file read as Latin-1 is full of them), combining tones, Latin Extended Additional.
+    "VNM": [
+        *((ord(c), ord(c)) for c in "ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúýĂăĐđĨĩŨũƠơƯư"),
+        (0x0300, 0x036F),
+        (0x1EA0, 0x1EFF),
+    ],
     "KHM": [(0x1780, 0x17FF)],
 }
 MAGIC_TYPES = [
@@ -129,27 +135,29 @@ def decode_text(raw, country=None, declared=""):
         if declared_norm not in {"utf-8", "utf8"}:
             try:
                 declared_text = raw.decode(declared)
-            except (UnicodeDecodeError, LookupError):
+            except LookupError:
+                declared_text = None
+                warnings.append(f"{declared!r} is not an encoding we know; the encoding was detected instead.")
+                declared = ""
+            except UnicodeDecodeError:
                 declared_text = None
             if declared_text is not None and not (utf8_ok and any(byte > 127 for byte in raw)):
-                return _nfc_if_legacy(declared_text, declared), declared, warnings
+                # Most legacy code pages decode any bytes: trust the declaration unless one of the country's
+                # own code pages gives names clearly more in its script (cp1258 read as Latin-1: "Hõòp tác xaÞ").
+                best = _best_legacy(raw, country)
+                if best is None or best[0] < _script_share(declared_text, country) + 0.1 or best[1] == declared:
+                    return _nfc_if_legacy(declared_text, declared), declared, warnings
+                warnings.append(
+                    f"The file was declared as {declared}, but read so its names are not in the country's script; "
+                    f"it was read as {best[1]} instead. Check that names look right."
+                )
+                return _nfc_if_legacy(best[2], best[1]), best[1], warnings
         # The declaration is wrong; fall through to detection and say so.
     if utf8_ok:
         if declared and declared.lower().replace("_", "-") not in {"utf-8", "utf8"}:
             warnings.append(f"The file was declared as {declared} but is valid UTF-8; it was read as UTF-8.")
         return text, "utf-8", warnings
-    candidates = LEGACY_ENCODINGS.get(country or "", []) + [enc for encs in LEGACY_ENCODINGS.values() for enc in encs]
-    best = None
-    for encoding in dict.fromkeys(candidates):
-        try:
-            decoded = raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        controls = sum(1 for char in decoded if 0x80 <= ord(char) <= 0x9F)
-        share = _script_share(decoded, country) if country else 0.0
-        score = share - controls
-        if best is None or score > best[0]:
-            best = (score, encoding, decoded)
+    best = _best_legacy(raw, country, every_country=True)
     if best is None or best[0] <= 0:
         for encoding in WESTERN_FALLBACKS:
             try:
@@ -165,6 +173,25 @@ def decode_text(raw, country=None, declared=""):
         f"saving the file as UTF-8 avoids any doubt."
     )
     return _nfc_if_legacy(decoded, encoding), encoding, warnings
+
+
+def _best_legacy(raw, country, every_country=False):
+    """(score, encoding, text) of the legacy code page whose text is most in the country's script, or None."""
+    candidates = LEGACY_ENCODINGS.get(country or "", [])
+    if every_country:
+        candidates = candidates + [enc for encs in LEGACY_ENCODINGS.values() for enc in encs]
+    best = None
+    for encoding in dict.fromkeys(candidates):
+        try:
+            decoded = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        controls = sum(1 for char in decoded if 0x80 <= ord(char) <= 0x9F)
+        share = _script_share(decoded, country) if country else 0.0
+        score = share - controls
+        if best is None or score > best[0]:
+            best = (score, encoding, decoded)
+    return best
 
 
 def _nfc_if_legacy(text, encoding):

@@ -191,6 +191,11 @@ def cp1258_bytes(text):
         ("THA", "สหกรณ์การเกษตรบ้านนา จำกัด", "13.75", "100.5", "cp874", ""),
         ("KGZ", "Кооператив Ала-Тоо", "42.87", "74.59", "cp1251", "utf-8"),  # wrongly declared
         ("MNG", "Малчдын хоршоо Хангай", "47.92", "106.92", "utf-8", "latin-1"),  # wrongly declared
+        # Wrongly declared, and the bytes decode as declared too, into other letters ("Hõòp tác xaÞ").
+        ("VNM", "Hợp tác xã Nông nghiệp Đồng Tâm", "21.0285", "105.8542", "cp1258", "latin-1"),
+        ("THA", "สหกรณ์การเกษตรบ้านนา จำกัด", "13.75", "100.5", "cp874", "cp1252"),
+        ("MNG", "Малчдын хоршоо Хангай", "47.92", "106.92", "cp1251", "latin-1"),
+        ("VNM", "Hợp tác xã Nông nghiệp Đồng Tâm", "21.0285", "105.8542", "utf-8", "klingon"),  # no such encoding
     ],
 )
 def test_encodings_are_detected_and_names_survive(run_import, country, name, lat, lon, encoding, declared):

@@ -130,3 +130,19 @@ def test_downloads_are_sent_as_they_are_written_and_match_the_export(researcher,
     else:
         # Workbooks, GeoPackages and zips carry timestamps, so compare sizes, not bytes.
         assert abs(len(body) - len(expected)) < 64 and len(body) > 1000
+
+
+@pytest.mark.django_db
+def test_a_dry_runs_page_says_what_would_be_written(researcher, settings, tmp_path):
+    from exchange.importing import create_batch, run_batch
+
+    settings.MEDIA_ROOT = tmp_path
+    raw = b"name,family,latitude,longitude\nHTX thu,cooperative,21.0285,105.8542\n"
+    batch = run_batch(create_batch(researcher, "VNM", "dry.csv", raw, via="command", dry_run=True))
+    assert (batch.imported, Entity.objects.count()) == (1, 0)
+    page = logged_in(researcher).get(f"/data/imports/{batch.pk}/").content.decode()
+    assert "Would be imported (dry run)" in page and ">Imported<" not in page
+    assert "writing to the registry" not in page
+    client = logged_in(researcher)
+    client.cookies["django_language"] = "vi"
+    assert "Sẽ được nhập (chạy thử)" in client.get(f"/data/imports/{batch.pk}/").content.decode()

@@ -99,10 +99,11 @@ class Command(BaseCommand):
         if batch.status != ImportBatch.Status.DONE:
             return
         write = self.stdout.write
-        prefix = "DRY RUN (nothing written): " if batch.dry_run else ""
+        prefix, would = ("DRY RUN (nothing written): ", "would be ") if batch.dry_run else ("", "")
         write(
-            f"{prefix}batch {batch.pk}: {batch.rows_in} rows in = {batch.imported} imported + {batch.updated} updated "
-            f"+ {batch.unchanged} unchanged + {batch.held} held as possible duplicates + {batch.rejected} rejected"
+            f"{prefix}batch {batch.pk}: {batch.rows_in} rows in = {batch.imported} {would}imported "
+            f"+ {batch.updated} {would}updated + {batch.unchanged} unchanged + {batch.held} held as possible "
+            f"duplicates + {batch.rejected} rejected"
         )
         for warning in batch.warnings:
             write(self.style.WARNING(f"warning: {warning}"))
