@@ -7,6 +7,7 @@ or the upload page overrides any of them.
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -184,12 +185,49 @@ FIELD_CHOICES = [(spec.name, spec.label) for spec in FIELDS]
 _SPLIT_KOBO = re.compile(r"^_(?P<base>.+)_(?P<part>latitude|longitude|altitude|precision)$")
 
 
+# Headers as the five countries' own surveys and lists write them, after normalize_header (Vietnamese
+# without its diacritics: "Tên HTX" is "ten_htx", "Vĩ độ" is "vi_do").
+LOCAL_ALIASES = {
+    "name": (
+        "ten_to_chuc",
+        "ten_don_vi",
+        "ชื่อ",
+        "ชื่อองค์กร",
+        "ชื่อสหกรณ์",
+        "ឈ្មោះ",
+        "нэр",
+        "нэрс",
+        "аталышы",
+        "аты",
+        "название",
+    ),
+    "family": ("loai", "loai_hinh", "ประเภท", "ប្រភេទ", "төрөл", "түрү", "тип"),
+    "latitude": ("vi_do", "ละติจูด", "រយៈទទឹង", "өргөрөг", "кеңдик", "широта"),
+    "longitude": ("kinh_do", "ลองจิจูด", "រយៈបណ្តោយ", "уртраг", "узундук", "долгота"),
+    "address": ("dia_chi", "ที่อยู่", "អាសយដ្ឋាន", "хаяг", "дарек", "адрес"),
+    "members_total": ("so_thanh_vien", "จำนวนสมาชิก", "ចំនួនសមាជិក", "гишүүдийн_тоо", "мүчөлөрдүн_саны"),
+}
+
+
+def _fold_latin(text):
+    """Latin letters without their diacritics ("Tên" -> "ten", "Đ" -> "d"); other scripts kept whole.
+
+    Thai and Khmer write vowels and tones as combining marks too: only marks on a Latin letter are dropped.
+    """
+    kept = []
+    for char in unicodedata.normalize("NFKD", text):
+        if unicodedata.combining(char) and kept and kept[-1].isascii():
+            continue
+        kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept)).replace("đ", "d").replace("Đ", "D")
+
+
 def normalize_header(header):
-    """Compare headers loosely: Kobo group prefixes dropped, case and punctuation folded."""
+    """Compare headers loosely: Kobo group prefixes dropped, case, Latin diacritics and punctuation folded."""
     text = str(header).strip()
     if "/" in text and not text.startswith("_"):
         text = text.rsplit("/", 1)[1]
-    text = text.lower()
+    text = _fold_latin(text).lower()
     text = re.sub(r"^(essglobal|ess|murmurations)[:.]", "", text)
     text = re.sub(r"[\s\-.:()]+", "_", text).strip("_")
     return text
@@ -200,8 +238,8 @@ def auto_mapping(columns):
     mapping = {}
     normalized = [(column, normalize_header(column)) for column in columns]
     for spec in FIELDS:
-        short = SHAPEFILE_NAMES.get(spec.name)
-        for alias in (*spec.aliases, short) if short else spec.aliases:
+        short = (SHAPEFILE_NAMES[spec.name],) if spec.name in SHAPEFILE_NAMES else ()
+        for alias in (*spec.aliases, *LOCAL_ALIASES.get(spec.name, ()), *short):
             match = next((column for column, norm in normalized if norm == alias), None)
             if match is not None and match not in mapping.values():
                 mapping[spec.name] = match

@@ -577,22 +577,9 @@ class Importer:
         return batch
 
     def _require_mapping(self, mapping, table):
-        if "name" not in mapping:
-            raise MappingError(
-                "No column gives the entity's name. Map one of the columns to 'name' "
-                f"(the file's columns: {', '.join(map(str, table.columns))})."
-            )
-        has_coordinates = ("latitude" in mapping and "longitude" in mapping) or "geopoint" in mapping
-        if not has_coordinates and table.lon is None:
-            raise MappingError(
-                "No columns give the coordinates. Map 'latitude' and 'longitude' (or a KoboToolbox 'geopoint') "
-                f"to columns of the file (its columns: {', '.join(map(str, table.columns))})."
-            )
-        if "family" not in mapping and "legal_form" not in mapping:
-            raise MappingError(
-                "No column gives the entity family or the legal form. Map 'family' or 'legal_form' to a column "
-                f"(the file's columns: {', '.join(map(str, table.columns))})."
-            )
+        problem = missing_from_mapping(mapping, [str(column) for column in table.columns], table.lon is not None)
+        if problem:
+            raise MappingError(problem)
 
     def _written_columns(self, mapping):
         """The entity columns this file fills: an update never blanks a column the file does not have."""
@@ -727,6 +714,28 @@ class Importer:
             }
         )
         sql.copy_import_rows(cursor, report)
+
+
+def missing_from_mapping(mapping, columns, has_geometry):
+    """What a mapping lacks for an import to run (name, coordinates, family or legal form), or None.
+
+    The mapping page asks this before it starts the import, so the researcher can still choose columns.
+    """
+    listed = ", ".join(columns)
+    if "name" not in mapping:
+        return f"No column gives the entity's name. Map one of the columns to 'name' (the file's columns: {listed})."
+    has_coordinates = ("latitude" in mapping and "longitude" in mapping) or "geopoint" in mapping
+    if not has_coordinates and not has_geometry:
+        return (
+            "No columns give the coordinates. Map 'latitude' and 'longitude' (or a KoboToolbox 'geopoint') "
+            f"to columns of the file (its columns: {listed})."
+        )
+    if "family" not in mapping and "legal_form" not in mapping:
+        return (
+            "No column gives the entity family or the legal form. Map 'family' or 'legal_form' to a column "
+            f"(the file's columns: {listed})."
+        )
+    return None
 
 
 def create_batch(user, country, filename, raw, *, via="page", mapping=None, dry_run=False, **options):

@@ -17,7 +17,7 @@ from registry.models import Country
 from registry.permissions import can_edit_registry, editable_countries, readable_countries, require
 
 from .background import start_export, start_import
-from .columns import MappingError
+from .columns import MappingError, resolve_mapping
 from .export_jobs import (
     MAX_UNFINISHED_PER_USER,
     ExportFilterError,
@@ -30,9 +30,9 @@ from .export_jobs import (
 )
 from .exporting import FORMATS, prepare_export
 from .forms import ExportForm, MappingForm, UploadForm
-from .importing import create_batch, preview, rejected_rows_csv, resolve_held_row
+from .importing import create_batch, missing_from_mapping, preview, rejected_rows_csv, resolve_held_row
 from .models import ExportJob, ImportBatch, ImportRow
-from .reading import ImportFileError
+from .reading import GEOMETRY_FORMATS, ImportFileError
 
 
 def _batch_for(request, pk):
@@ -111,11 +111,20 @@ def mapping(request, pk):
         return redirect(batch)
     form = MappingForm(request.POST or None, columns=info["columns"], mapping=info["mapping"])
     if request.method == "POST" and form.is_valid():
-        batch.mapping = form.overrides(info["mapping"])
-        batch.dry_run = form.cleaned_data["dry_run"]
-        batch.save(update_fields=["mapping", "dry_run"])
-        start_import(batch)
-        return redirect(batch)
+        overrides = form.overrides(info["mapping"])
+        try:
+            resolved = resolve_mapping(info["columns"], overrides)
+            problem = missing_from_mapping(resolved, info["columns"], info["format"] in GEOMETRY_FORMATS)
+        except MappingError as error:
+            problem = str(error)
+        if problem:  # said here, while the columns can still be chosen, not after the import has started
+            form.add_error(None, problem)
+        else:
+            batch.mapping = overrides
+            batch.dry_run = form.cleaned_data["dry_run"]
+            batch.save(update_fields=["mapping", "dry_run"])
+            start_import(batch)
+            return redirect(batch)
     read_as = f"{info['format']} ({info['encoding']})" if info.get("encoding") else info["format"]
     return render(request, "exchange/mapping.html", {"batch": batch, "info": info, "form": form, "read_as": read_as})
 

@@ -187,7 +187,9 @@ def test_the_mapping_dropdown_names_the_fields_in_vietnamese_and_keeps_their_cod
         "/data/",
         {
             "country": "VNM",
-            "file": SimpleUploadedFile("khao-sat.csv", b"name,lat,lon,ten_dia_phuong\nHTX A,16.05,108.2,X\n"),
+            "file": SimpleUploadedFile(
+                "khao-sat.csv", b"name,lat,lon,ten_dia_phuong,family\nHTX A,16.05,108.2,X,cooperative\n"
+            ),
             "source": "survey",
             "duplicate_distance_m": 500,
         },
@@ -211,7 +213,13 @@ def test_the_mapping_dropdown_names_the_fields_in_vietnamese_and_keeps_their_cod
     # The codes chosen in the dropdown drive the import, whatever the language of the labels.
     response = client.post(
         f"/data/imports/{batch.pk}/columns/",
-        {"column_0": "name", "column_1": "latitude", "column_2": "longitude", "column_3": "name_local"},
+        {
+            "column_0": "name",
+            "column_1": "latitude",
+            "column_2": "longitude",
+            "column_3": "name_local",
+            "column_4": "family",
+        },
     )
     assert response.status_code == 302
     batch.refresh_from_db()

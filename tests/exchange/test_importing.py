@@ -588,3 +588,20 @@ def test_sectors_in_another_order_are_the_same_entity(run_import):
         ["HTX Sectors", "cooperative", "21.0285", "105.8542", "G;K"],
     ]
     assert run_import(csv_bytes(no_id)).unchanged == 1
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        ["Tên HTX", "Loại", "Vĩ độ", "Kinh độ"],
+        ["ชื่อ", "ประเภท", "ละติจูด", "ลองจิจูด"],
+        ["ឈ្មោះ", "ប្រភេទ", "រយៈទទឹង", "រយៈបណ្តោយ"],
+        ["Нэр", "Төрөл", "Өргөрөг", "Уртраг"],
+        ["Аталышы", "Түрү", "Кеңдик", "Узундук"],
+    ],
+)
+def test_headers_in_the_countries_languages_are_recognised(headers):
+    from exchange.columns import auto_mapping
+
+    mapping = auto_mapping(headers)
+    assert [mapping.get(field) for field in ("name", "family", "latitude", "longitude")] == headers

@@ -146,3 +146,29 @@ def test_a_dry_runs_page_says_what_would_be_written(researcher, settings, tmp_pa
     client = logged_in(researcher)
     client.cookies["django_language"] = "vi"
     assert "Sẽ được nhập (chạy thử)" in client.get(f"/data/imports/{batch.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_mapping_without_a_name_column_is_refused_on_the_mapping_page(
+    researcher, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    client = logged_in(researcher)
+    raw = b"Name,family,lat,lon\nHTX,cooperative,21.0285,105.8542\n"
+    client.post(
+        "/data/",
+        {"country": "VNM", "file": SimpleUploadedFile("s.csv", raw), "source": "survey", "duplicate_distance_m": 500},
+    )
+    batch = ImportBatch.objects.get()
+    unmapped = {"column_0": "", "column_1": "family", "column_2": "latitude", "column_3": "longitude"}
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(f"/data/imports/{batch.pk}/columns/", unmapped)
+    # The page comes back with the reason and the columns to choose again; nothing has started.
+    assert response.status_code == 200 and not callbacks
+    assert "No column gives the entity&#x27;s name" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.UPLOADED
+    mapped = {**unmapped, "column_0": "name"}
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert client.post(f"/data/imports/{batch.pk}/columns/", mapped).status_code == 302
+    assert len(callbacks) == 1
