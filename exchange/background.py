@@ -59,9 +59,41 @@ def launch_after_commit(command, log_name, only_if=None):
 
 def start_import(batch):
     """Queue the batch and start its detached worker once the current transaction commits."""
-    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.QUEUED, stage="queued")
-    batch.status = ImportBatch.Status.QUEUED
+    now = timezone.now()
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.QUEUED, stage="queued", queued_at=now)
+    batch.status, batch.queued_at = ImportBatch.Status.QUEUED, now
     launch_after_commit(import_command(batch.pk), f"imports/batch-{batch.pk}.log")
+
+
+# An import of a million rows takes minutes; one still "running" after this long has lost its worker.
+IMPORT_STALLED_AFTER = datetime.timedelta(hours=3)
+IMPORT_STALLED_MESSAGE = (
+    "The import stopped before it finished (its worker stopped); nothing was written. Upload the file again."
+)
+
+
+def keep_import_going(batch):
+    """Called as the batch's page polls: start its worker again if none took it, fail it if its worker died.
+
+    Each update is conditional on what was read, so two polls at once start one worker, and a worker that
+    takes the batch in the meantime (import_entities claims queued -> running) is not started twice.
+    """
+    now = timezone.now()
+    if batch.status == ImportBatch.Status.QUEUED and batch.queued_at and now - batch.queued_at > LAUNCH_GRACE:
+        taken = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.QUEUED, queued_at=batch.queued_at)
+        if taken.update(queued_at=now):
+            batch.queued_at = now
+            launch_after_commit(import_command(batch.pk), f"imports/batch-{batch.pk}.log")
+    elif (
+        batch.status == ImportBatch.Status.RUNNING
+        and batch.started_at
+        and now - batch.started_at > IMPORT_STALLED_AFTER
+    ):
+        stalled = ImportBatch.objects.filter(
+            pk=batch.pk, status=ImportBatch.Status.RUNNING, started_at=batch.started_at
+        )
+        if stalled.update(status=ImportBatch.Status.FAILED, message=IMPORT_STALLED_MESSAGE, finished_at=now):
+            batch.status, batch.message, batch.finished_at = ImportBatch.Status.FAILED, IMPORT_STALLED_MESSAGE, now
 
 
 # A worker claims its job (queued -> running) as soon as Python and Django have started, within seconds.

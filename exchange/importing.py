@@ -784,8 +784,18 @@ def preview(batch):
 
 
 def run_batch(batch, progress=None):
-    """Run a batch to its end. Any problem with the file as a whole ends it 'failed' with the reason."""
-    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RUNNING, started_at=timezone.now())
+    """Run a batch to its end. Any problem with the file as a whole ends it 'failed' with the reason.
+
+    The batch is claimed first (queued or uploaded -> running, in one conditional update): a second worker
+    started for the same batch (background.keep_import_going) finds it taken and leaves it alone.
+    """
+    waiting = [ImportBatch.Status.QUEUED, ImportBatch.Status.UPLOADED]
+    claimed = ImportBatch.objects.filter(pk=batch.pk, status__in=waiting).update(
+        status=ImportBatch.Status.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        batch.refresh_from_db()
+        return batch
     batch.status = ImportBatch.Status.RUNNING
     batch.started_at = timezone.now()
     try:

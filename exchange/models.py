@@ -41,6 +41,8 @@ class ImportBatch(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="import_batches"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When its worker was (last) started; a worker not running it LAUNCH_GRACE later is started again.
+    queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     via = models.CharField(max_length=10, default="page", help_text="page, api or command")

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from registry.models import Country
 from registry.permissions import can_edit_registry, editable_countries, readable_countries, require
 
-from .background import start_export, start_import
+from .background import keep_import_going, start_export, start_import
 from .columns import MappingError, resolve_mapping
 from .export_jobs import (
     MAX_UNFINISHED_PER_USER,
@@ -143,6 +143,7 @@ def batch_detail(request, pk):
 @require_GET
 def batch_progress(request, pk):
     batch = _batch_for(request, pk)
+    keep_import_going(batch)
     return _progress_response(batch, str(batch.stage_display), rows_in=batch.rows_in)
 
 

@@ -172,3 +172,40 @@ def test_a_mapping_without_a_name_column_is_refused_on_the_mapping_page(
     with django_capture_on_commit_callbacks() as callbacks:
         assert client.post(f"/data/imports/{batch.pk}/columns/", mapped).status_code == 302
     assert len(callbacks) == 1
+
+
+@pytest.mark.django_db
+def test_an_import_no_worker_took_is_started_again_and_one_whose_worker_died_fails(
+    researcher, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from exchange.background import IMPORT_STALLED_MESSAGE, start_import
+    from exchange.importing import create_batch, run_batch
+
+    settings.MEDIA_ROOT = tmp_path
+    raw = b"name,family,latitude,longitude\nHTX,cooperative,21.0285,105.8542\n"
+    batch = create_batch(researcher, "VNM", "q.csv", raw, via="page", status=ImportBatch.Status.UPLOADED)
+    with django_capture_on_commit_callbacks():
+        start_import(batch)  # its worker never comes (not run here)
+    client = logged_in(researcher)
+    with django_capture_on_commit_callbacks() as soon:
+        client.get(f"/data/imports/{batch.pk}/progress.json")
+    assert not soon  # within the grace period: the first worker may still be starting
+    ImportBatch.objects.filter(pk=batch.pk).update(queued_at=timezone.now() - datetime.timedelta(minutes=3))
+    with django_capture_on_commit_callbacks() as later:
+        assert client.get(f"/data/imports/{batch.pk}/progress.json").json()["status"] == "queued"
+        client.get(f"/data/imports/{batch.pk}/progress.json")  # a second poll at once starts no second worker
+    assert len(later) == 1
+
+    # A worker that takes a batch another worker is running leaves it alone.
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RUNNING, started_at=timezone.now())
+    assert run_batch(ImportBatch.objects.get(pk=batch.pk)).status == ImportBatch.Status.RUNNING
+    assert not batch.rows.exists() and not Entity.objects.exists()
+
+    # Running for hours without finishing: its worker died.
+    ImportBatch.objects.filter(pk=batch.pk).update(started_at=timezone.now() - datetime.timedelta(hours=4))
+    progress = client.get(f"/data/imports/{batch.pk}/progress.json").json()
+    assert (progress["status"], progress["message"]) == ("failed", IMPORT_STALLED_MESSAGE)
