@@ -107,8 +107,7 @@ def mapping(request, pk):
     except (ImportFileError, MappingError) as error:
         batch.status, batch.message = ImportBatch.Status.FAILED, str(error)
         batch.save(update_fields=["status", "message"])
-        messages.error(request, str(error))
-        return redirect(batch)
+        return redirect(batch)  # whose page shows the reason (once: no flash message besides)
     form = MappingForm(request.POST or None, columns=info["columns"], mapping=info["mapping"])
     if request.method == "POST" and form.is_valid():
         overrides = form.overrides(info["mapping"])
