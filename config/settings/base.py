@@ -54,7 +54,14 @@ if not os.environ.get("DATABASE_URL"):
 # (it would add a round trip to every request; a dead connection fails one
 # request and is replaced).
 try:
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=600)}
+    # Connections kept open between requests (seconds): 600 under gunicorn's long-lived workers. Django's
+    # runserver starts a thread per request and each would keep its own connection open that long, until
+    # PostgreSQL refuses more ("too many clients"): make run sets DB_CONN_MAX_AGE=0.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ["DATABASE_URL"], conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "600"))
+        )
+    }
 except (ValueError, dj_database_url.UnknownSchemeError) as exc:
     raise ImproperlyConfigured(
         f"DATABASE_URL is not a database URL ({exc}); expected postgis://user:password@host:port/name"
