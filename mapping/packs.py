@@ -55,7 +55,8 @@ LABELS = {
         "women_share": "Women members (%)",
         "area": "Area",
         "legend": "Legend",
-        "changes": "Changes since edition",
+        "changes": "Changes since edition {number}",
+        "first": "First edition: there is no earlier one to compare with",
         "source": "Source",
         "no_data": "No entities",
     },
@@ -68,7 +69,8 @@ LABELS = {
         "women_share": "សមាជិកស្ត្រី (%)",
         "area": "ខេត្ត",
         "legend": "សញ្ញាសម្គាល់",
-        "changes": "ការផ្លាស់ប្តូរ",
+        "changes": "ការផ្លាស់ប្តូរតាំងពីការបោះពុម្ពលើកទី {number}",
+        "first": "ការបោះពុម្ពលើកដំបូង៖ គ្មានការបោះពុម្ពមុនសម្រាប់ប្រៀបធៀប",
         "source": "ប្រភព",
         "no_data": "គ្មានអង្គភាព",
     },
@@ -81,7 +83,8 @@ LABELS = {
         "women_share": "สมาชิกหญิง (%)",
         "area": "จังหวัด",
         "legend": "คำอธิบายสัญลักษณ์",
-        "changes": "การเปลี่ยนแปลงจากฉบับที่",
+        "changes": "การเปลี่ยนแปลงจากฉบับที่ {number}",
+        "first": "ฉบับแรก: ไม่มีฉบับก่อนหน้าให้เปรียบเทียบ",
         "source": "แหล่งที่มา",
         "no_data": "ไม่มีองค์กร",
     },
@@ -94,7 +97,8 @@ LABELS = {
         "women_share": "Thành viên nữ (%)",
         "area": "Tỉnh, thành phố",
         "legend": "Chú giải",
-        "changes": "Thay đổi so với ấn bản",
+        "changes": "Thay đổi so với ấn bản {number}",
+        "first": "Ấn bản đầu tiên: chưa có ấn bản trước để so sánh",
         "source": "Nguồn",
         "no_data": "Không có tổ chức",
     },
@@ -107,7 +111,8 @@ LABELS = {
         "women_share": "Эмэгтэй гишүүд (%)",
         "area": "Аймаг",
         "legend": "Тайлбар",
-        "changes": "Өмнөх хэвлэлээс гарсан өөрчлөлт",
+        "changes": "{number}-р хэвлэлээс хойшхи өөрчлөлт",
+        "first": "Анхны хэвлэл: харьцуулах өмнөх хэвлэл байхгүй",
         "source": "Эх сурвалж",
         "no_data": "Байгууллагагүй",
     },
@@ -120,7 +125,8 @@ LABELS = {
         "women_share": "Аял мүчөлөр (%)",
         "area": "Облус",
         "legend": "Шарттуу белгилер",
-        "changes": "Мурунку басылыштан өзгөрүүлөр",
+        "changes": "{number}-басылыштан бери өзгөрүүлөр",
+        "first": "Биринчи басылыш: салыштыра турган мурунку басылыш жок",
         "source": "Булак",
         "no_data": "Уюмдар жок",
     },
@@ -244,6 +250,13 @@ def pack_context(edition):
     figures = sorted(summary.areas, key=lambda figure: figure.name)
     breaks = class_breaks([figure.entities for figure in figures if figure.entities])
     diff = edition_diff(edition)
+    labels = _bilingual(language)
+    # The changes heading names the edition compared with, in both languages; a first edition says so.
+    labels["changes"] = (
+        {half: text.format(number=diff.previous.number) for half, text in labels["changes"].items()}
+        if diff
+        else labels["first"]
+    )
     changes = diff.area_change_by_code() if diff else {}
     rows = [
         {
@@ -258,7 +271,7 @@ def pack_context(edition):
         "edition": edition,
         "country": country,
         "language": language,
-        "labels": _bilingual(language),
+        "labels": labels,
         "map": draw_map(figures, breaks),
         "legend": _legend(breaks),
         "rows": rows,

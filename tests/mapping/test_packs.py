@@ -66,6 +66,10 @@ def test_pack_has_title_legend_scale_table_and_difference_summary_and_a_png_page
     assert "แผนที่องค์กรเศรษฐกิจสังคมและสมานฉันท์" in text
     assert "Legend" in text and " km" in text and "N" in text
     assert f"Changes since edition {edition.number}" in text
+    assert f"การเปลี่ยนแปลงจากฉบับที่ {edition.number}" in text  # the Thai heading names it too
+    first = pdf_text(render_pack(edition).pdf)
+    assert "First edition: there is no earlier one to compare with" in first and "ฉบับแรก" in first
+    assert "Changes since edition" not in first
     assert "Entities added: 2" in text.replace("\n", " ")
     assert pack.page_count >= 2
     assert pack.png.startswith(b"\x89PNG")
