@@ -146,6 +146,10 @@ class CountryViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.CountrySerializer
     lookup_value_regex = "[A-Za-z]{3}"
 
+    def get_object(self):
+        self.kwargs[self.lookup_field] = self.kwargs[self.lookup_field].upper()  # vnm is VNM, as in filters
+        return super().get_object()
+
 
 class AdminAreaViewSet(viewsets.ReadOnlyModelViewSet):
     """Administrative areas with their validity dates (public reference data); `?on=` for a date."""

@@ -620,6 +620,12 @@ class Importer:
             reason[row_index] = f"latitude/longitude: {message}"
             rejected.append(row_index)
         sql.set_outcome(cursor, rejected, "rejected")
+        if len(rejected) >= 3 and len(rejected) * 2 >= len(frame):
+            # Said once for the file, above the per-row reasons: most likely the wrong country was chosen.
+            self.batch.warnings.append(
+                f"{len(rejected):,} of {len(frame):,} rows lie outside {self.country.name}: is the file for "
+                "another country? If so, upload it again choosing that country."
+            )
 
     def _check_duplicates(
         self, cursor, columns, outcome, reason, field_name, entity_id, duplicate_of, duplicate_row, frame

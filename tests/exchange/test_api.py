@@ -700,3 +700,8 @@ def test_known_codes_in_any_case_still_filter(entities, researcher):
     assert collection(as_user(researcher).get("/api/v1/entities/?country=vnm&family=cooperative&sector=a"))
     areas = as_user(researcher).get("/api/v1/areas/?country=vnm")
     assert areas.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_country_is_found_by_its_code_in_any_case(client):
+    assert client.get("/api/v1/countries/vnm/").json()["iso3"] == "VNM"

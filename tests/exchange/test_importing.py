@@ -605,3 +605,17 @@ def test_headers_in_the_countries_languages_are_recognised(headers):
 
     mapping = auto_mapping(headers)
     assert [mapping.get(field) for field in ("name", "family", "latitude", "longitude")] == headers
+
+
+@pytest.mark.django_db
+def test_a_file_for_another_country_is_said_to_be_so_once_for_the_file(run_import):
+    rows = [HEADER] + [
+        [f"Bangkok coop {n}", "cooperative", "13.75", f"100.5{n}", "", "", "", f"t{n}"] for n in range(4)
+    ]
+    batch = run_import(csv_bytes(rows))
+    assert_accounted(batch)
+    assert batch.rejected == 4
+    assert any("4 of 4 rows lie outside" in warning and "another country" in warning for warning in batch.warnings)
+    assert "lie outside" not in " ".join(
+        run_import(csv_bytes(rows[:1] + [HEADER[:0] or rows[1]]), country="THA").warnings
+    )
