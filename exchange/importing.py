@@ -504,6 +504,10 @@ class Importer:
         batch.columns = [str(column) for column in table.columns]
         batch.warnings = list(table.warnings)
         mapping = resolve_mapping(batch.columns, batch.mapping or {})
+        if table.lon is not None:
+            # A geographic file's points are in its features, not its columns: the kept rows (and so the
+            # rejected-rows CSV, which a researcher corrects and uploads again) carry them as two columns.
+            batch.columns += [name for name in GEOMETRY_COLUMNS if name not in batch.columns]
         self._require_mapping(mapping, table)
         batch.resolved_mapping = mapping
         total = len(table)
@@ -700,7 +704,14 @@ class Importer:
         cleaned = np.full(len(frame), "{}", dtype=object)
         cleaned_columns = [*sql.ENTITY_COLUMNS, "lon", "lat"]
         for index in np.flatnonzero(kept):
-            data[index] = orjson.dumps(dict(table.cells.iloc[index])).decode()
+            cells = dict(table.cells.iloc[index])
+            if table.lon is not None:
+                point = {"longitude": table.lon[index], "latitude": table.lat[index]}
+                for name in GEOMETRY_COLUMNS:
+                    cells.setdefault(
+                        name, "" if np.isnan(point[name]) else f"{point[name]:.7f}".rstrip("0").rstrip(".")
+                    )
+            data[index] = orjson.dumps(cells).decode()
             if outcome[index] == ImportRow.Outcome.HELD:
                 values = {name: _json_ready(frame[name].iat[index]) for name in cleaned_columns}
                 cleaned[index] = orjson.dumps(values).decode()
@@ -720,6 +731,10 @@ class Importer:
             }
         )
         sql.copy_import_rows(cursor, report)
+
+
+# The columns a geographic file's kept rows get for their feature's point (see Importer.run).
+GEOMETRY_COLUMNS = ("longitude", "latitude")
 
 
 def missing_from_mapping(mapping, columns, has_geometry):

@@ -618,3 +618,25 @@ def test_a_file_for_another_country_is_said_to_be_so_once_for_the_file(run_impor
     assert any("4 of 4 rows lie outside" in warning and "another country" in warning for warning in batch.warnings)
     in_thailand = run_import(csv_bytes([HEADER, rows[1]]), country="THA")
     assert in_thailand.imported == 1 and not any("lie outside" in warning for warning in in_thailand.warnings)
+
+
+@pytest.mark.django_db
+def test_the_rejected_rows_of_a_geojson_carry_their_coordinates_to_be_corrected(run_import):
+    import csv
+    import io
+    import json
+
+    from exchange.importing import rejected_rows_csv
+
+    swapped = {"type": "Point", "coordinates": [21.0285, 105.8542]}  # latitude and longitude swapped
+    collection = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "geometry": swapped, "properties": {"name": "HTX", "family": "cooperative"}}],
+    }
+    batch = run_import(json.dumps(collection).encode(), filename="f.geojson")
+    assert batch.rejected == 1
+    text = io.StringIO()
+    rejected_rows_csv(batch, text)
+    (row,) = csv.DictReader(io.StringIO(text.getvalue()))
+    assert (row["longitude"], row["latitude"], row["name"]) == ("21.0285", "105.8542", "HTX")
+    assert "swapped" in row["reason"]
