@@ -133,7 +133,7 @@ def mapping(request, pk):
 def batch_detail(request, pk):
     batch = _batch_for(request, pk)
     problems = batch.rows.filter(outcome__in=[ImportRow.Outcome.HELD, ImportRow.Outcome.REJECTED]).select_related(
-        "duplicate_of"
+        "duplicate_of", "entity"
     )
     return render(request, "exchange/batch.html", {"batch": batch, "problems": problems[:1000]})
 

@@ -60,7 +60,12 @@ def test_upload_map_columns_run_in_background_and_report(
     assert csv_text.splitlines()[0].startswith("row,field,reason") and "nope" in csv_text
     response = client.post(f"/data/imports/{batch.pk}/rows/3/resolve/", {"decision": "new"})
     assert response.status_code == 302
-    assert Entity.objects.filter(name="Hợp tác xã Bình Minh 2").exists()
+    registered = Entity.objects.get(name="Hợp tác xã Bình Minh 2")
+    # The row now says what was decided and links the entity it became.
+    assert (
+        f'<a href="{registered.get_absolute_url()}">{registered.registry_number}</a>'
+        in client.get(f"/data/imports/{batch.pk}/").content.decode()
+    )
 
 
 @pytest.mark.django_db
