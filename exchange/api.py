@@ -231,12 +231,15 @@ class EntityViewSet(
     )
     @action(detail=True, methods=["get"], url_path="murmurations")
     def murmurations(self, request, pk=None):
+        not_found = NotFound("No entity with this id that you may read.")
+        if not _is_uuid(pk):
+            raise not_found
         base_url = request.build_absolute_uri("/").rstrip("/")
-        entity = self.filter_queryset(self.get_queryset()).filter(pk=pk).first() if _is_uuid(pk) else None
-        if entity is None:
-            published = published_murmurations_profile(pk, base_url) if _is_uuid(pk) else None
+        entity = self.get_queryset().filter(pk=pk).first()
+        if entity is None:  # not a live record this reader may read: the entity as published, if it is
+            published = published_murmurations_profile(pk, base_url)
             if published is None:
-                raise NotFound("No entity with this id that you may read.")
+                raise not_found
             return Response(published)
         rows = entity_rows(Entity.objects.filter(pk=entity.pk), contact_countries=set())
         iso2 = Country.objects.values_list("iso2", flat=True).get(pk=entity.country_id)

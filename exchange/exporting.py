@@ -27,7 +27,7 @@ from django.db.models import CharField, F, FloatField, Func
 from django.db.models.functions import Cast
 from django.urls import reverse
 
-from registry.models import Country, Entity
+from registry.models import Country, Entity, EntityFamily, LegalForm
 from registry.permissions import can_see_contact_data, readable_countries
 from registry.spreadsheets import LineEcho, safe_cell, safe_cells
 
@@ -405,18 +405,9 @@ def published_murmurations_profile(entity_id, base_url=""):
     signed-off facts, not the live record. The snapshot keeps the family's and legal form's names;
     the tags carry their codes, as the live profile's do.
     """
-    from django.urls import reverse
+    from mapping.editions import latest_published_snapshot
 
-    from mapping.models import EditionEntity, MapEdition
-    from registry.models import EntityFamily, LegalForm
-
-    snapshot = (
-        EditionEntity.objects.filter(edition__status=MapEdition.Status.PUBLISHED, entity_id=entity_id)
-        .select_related("edition__committee__country")
-        .defer("edition__committee__country__geom")
-        .order_by("-edition__number")
-        .first()
-    )
+    snapshot = latest_published_snapshot(entity_id)
     if snapshot is None:
         return None
     country = snapshot.edition.committee.country

@@ -53,8 +53,6 @@ MAGIC_TYPES = [
     (b"Rar!", "a RAR archive"),
     (b"7z\xbc\xaf", "a 7-Zip archive"),
 ]
-# Formats whose features carry their point, so no coordinate columns are needed.
-GEOMETRY_FORMATS = {"geojson", "gpkg", "shapefile"}
 SUPPORTED = "CSV (comma, semicolon or tab), XLSX, GeoJSON, GeoPackage or a zipped Shapefile"
 
 

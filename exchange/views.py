@@ -32,7 +32,7 @@ from .exporting import FORMATS, prepare_export
 from .forms import ExportForm, MappingForm, UploadForm
 from .importing import create_batch, missing_from_mapping, preview, rejected_rows_csv, resolve_held_row
 from .models import ExportJob, ImportBatch, ImportRow
-from .reading import GEOMETRY_FORMATS, ImportFileError
+from .reading import ImportFileError
 
 
 def _batch_for(request, pk):
@@ -113,7 +113,7 @@ def mapping(request, pk):
         overrides = form.overrides(info["mapping"])
         try:
             resolved = resolve_mapping(info["columns"], overrides)
-            problem = missing_from_mapping(resolved, info["columns"], info["format"] in GEOMETRY_FORMATS)
+            problem = missing_from_mapping(resolved, info["columns"], info["geometry"])
         except MappingError as error:
             problem = str(error)
         if problem:  # said here, while the columns can still be chosen, not after the import has started

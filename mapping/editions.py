@@ -295,6 +295,17 @@ def published_entity_page(entity):
     return published_entity_pages([entity.pk]).get(entity.pk)
 
 
+def latest_published_snapshot(entity_id):
+    """The entity as the latest published edition that holds it froze it (its EditionEntity), or None."""
+    return (
+        EditionEntity.objects.filter(edition__status=MapEdition.Status.PUBLISHED, entity_id=entity_id)
+        .select_related("edition__committee__country")
+        .defer("edition__committee__country__geom")
+        .order_by("-edition__number")
+        .first()
+    )
+
+
 def published_entity_pages(entity_ids):
     """{entity id: its page in the latest published edition that holds it} for those of `entity_ids` published.
 
