@@ -139,6 +139,10 @@ def _english_name_of_new_vn_unit(local_name):
     return local_name
 
 
+# The United Nations' short English names, which the ILO writes, where Natural Earth's name_en differs.
+UN_SHORT_NAMES = {"VNM": "Viet Nam"}
+
+
 class BoundaryLoader:
     """Reads the five countries' boundary files and writes them idempotently."""
 
@@ -164,7 +168,7 @@ class BoundaryLoader:
                 {
                     "iso3": iso3,
                     "iso2": _text(row["iso_a2"]),
-                    "name": _text(row["name_en"]),
+                    "name": UN_SHORT_NAMES.get(iso3, _text(row["name_en"])),
                     "formal_name": _text(row["formal_en"]),
                     "name_local": _text(row["name_local"]),
                     "geom": _as_multipolygon(row.geometry, adm0_path, f"feature {index + 1} ({iso3})"),

@@ -28,7 +28,7 @@ COUNTRY_NAMES_TO_TRANSLATE = (
     pgettext_lazy("country", "Kyrgyzstan"),
     pgettext_lazy("country", "Mongolia"),
     pgettext_lazy("country", "Thailand"),
-    pgettext_lazy("country", "Vietnam"),
+    pgettext_lazy("country", "Viet Nam"),
 )
 # The ILC 2022 entity families as fixtures/registry/entity_families.json stores them, marked for the
 # catalogs in the same way: pages show EntityFamily.display_name (and family_label() for a stored name).

@@ -71,7 +71,7 @@ def test_countries_and_areas_are_public(client):
         "THA",
         "VNM",
     }
-    assert client.get("/api/v1/countries/VNM/").json()["name"] == "Vietnam"
+    assert client.get("/api/v1/countries/VNM/").json()["name"] == "Viet Nam"
     before = client.get("/api/v1/areas/?country=VNM&level=1&on=2025-06-30&limit=100").json()["count"]
     after = client.get("/api/v1/areas/?country=VNM&level=1&on=2025-07-01&limit=100").json()["count"]
     assert (before, after) == (63, 34)

@@ -36,7 +36,7 @@ def test_messy_csv_reports_every_row_and_accounts_exactly(run_import):
     assert (batch.rows_in, batch.imported, batch.rejected) == (11, 3, 8)
     report = outcomes(batch)
     assert "swapped" in report[3].reason
-    assert "outside Vietnam" in report[4].reason and "Thailand" in report[4].reason
+    assert "outside Viet Nam" in report[4].reason and "Thailand" in report[4].reason
     assert report[5].field == "name" and "required" in report[5].reason
     assert report[7].field == "external_id" and "row 2" in report[7].reason
     assert "members_women (4) + members_men (3) exceed members_total (5)" in report[9].reason

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_point_outside_country_is_refused_with_distance(lonlat):
     vietnam = Country.objects.get(iso3="VNM")
-    with pytest.raises(LocationError, match=r"lies [\d,.]+ km outside Vietnam\. It lies in Cambodia"):
+    with pytest.raises(LocationError, match=r"lies [\d,.]+ km outside Viet Nam\. It lies in Cambodia"):
         check_point_in_country(lonlat(104.9282, 11.5564), vietnam)  # Phnom Penh
 
 
