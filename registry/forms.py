@@ -58,6 +58,17 @@ ENTITY_FIELD_HELP = {
 }
 
 
+# The latitude and longitude boxes' examples: each country's capital, so that a researcher sees figures of
+# the size their own country's points have (a Mongolian latitude near 48, not Ha Noi's 21).
+EXAMPLE_POINTS = {
+    "KHM": (11.556400, 104.928200),
+    "KGZ": (42.874600, 74.569800),
+    "MNG": (47.886400, 106.905700),
+    "THA": (13.756300, 100.501800),
+    "VNM": (21.028500, 105.854200),
+}
+
+
 class EntityForm(forms.ModelForm):
     """The entity form: a Leaflet point picker and a hidden version for optimistic locking."""
 
@@ -97,6 +108,13 @@ class EntityForm(forms.ModelForm):
         self.fields["legal_form"].empty_label = _("None, or not known")
         if not self.instance._state.adding:  # an unsaved entity has its UUID already: pk tells nothing
             self.fields["version"].initial = self.instance.version
+        self.example_points = {iso3: EXAMPLE_POINTS[iso3] for iso3 in countries if iso3 in EXAMPLE_POINTS}
+
+    def example_point(self):
+        """The capital of the chosen country (else of the first country offered): the boxes' placeholders."""
+        chosen = self["country"].value()
+        fallback = next(iter(self.example_points.values()), EXAMPLE_POINTS["VNM"])
+        return self.example_points.get(chosen, fallback)
 
     def _post_clean(self):
         # Model validation, the point check and the derived area are the entity

@@ -95,7 +95,7 @@ def entity_edit(request, pk=None):
         data = form.service_data()
         duplicates = likely_duplicates(data.get("name"), data.get("point"), exclude=entity)
         if duplicates and not form.cleaned_data["confirm_not_duplicate"]:
-            form.add_error(None, "Possible duplicates nearby: check them before saving.")
+            form.add_error(None, _("Possible duplicates nearby: check them before saving."))
         else:
             try:
                 if entity is None:

@@ -22,6 +22,20 @@
     var longitude = holder.querySelector("[data-longitude]");
     var errors = holder.querySelectorAll("[data-coordinates-error]");
 
+    // data-example-points: the id of a JSON script of {ISO3: [lat, lon]}, the capital of each country
+    // offered; the boxes' placeholders follow the country chosen in the form.
+    var examples = holder.dataset.examplePoints ? document.getElementById(holder.dataset.examplePoints) : null;
+    var countrySelect = holder.dataset.fitCountry ? document.querySelector(holder.dataset.fitCountry) : null;
+    if (examples && countrySelect) {
+      var points = JSON.parse(examples.textContent);
+      countrySelect.addEventListener("change", function () {
+        var point = points[countrySelect.value];
+        if (!point) { return; }
+        latitude.placeholder = point[0].toFixed(6);
+        longitude.placeholder = point[1].toFixed(6);
+      });
+    }
+
     function showError(kind) {
       errors.forEach(function (element) { element.hidden = element.dataset.coordinatesError !== kind; });
     }

@@ -51,6 +51,22 @@ def test_entity_form_point_picker_map_renders(registry_data, page, live_server, 
     assert page.console_errors == []
 
 
+def test_coordinate_examples_follow_the_country_chosen(registry_data, page, live_server, login):
+    from registry.models import CountryRole
+    from tests.factories import user_with_role
+
+    researcher = user_with_role("researcher", "KGZ", username="researcher-kgz-tha")
+    CountryRole.objects.create(user=researcher, country_id="THA", role="researcher")
+    login("researcher-kgz-tha")
+    page.goto(live_server.url + "/registry/new/")
+    page.wait_for_selector(".point-picker .leaflet-container")
+    page.select_option("#id_country", "THA")
+    assert page.locator("#point-latitude").get_attribute("placeholder") == "13.756300"  # Bangkok
+    page.select_option("#id_country", "KGZ")
+    assert page.locator("#point-longitude").get_attribute("placeholder") == "74.569800"  # Bishkek
+    assert page.console_errors == []
+
+
 def test_entity_page_shows_its_map(registry_data, page, live_server, login, screenshot):
     from registry.models import Entity
 

@@ -206,3 +206,16 @@ def test_classification_form_starts_unassessed_and_names_results_in_the_readers_
     response = client.post(url, data, follow=True)
     assert vnm_entity.classifications.get().outcome == "undetermined"
     assert undetermined in response.content.decode()
+
+
+def test_coordinate_boxes_show_an_example_point_of_the_researchers_own_country(client):
+    # A Mongolian researcher sees Ulaanbaatar's figures, not Ha Noi's; the page holds every offered
+    # country's example for the script to follow the country chosen.
+    content = client_for(client, "researcher", "MNG").get(reverse("registry:entity-create")).content.decode()
+    assert 'placeholder="47.886400"' in content and 'placeholder="106.905700"' in content
+    assert "21.028500" not in content
+    # A form sent back with an error keeps the example of the country that was chosen.
+    content = (
+        client_for(client, "researcher", "VNM").post(reverse("registry:entity-create"), form_data(name="")).content
+    )
+    assert b'placeholder="21.028500"' in content
