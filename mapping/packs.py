@@ -39,9 +39,6 @@ EMPTY_COLOUR = "#f2f2f2"
 MAP_WIDTH_MM = 170
 MAP_MAX_HEIGHT_MM = 175
 KM_PER_DEGREE = 111.32
-SOURCE_CREDIT = (
-    "SSE registry of the national research partners; boundaries: Natural Earth (public domain), generalized at 1:10m."
-)
 
 # Labels of the printed pack in each country's language. Translations are the
 # platform's own; committees are asked to correct them (see the README).
@@ -59,6 +56,14 @@ LABELS = {
         "first": "First edition: there is no earlier one to compare with",
         "source": "Source",
         "no_data": "No entities",
+        "code": "Code",
+        "total": "Total",
+        "unplaced": "including {count} in no area",
+        "definition": "Working definition, version {version}",
+        "boundaries": "Boundaries in force on {date}",
+        "credit": "SSE registry of the national research partners; boundaries: Natural Earth (public domain), generalized at 1:10m.",
+        "printed": "Printed {when} UTC. Numbers on the map refer to the table.",
+        "diff_counts": "Entities added: {added} · removed: {removed} · changed: {changed}.",
     },
     "km": {
         "title": "ផែនទីអង្គភាពសេដ្ឋកិច្ចសង្គម និងសាមគ្គីភាព",
@@ -73,6 +78,14 @@ LABELS = {
         "first": "ការបោះពុម្ពលើកដំបូង៖ គ្មានការបោះពុម្ពមុនសម្រាប់ប្រៀបធៀប",
         "source": "ប្រភព",
         "no_data": "គ្មានអង្គភាព",
+        "code": "កូដ",
+        "total": "សរុប",
+        "unplaced": "រួមទាំង {count} ដែលមិនស្ថិតក្នុងខេត្តណាមួយ",
+        "definition": "និយមន័យការងារ កំណែទី {version}",
+        "boundaries": "ព្រំដែនដែលមានសុពលភាពនៅថ្ងៃទី {date}",
+        "credit": "បញ្ជីអង្គភាពសេដ្ឋកិច្ចសង្គម និងសាមគ្គីភាពរបស់ដៃគូស្រាវជ្រាវជាតិ; ព្រំដែន៖ Natural Earth (កម្មសិទ្ធិសាធារណៈ) បង្រួមត្រឹមកម្រិត 1:10m។",
+        "printed": "បោះពុម្ពនៅ {when} UTC។ លេខនៅលើផែនទីយោងទៅតារាង។",
+        "diff_counts": "អង្គភាពបន្ថែម៖ {added} · ដកចេញ៖ {removed} · ផ្លាស់ប្តូរ៖ {changed}។",
     },
     "th": {
         "title": "แผนที่องค์กรเศรษฐกิจสังคมและสมานฉันท์",
@@ -87,6 +100,14 @@ LABELS = {
         "first": "ฉบับแรก: ไม่มีฉบับก่อนหน้าให้เปรียบเทียบ",
         "source": "แหล่งที่มา",
         "no_data": "ไม่มีองค์กร",
+        "code": "รหัส",
+        "total": "รวม",
+        "unplaced": "รวม {count} องค์กรที่ไม่อยู่ในจังหวัดใด",
+        "definition": "นิยามการทำงาน ฉบับที่ {version}",
+        "boundaries": "เขตแดนที่ใช้ ณ วันที่ {date}",
+        "credit": "ทะเบียนองค์กรเศรษฐกิจสังคมและสมานฉันท์ของภาคีวิจัยระดับชาติ; เขตแดน: Natural Earth (สาธารณสมบัติ) ปรับให้เรียบง่ายที่มาตราส่วน 1:10m",
+        "printed": "พิมพ์เมื่อ {when} UTC ตัวเลขบนแผนที่อ้างอิงถึงตาราง",
+        "diff_counts": "องค์กรที่เพิ่ม: {added} · ที่นำออก: {removed} · ที่เปลี่ยนแปลง: {changed}",
     },
     "vi": {
         "title": "Bản đồ các tổ chức kinh tế xã hội và đoàn kết",
@@ -101,6 +122,14 @@ LABELS = {
         "first": "Ấn bản đầu tiên: chưa có ấn bản trước để so sánh",
         "source": "Nguồn",
         "no_data": "Không có tổ chức",
+        "code": "Mã",
+        "total": "Tổng",
+        "unplaced": "gồm {count} tổ chức không thuộc tỉnh, thành phố nào",
+        "definition": "Định nghĩa làm việc, phiên bản {version}",
+        "boundaries": "Ranh giới có hiệu lực ngày {date}",
+        "credit": "Sổ đăng ký các tổ chức kinh tế xã hội và đoàn kết của các đối tác nghiên cứu quốc gia; ranh giới: Natural Earth (thuộc phạm vi công cộng), tổng quát hóa ở tỷ lệ 1:10m.",
+        "printed": "In lúc {when} UTC. Các số trên bản đồ tương ứng với bảng.",
+        "diff_counts": "Tổ chức thêm mới: {added} · bị loại bỏ: {removed} · thay đổi: {changed}.",
     },
     "mn": {
         "title": "Нийгэм, эв санааны эдийн засгийн байгууллагуудын газрын зураг",
@@ -115,6 +144,14 @@ LABELS = {
         "first": "Анхны хэвлэл: харьцуулах өмнөх хэвлэл байхгүй",
         "source": "Эх сурвалж",
         "no_data": "Байгууллагагүй",
+        "code": "Код",
+        "total": "Нийт",
+        "unplaced": "үүнд аль ч аймагт хамаарахгүй {count}",
+        "definition": "Ажлын тодорхойлолт, {version}-р хувилбар",
+        "boundaries": "{date}-нд мөрдөгдөж буй хил",
+        "credit": "Үндэсний судалгааны түншүүдийн нийгэм, эв санааны эдийн засгийн байгууллагуудын бүртгэл; хил: Natural Earth (нийтийн өмч), 1:10m масштабаар хялбарчилсан.",
+        "printed": "Хэвлэсэн: {when} UTC. Газрын зураг дээрх дугаарууд хүснэгтийг заана.",
+        "diff_counts": "Нэмэгдсэн байгууллага: {added} · хасагдсан: {removed} · өөрчлөгдсөн: {changed}.",
     },
     "ky": {
         "title": "Социалдык жана тилектештик экономика уюмдарынын картасы",
@@ -129,6 +166,14 @@ LABELS = {
         "first": "Биринчи басылыш: салыштыра турган мурунку басылыш жок",
         "source": "Булак",
         "no_data": "Уюмдар жок",
+        "code": "Код",
+        "total": "Бардыгы",
+        "unplaced": "анын ичинде эч бир облуска кирбеген {count}",
+        "definition": "Иштөө аныктамасы, {version}-версия",
+        "boundaries": "{date} күнү күчүндөгү чек аралар",
+        "credit": "Улуттук изилдөө өнөктөштөрүнүн социалдык жана тилектештик экономика уюмдарынын реестри; чек аралар: Natural Earth (коомдук мүлк), 1:10m масштабда жөнөкөйлөтүлгөн.",
+        "printed": "Басылган: {when} UTC. Картадагы сандар таблицага шилтейт.",
+        "diff_counts": "Кошулган уюмдар: {added} · алынып салынган: {removed} · өзгөргөн: {changed}.",
     },
 }
 
@@ -277,11 +322,31 @@ def pack_context(edition):
         "rows": rows,
         "summary": summary,
         "diff": diff,
-        "diff_counts": diff.counts if diff else None,
         "filters": _filters_bilingual(country, edition.filters, language),
-        "source_credit": SOURCE_CREDIT,
-        "printed_at": timezone.now(),
+        "sentences": _sentences(language, edition, summary, diff, timezone.now()),
     }
+
+
+def _sentences(language, edition, summary, diff, printed_at):
+    """The pack's sentences (status, definition, boundaries, credit, totals) in English and in the country's
+    language, each half whole: a committee member reads one line in their language, not a mix of the two."""
+    halves = {"en": LABELS["en"]} if language == "en" else {"en": LABELS["en"], "local": LABELS.get(language)}
+    sentences = {}
+    for half, words in halves.items():
+        if words is None:
+            continue
+        with translation.override("en" if half == "en" else language):
+            status = str(edition.get_status_display())
+        sentences[half] = {
+            "status": status,
+            "definition": words["definition"].format(version=edition.definition.version) if edition.definition else "",
+            "boundaries": words["boundaries"].format(date=edition.boundary_date.isoformat()),
+            "credit": words["credit"],
+            "printed": words["printed"].format(when=printed_at.strftime("%Y-%m-%d %H:%M")),
+            "unplaced": words["unplaced"].format(count=summary.unplaced) if summary.unplaced else "",
+            "diff_counts": words["diff_counts"].format(**diff.counts) if diff else "",
+        }
+    return sentences
 
 
 def _filters_bilingual(country, filters, language):

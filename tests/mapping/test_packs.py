@@ -71,6 +71,10 @@ def test_pack_has_title_legend_scale_table_and_difference_summary_and_a_png_page
     assert "First edition: there is no earlier one to compare with" in first and "ฉบับแรก" in first
     assert "Changes since edition" not in first
     assert "Entities added: 2" in text.replace("\n", " ")
+    # Every sentence has its Thai line too: the changes, the total, the source and the printing note.
+    assert "องค์กรที่เพิ่ม: 2" in text and "รวม" in text
+    assert "ตัวเลขบนแผนที่อ้างอิงถึงตาราง" in text.replace("\n", "")
+    assert "Printed " in text and "Boundaries in force on" in text
     assert pack.page_count >= 2
     assert pack.png.startswith(b"\x89PNG")
 
