@@ -61,7 +61,10 @@ LABELS = {
         "unplaced": "including {count} in no area",
         "definition": "Working definition, version {version}",
         "boundaries": "Boundaries in force on {date}",
-        "credit": "SSE registry of the national research partners; boundaries: Natural Earth (public domain), generalized at 1:10m.",
+        "credit": (
+            "SSE registry of the national research partners; "
+            "boundaries: Natural Earth (public domain), generalized at 1:10m."
+        ),
         "printed": "Printed {when} UTC. Numbers on the map refer to the table.",
         "diff_counts": "Entities added: {added} · removed: {removed} · changed: {changed}.",
     },
@@ -83,7 +86,9 @@ LABELS = {
         "unplaced": "រួមទាំង {count} ដែលមិនស្ថិតក្នុងខេត្តណាមួយ",
         "definition": "និយមន័យការងារ កំណែទី {version}",
         "boundaries": "ព្រំដែនដែលមានសុពលភាពនៅថ្ងៃទី {date}",
-        "credit": "បញ្ជីអង្គភាពសេដ្ឋកិច្ចសង្គម និងសាមគ្គីភាពរបស់ដៃគូស្រាវជ្រាវជាតិ; ព្រំដែន៖ Natural Earth (កម្មសិទ្ធិសាធារណៈ) បង្រួមត្រឹមកម្រិត 1:10m។",
+        "credit": (
+            "បញ្ជីអង្គភាពសេដ្ឋកិច្ចសង្គម និងសាមគ្គីភាពរបស់ដៃគូស្រាវជ្រាវជាតិ; ព្រំដែន៖ Natural Earth (កម្មសិទ្ធិសាធារណៈ) បង្រួមត្រឹមកម្រិត 1:10m។"
+        ),
         "printed": "បោះពុម្ពនៅ {when} UTC។ លេខនៅលើផែនទីយោងទៅតារាង។",
         "diff_counts": "អង្គភាពបន្ថែម៖ {added} · ដកចេញ៖ {removed} · ផ្លាស់ប្តូរ៖ {changed}។",
     },
@@ -105,7 +110,10 @@ LABELS = {
         "unplaced": "รวม {count} องค์กรที่ไม่อยู่ในจังหวัดใด",
         "definition": "นิยามการทำงาน ฉบับที่ {version}",
         "boundaries": "เขตแดนที่ใช้ ณ วันที่ {date}",
-        "credit": "ทะเบียนองค์กรเศรษฐกิจสังคมและสมานฉันท์ของภาคีวิจัยระดับชาติ; เขตแดน: Natural Earth (สาธารณสมบัติ) ปรับให้เรียบง่ายที่มาตราส่วน 1:10m",
+        "credit": (
+            "ทะเบียนองค์กรเศรษฐกิจสังคมและสมานฉันท์ของภาคีวิจัยระดับชาติ; "
+            "เขตแดน: Natural Earth (สาธารณสมบัติ) ปรับให้เรียบง่ายที่มาตราส่วน 1:10m"
+        ),
         "printed": "พิมพ์เมื่อ {when} UTC ตัวเลขบนแผนที่อ้างอิงถึงตาราง",
         "diff_counts": "องค์กรที่เพิ่ม: {added} · ที่นำออก: {removed} · ที่เปลี่ยนแปลง: {changed}",
     },
@@ -127,7 +135,10 @@ LABELS = {
         "unplaced": "gồm {count} tổ chức không thuộc tỉnh, thành phố nào",
         "definition": "Định nghĩa làm việc, phiên bản {version}",
         "boundaries": "Ranh giới có hiệu lực ngày {date}",
-        "credit": "Sổ đăng ký các tổ chức kinh tế xã hội và đoàn kết của các đối tác nghiên cứu quốc gia; ranh giới: Natural Earth (thuộc phạm vi công cộng), tổng quát hóa ở tỷ lệ 1:10m.",
+        "credit": (
+            "Sổ đăng ký các tổ chức kinh tế xã hội và đoàn kết của các đối tác nghiên cứu quốc gia; "
+            "ranh giới: Natural Earth (thuộc phạm vi công cộng), tổng quát hóa ở tỷ lệ 1:10m."
+        ),
         "printed": "In lúc {when} UTC. Các số trên bản đồ tương ứng với bảng.",
         "diff_counts": "Tổ chức thêm mới: {added} · bị loại bỏ: {removed} · thay đổi: {changed}.",
     },
@@ -149,7 +160,10 @@ LABELS = {
         "unplaced": "үүнд аль ч аймагт хамаарахгүй {count}",
         "definition": "Ажлын тодорхойлолт, {version}-р хувилбар",
         "boundaries": "{date}-нд мөрдөгдөж буй хил",
-        "credit": "Үндэсний судалгааны түншүүдийн нийгэм, эв санааны эдийн засгийн байгууллагуудын бүртгэл; хил: Natural Earth (нийтийн өмч), 1:10m масштабаар хялбарчилсан.",
+        "credit": (
+            "Үндэсний судалгааны түншүүдийн нийгэм, эв санааны эдийн засгийн байгууллагуудын бүртгэл; "
+            "хил: Natural Earth (нийтийн өмч), 1:10m масштабаар хялбарчилсан."
+        ),
         "printed": "Хэвлэсэн: {when} UTC. Газрын зураг дээрх дугаарууд хүснэгтийг заана.",
         "diff_counts": "Нэмэгдсэн байгууллага: {added} · хасагдсан: {removed} · өөрчлөгдсөн: {changed}.",
     },
@@ -171,7 +185,10 @@ LABELS = {
         "unplaced": "анын ичинде эч бир облуска кирбеген {count}",
         "definition": "Иштөө аныктамасы, {version}-версия",
         "boundaries": "{date} күнү күчүндөгү чек аралар",
-        "credit": "Улуттук изилдөө өнөктөштөрүнүн социалдык жана тилектештик экономика уюмдарынын реестри; чек аралар: Natural Earth (коомдук мүлк), 1:10m масштабда жөнөкөйлөтүлгөн.",
+        "credit": (
+            "Улуттук изилдөө өнөктөштөрүнүн социалдык жана тилектештик экономика уюмдарынын реестри; "
+            "чек аралар: Natural Earth (коомдук мүлк), 1:10m масштабда жөнөкөйлөтүлгөн."
+        ),
         "printed": "Басылган: {when} UTC. Картадагы сандар таблицага шилтейт.",
         "diff_counts": "Кошулган уюмдар: {added} · алынып салынган: {removed} · өзгөргөн: {changed}.",
     },
