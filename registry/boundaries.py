@@ -139,8 +139,9 @@ def _english_name_of_new_vn_unit(local_name):
     return local_name
 
 
-# The United Nations' short English names, which the ILO writes, where Natural Earth's name_en differs.
+# The United Nations' English names, which the ILO writes, where Natural Earth's differ.
 UN_SHORT_NAMES = {"VNM": "Viet Nam"}
+UN_FORMAL_NAMES = {"VNM": "Socialist Republic of Viet Nam"}
 
 
 class BoundaryLoader:
@@ -169,7 +170,7 @@ class BoundaryLoader:
                     "iso3": iso3,
                     "iso2": _text(row["iso_a2"]),
                     "name": UN_SHORT_NAMES.get(iso3, _text(row["name_en"])),
-                    "formal_name": _text(row["formal_en"]),
+                    "formal_name": UN_FORMAL_NAMES.get(iso3, _text(row["formal_en"])),
                     "name_local": _text(row["name_local"]),
                     "geom": _as_multipolygon(row.geometry, adm0_path, f"feature {index + 1} ({iso3})"),
                 }

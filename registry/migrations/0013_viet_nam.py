@@ -4,7 +4,9 @@ from django.db import migrations
 
 
 def rename(apps, schema_editor, old, new):
-    apps.get_model("registry", "Country").objects.filter(iso3="VNM", name=old).update(name=new)
+    countries = apps.get_model("registry", "Country").objects.filter(iso3="VNM")
+    countries.filter(name=old).update(name=new)
+    countries.filter(formal_name=f"Socialist Republic of {old}").update(formal_name=f"Socialist Republic of {new}")
 
 
 class Migration(migrations.Migration):

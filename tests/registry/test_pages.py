@@ -83,3 +83,19 @@ def test_docker_compose_parses_and_names_both_services():
     assert "postgis" in compose["services"]["db"]["image"]
     assert compose["services"]["web"]["environment"]["DATABASE_URL"].startswith("postgis://")
     assert "make run" in " ".join(compose["services"]["web"]["command"])
+
+
+@pytest.mark.parametrize(
+    "language, written",
+    [
+        ("en", "30 June 2025"),  # the ILO's day-month-year, not Django's US "June 30, 2025"
+        ("mn", "2025 оны 6-р сарын 30"),  # Mongolian writes the year first
+        ("vi", "30 tháng 6 năm 2025"),  # inside a sentence: no capital "Ngày"
+        ("ky", "30 Июнь 2025 ж."),  # Django's Kyrgyz locale
+        ("km", "30 ខែ"),
+    ],
+)
+def test_dates_are_written_as_each_language_writes_them(client, language, written):
+    client.cookies["django_language"] = language
+    page = client.get("/countries/VNM/?on=2025-06-30").content.decode()
+    assert written in page, re.findall(r"[^<>]{0,40}2025[^<>]{0,20}", page)
