@@ -20,6 +20,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -210,7 +211,8 @@ LEAFLET_CONFIG = {
     "MIN_ZOOM": 2,
     "MAX_ZOOM": 18,
     "RESET_VIEW": False,
-    "ATTRIBUTION_PREFIX": "Boundaries: Natural Earth",
+    # Lazy: django-leaflet reads it for each map, in the reader's language.
+    "ATTRIBUTION_PREFIX": gettext_lazy("Boundaries: Natural Earth"),
 }
 
 REST_FRAMEWORK = {

@@ -48,6 +48,8 @@ def test_committee_map_names_families_and_legal_forms_in_the_readers_language(cl
     # The family filter and the popups' words: "Hợp tác xã" for the family, the law's term for the legal form.
     assert '<option value="cooperative">Hợp tác xã</option>' in page
     assert '<option value="self_help_group">Nhóm tự lực</option>' in page
+    # The map's credit, in the map's options as django-leaflet writes them (JSON, so escaped).
+    assert f'"attributionprefix": {json.dumps("Ranh giới: Natural Earth")}' in page
     vocabulary = _map_vocabulary(page)
     assert vocabulary["families"]["Association"] == "Hiệp hội"
     assert vocabulary["legal_forms"]["Union of cooperatives"] == "Liên hiệp hợp tác xã"
