@@ -91,6 +91,7 @@ def test_a_researcher_registers_an_entity_by_typing_its_coordinates(
         swapped = translation.gettext("The latitude is over 90°: latitude and longitude look swapped.")
         name_label = translation.gettext("Name")
         cooperative = translation.pgettext("entity family", "Cooperative")
+        draw_marker = translation.gettext("Draw a marker")
     login("researcher-vnm")
     page.context.add_cookies([{"name": "django_language", "value": "vi", "url": live_server.url}])
     page.goto(live_server.url + "/registry/new/")
@@ -98,6 +99,8 @@ def test_a_researcher_registers_an_entity_by_typing_its_coordinates(
     # The form speaks the researcher's language: labels, and the ISIC sections as checkboxes.
     assert page.locator("label[for=id_name]").inner_text() == name_label != "Name"
     assert page.locator(".sector-choices input[type=checkbox]").count() == 21
+    # The map's toolbar too (django-leaflet has no Vietnamese words of its own).
+    assert page.locator(".leaflet-draw-draw-marker").get_attribute("title") == draw_marker != "Draw a marker"
     page.select_option("#id_country", "VNM")
     page.fill("#id_name", "Hợp tác xã Nông nghiệp Đông Anh")
     page.select_option("#id_family", label=cooperative)  # "Hợp tác xã"
