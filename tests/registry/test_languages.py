@@ -133,3 +133,13 @@ def test_the_server_error_page_renders_without_a_request_context_in_the_active_l
         page = render_to_string("500.html")  # as django.views.defaults.server_error renders it
         expected = translation.gettext("Something went wrong on our side")
     assert '<html lang="vi">' in page and expected in page and expected != "Something went wrong on our side"
+
+
+@pytest.mark.django_db
+def test_the_template_badge_of_a_definition_is_in_the_readers_language(client):
+    from tests.factories import user_with_role
+
+    client.force_login(user_with_role("committee", "KHM"))
+    client.post("/i18n/setlang/", {"language": "km", "next": "/"})
+    page = client.get("/registry/definitions/").content.decode()
+    assert '<span class="badge">គំរូ</span>' in page and '<span class="badge">TEMPLATE</span>' not in page
