@@ -285,11 +285,39 @@ class CsvParser(Parser):
         return _table_from_records(records, "csv", encoding, delimiter, warnings)
 
 
+# Government lists and survey sheets often open with a title ("Danh sách hợp tác xã tỉnh ...") and a
+# blank line or two above the real header. Lines this far down are looked at for a header.
+TITLE_LINES_LOOKED_AT = 10
+
+
+def _header_position(numbered):
+    """Where the header is among the non-empty lines: the first, unless the first names no known column and
+    a line among the next few names two or more (then the lines above it are titles, not data)."""
+    from .columns import auto_mapping  # columns knows the headers; reading only asks it
+
+    if auto_mapping(numbered[0][1]):
+        return 0
+    for position, (_number, row) in enumerate(numbered[1:TITLE_LINES_LOOKED_AT], start=1):
+        if len(auto_mapping(row)) >= 2:
+            return position
+    return 0
+
+
 def _table_from_records(records, file_format, encoding="", delimiter="", warnings=None):
     warnings = list(warnings or [])
     numbered = [(number, row) for number, row in enumerate(records, start=1) if any(str(cell).strip() for cell in row)]
     if not numbered:
         raise ImportFileError("The file is empty: it has no header and no rows.")
+    position = _header_position(numbered)
+    if position:
+        titles = " / ".join(
+            " ".join(str(cell).strip() for cell in row if str(cell).strip()) for _, row in numbered[:position]
+        )
+        warnings.append(
+            f"Line(s) {', '.join(str(number) for number, _ in numbered[:position])} above the header "
+            f"(line {numbered[position][0]}) were read as the file's title, not as entities: {titles[:200]}"
+        )
+        numbered = numbered[position:]
     header_number, header = numbered[0]
     header = _unique_headers(header)
     body = numbered[1:]

@@ -380,6 +380,42 @@ def test_xlsx_import(run_import):
     assert entity.founded_year == 1998 and entity.registration_date.isoformat() == "2001-05-04"
 
 
+@pytest.mark.django_db
+def test_a_title_above_the_header_is_read_as_the_title_and_said_so(run_import):
+    """A provincial list as officials send it: a title, a date line, a blank line, then the header."""
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Danh sách hợp tác xã tỉnh Thái Nguyên năm 2025"])
+    sheet.append(["Cập nhật ngày 30/6/2025", None, None, None])
+    sheet.append([])
+    sheet.append(["Tên", "Loại hình", "Vĩ độ", "Kinh độ"])
+    sheet.append(["HTX Chè Tân Cương", "cooperative", 21.58, 105.78])
+    sheet.append(["HTX Chè La Bằng", "cooperative", "", ""])  # no point: rejected, under its own line
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    batch = run_import(buffer.getvalue(), "list.xlsx")
+    assert_accounted(batch)
+    assert (batch.rows_in, batch.imported, batch.rejected) == (2, 1, 1)
+    assert Entity.objects.get().name == "HTX Chè Tân Cương"
+    assert set(outcomes(batch)) == {5, 6}  # the lines a researcher sees in the spreadsheet
+    (warning,) = [text for text in batch.warnings if "title" in text]
+    assert "Line(s) 1, 2 above the header (line 4)" in warning and "Danh sách hợp tác xã" in warning
+
+
+@pytest.mark.django_db
+def test_a_first_line_of_unknown_headers_stays_the_header(run_import):
+    # Headers the importer does not know (mapped by hand on the upload page) are not taken for a title.
+    rows = [["ten_don_vi", "loai", "y", "x"], ["HTX A", "cooperative", "21.02", "105.85"]]
+    batch = run_import(
+        csv_bytes(rows), mapping={"name": "ten_don_vi", "family": "loai", "latitude": "y", "longitude": "x"}
+    )
+    assert batch.imported == 1 and not [text for text in batch.warnings if "title" in text]
+
+
 def _geo_frame():
     import geopandas
     from shapely.geometry import LineString, Point
