@@ -310,11 +310,10 @@ def _table_from_records(records, file_format, encoding="", delimiter="", warning
         raise ImportFileError("The file is empty: it has no header and no rows.")
     position = _header_position(numbered)
     if position:
-        titles = " / ".join(
-            " ".join(str(cell).strip() for cell in row if str(cell).strip()) for _, row in numbered[:position]
-        )
+        above = numbered[:position]
+        titles = " / ".join(" ".join(str(cell).strip() for cell in row if str(cell).strip()) for _, row in above)
         warnings.append(
-            f"Line(s) {', '.join(str(number) for number, _ in numbered[:position])} above the header "
+            f"Line(s) {', '.join(str(number) for number, _ in above)} above the header "
             f"(line {numbered[position][0]}) were read as the file's title, not as entities: {titles[:200]}"
         )
         numbered = numbered[position:]
