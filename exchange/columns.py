@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # Kind drives validation: text (max length), int, year, date, code (looked up), email, sectors, coordinate.
@@ -272,7 +273,7 @@ def parse_mapping_text(text):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as error:
-            raise MappingError(f"The mapping file is not valid JSON: {error}") from error
+            raise MappingError(gettext("The mapping file is not valid JSON: %(error)s") % {"error": error}) from error
         return {str(key).strip(): ("" if value is None else str(value)) for key, value in data.items()}
     mapping = {}
     for number, line in enumerate(text.splitlines(), start=1):
@@ -281,7 +282,10 @@ def parse_mapping_text(text):
             continue
         separator = "=" if "=" in line else ","
         if separator not in line:
-            raise MappingError(f"Mapping line {number}: expected 'field = column', got {line!r}.")
+            raise MappingError(
+                gettext("Mapping line %(number)s: expected 'field = column', got %(line)s.")
+                % {"number": number, "line": repr(line)}
+            )
         field, column = (part.strip() for part in line.split(separator, 1))
         if field.lower() == "field" and column.lower() == "column":
             continue  # a CSV header line
@@ -294,13 +298,14 @@ def resolve_mapping(columns, overrides):
     unknown = sorted(set(overrides) - set(FIELDS_BY_NAME))
     if unknown:
         raise MappingError(
-            f"Unknown field(s) in the mapping: {', '.join(unknown)}. Known fields: {', '.join(FIELDS_BY_NAME)}."
+            gettext("Unknown field(s) in the mapping: %(unknown)s. Known fields: %(known)s.")
+            % {"unknown": ", ".join(unknown), "known": ", ".join(FIELDS_BY_NAME)}
         )
     missing = sorted(column for column in overrides.values() if column and column not in columns)
     if missing:
         raise MappingError(
-            f"The mapping names column(s) the file does not have: {', '.join(missing)}. "
-            f"The file's columns: {', '.join(columns)}."
+            gettext("The mapping names column(s) the file does not have: %(missing)s. The file's columns: %(columns)s.")
+            % {"missing": ", ".join(missing), "columns": ", ".join(columns)}
         )
     mapping = auto_mapping(columns)
     for field, column in overrides.items():

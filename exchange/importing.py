@@ -29,7 +29,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from registry.location import LocationError, check_point_in_country
 from registry.models import ISIC_SECTIONS, Country, EntityFamily, LegalForm
@@ -174,7 +175,7 @@ class RowValidator:
         frame["address"] = self._address(table)
         missing_name = frame["name"] == ""
         for index in np.flatnonzero(missing_name.to_numpy()):
-            result.reject(index, "name", "required: the row has no name")
+            result.reject(index, "name", gettext("required: the row has no name"))
         frame["contact_email"] = self._email(table, result)
         for name in ("members_total", "members_women", "members_men", "workers_total", "workers_women"):
             frame[name] = self._integer(table, result, name)
@@ -196,8 +197,9 @@ class RowValidator:
         limit = FIELDS_BY_NAME[name].max_length
         if limit:
             lengths = values.str.len().to_numpy()
+            too_long = gettext("%(length)s characters; at most %(limit)s are allowed")
             for index in np.flatnonzero(lengths > limit):
-                result.reject(index, name, f"{lengths[index]} characters; at most {limit} are allowed")
+                result.reject(index, name, too_long % {"length": lengths[index], "limit": limit})
         return values
 
     def _address(self, table):
@@ -216,8 +218,9 @@ class RowValidator:
                     validate_email(value)
                 except ValidationError:
                     bad.add(value)
+        not_email = gettext("%(value)s is not an email address")
         for index in np.flatnonzero(values.isin(bad).to_numpy()):
-            result.reject(index, "contact_email", f"{values.iat[index]!r} is not an email address")
+            result.reject(index, "contact_email", not_email % {"value": repr(values.iat[index])})
         return values
 
     def _integer(self, table, result, name, low=0, high=2_000_000_000):
@@ -226,8 +229,9 @@ class RowValidator:
         present = (raw != "").to_numpy()
         with np.errstate(invalid="ignore"):
             bad = present & (np.isnan(values) | (values % 1 != 0) | (values < low) | (values > high))
+        not_whole = gettext("%(value)s is not a whole number from %(low)s to %(high)s")
         for index in np.flatnonzero(bad):
-            result.reject(index, name, f"{raw.iat[index]!r} is not a whole number from {low} to {high}")
+            result.reject(index, name, not_whole % {"value": repr(raw.iat[index]), "low": low, "high": high})
         values[bad | ~present] = np.nan
         return pd.array(np.where(np.isnan(values), None, values).tolist(), dtype="Int64")
 
@@ -243,12 +247,12 @@ class RowValidator:
         today = pd.Timestamp(datetime.date.today())
         earliest = pd.Timestamp(datetime.date(EARLIEST_YEAR, 1, 1))
         bad = ((raw != "") & (parsed.isna() | (parsed > today) | (parsed < earliest))).to_numpy()
+        not_date = gettext(
+            "%(value)s is not a date from %(earliest)s-01-01 to today as YYYY-MM-DD (or DD/MM/YYYY, DD.MM.YYYY)"
+        )
         for index in np.flatnonzero(bad):
             result.reject(
-                index,
-                "registration_date",
-                f"{raw.iat[index]!r} is not a date from {EARLIEST_YEAR}-01-01 to today as YYYY-MM-DD "
-                "(or DD/MM/YYYY, DD.MM.YYYY)",
+                index, "registration_date", not_date % {"value": repr(raw.iat[index]), "earliest": EARLIEST_YEAR}
             )
         dates = parsed.dt.date.astype(object)
         dates[parsed.isna() | pd.Series(bad)] = None
@@ -260,8 +264,9 @@ class RowValidator:
         values = raw.map(lookup)
         bad = ((raw != "") & values.isna()).to_numpy()
         choices = ", ".join(sorted(set(aliases.values())))
+        not_choice = gettext("%(value)s is not one of: %(choices)s")
         for index in np.flatnonzero(bad):
-            result.reject(index, name, f"{raw.iat[index]!r} is not one of: {choices}")
+            result.reject(index, name, not_choice % {"value": repr(raw.iat[index]), "choices": choices})
         return values.fillna(default)
 
     def _sectors(self, table, result):
@@ -275,12 +280,9 @@ class RowValidator:
 
         parsed = {value: parse(value) for value in raw.unique()}
         bad_values = {value for value, codes in parsed.items() if any(code not in SECTION_CODES for code in codes)}
+        not_sectors = gettext("%(value)s: sectors are ISIC Rev.4 section letters A to U, separated by ';'")
         for index in np.flatnonzero(raw.isin(bad_values).to_numpy()):
-            result.reject(
-                index,
-                "sectors",
-                f"{raw.iat[index]!r}: sectors are ISIC Rev.4 section letters A to U, separated by ';'",
-            )
+            result.reject(index, "sectors", not_sectors % {"value": repr(raw.iat[index])})
         return raw.map(
             lambda value: "{" + ",".join(sorted(set(parsed[value]))) + "}" if value not in bad_values else "{}"
         )
@@ -304,11 +306,17 @@ class RowValidator:
         """(family id, legal form id, problems) for one pair of cell values."""
         problems = []
         family_names = ", ".join(sorted({family.code for family in self.families.values()}))
-        form_names = ", ".join(sorted({form.code for form in self.legal_forms.values()})) or "none recorded"
+        form_names = ", ".join(sorted({form.code for form in self.legal_forms.values()})) or gettext("none recorded")
         family = self.families.get(_norm(family_text)) if family_text else None
         form = self.legal_forms.get(_norm(form_text)) if form_text else None
         if family_text and family is None:
-            problems.append(("family", f"{family_text!r} is not an entity family; expected one of {family_names}"))
+            problems.append(
+                (
+                    "family",
+                    gettext("%(value)s is not an entity family; expected one of %(families)s")
+                    % {"value": repr(family_text), "families": family_names},
+                )
+            )
         if form_text and form is None:
             as_family = self.families.get(_norm(form_text))
             if as_family is not None and family is None and not family_text:
@@ -317,7 +325,8 @@ class RowValidator:
                 problems.append(
                     (
                         "legal_form",
-                        f"{form_text!r} is not a legal form of {self.country.name}; expected one of {form_names}",
+                        gettext("%(value)s is not a legal form of %(country)s; expected one of %(forms)s")
+                        % {"value": repr(form_text), "country": self.country.display_name, "forms": form_names},
                     )
                 )
         if form is not None:
@@ -325,13 +334,22 @@ class RowValidator:
                 problems.append(
                     (
                         "legal_form",
-                        f"the legal form {form.code} belongs to the family {form.family.code}, "
-                        f"but the row gives the family {family.code}",
+                        gettext(
+                            "the legal form %(form)s belongs to the family %(form_family)s, "
+                            "but the row gives the family %(family)s"
+                        )
+                        % {"form": form.code, "form_family": form.family.code, "family": family.code},
                     )
                 )
             family = family or form.family
         if family is None and not family_text and not (form_text and form is None):
-            problems.append(("family", f"required: give the entity family ({family_names}) or a legal form"))
+            problems.append(
+                (
+                    "family",
+                    gettext("required: give the entity family (%(families)s) or a legal form")
+                    % {"families": family_names},
+                )
+            )
         return (family.pk if family else None), (form.pk if form else None), problems
 
     def _coordinates(self, table, result):
@@ -352,12 +370,9 @@ class RowValidator:
             if parts.shape[1] >= 2:
                 lat_raw = lat_raw.where(~use, parts[0].fillna(""))
                 lon_raw = lon_raw.where(~use, parts[1].fillna(""))
+            not_geopoint = gettext('%(value)s is not a geopoint "latitude longitude [altitude accuracy]"')
             for index in np.flatnonzero((use & ~geopoint.map(looks_like_geopoint)).to_numpy()):
-                result.reject(
-                    index,
-                    "geopoint",
-                    f'{geopoint.iat[index]!r} is not a geopoint "latitude longitude [altitude accuracy]"',
-                )
+                result.reject(index, "geopoint", not_geopoint % {"value": repr(geopoint.iat[index])})
         lat_num = self._coordinate(lat_raw, result, "latitude", has_geometry)
         lon_num = self._coordinate(lon_raw, result, "longitude", has_geometry)
         from_columns = ~has_geometry
@@ -370,22 +385,24 @@ class RowValidator:
             ):
                 continue
             reason = table.row_errors.get(int(index)) if table.lon is not None else None
-            result.reject(index, "latitude/longitude", f"required: {reason or 'the row has no coordinates'}")
+            result.reject(
+                index,
+                "latitude/longitude",
+                gettext("required: %(reason)s") % {"reason": reason or gettext("the row has no coordinates")},
+            )
         with np.errstate(invalid="ignore"):
             lat_out = ~missing & ((lat < -90) | (lat > 90))
             lon_out = ~missing & ((lon < -180) | (lon > 180))
+        off_earth = gettext(
+            "latitude %(latitude)s, longitude %(longitude)s is not a position on Earth "
+            "(latitude -90..90, longitude -180..180)."
+        )
+        swapped = gettext("Are latitude and longitude swapped?")
         for index in np.flatnonzero(lat_out | lon_out):
-            hint = (
-                " Are latitude and longitude swapped?"
-                if lat_out[index] and -90 <= lon[index] <= 90 and -180 <= lat[index] <= 180
-                else ""
-            )
-            result.reject(
-                index,
-                "latitude" if lat_out[index] else "longitude",
-                f"latitude {lat[index]:g}, longitude {lon[index]:g} is not a position on Earth "
-                f"(latitude -90..90, longitude -180..180).{hint}",
-            )
+            text = off_earth % {"latitude": f"{lat[index]:g}", "longitude": f"{lon[index]:g}"}
+            if lat_out[index] and -90 <= lon[index] <= 90 and -180 <= lat[index] <= 180:
+                text += " " + swapped
+            result.reject(index, "latitude" if lat_out[index] else "longitude", text)
         bad = missing | lat_out | lon_out
         lon[bad] = 0.0
         lat[bad] = 0.0
@@ -394,8 +411,9 @@ class RowValidator:
     def _coordinate(self, raw, result, name, has_geometry):
         numbers = _numbers(raw, r"^(-?\d+),(\d+)$", r"\1.\2")  # a decimal comma ("21,0285"), common with ";"
         bad = (raw != "").to_numpy() & np.isnan(numbers) & ~has_geometry
+        not_degrees = gettext("%(value)s is not a number in decimal degrees")
         for index in np.flatnonzero(bad):
-            result.reject(index, name, f"{raw.iat[index]!r} is not a number in decimal degrees")
+            result.reject(index, name, not_degrees % {"value": repr(raw.iat[index])})
         return numbers
 
     def _totals(self, frame, result):
@@ -406,38 +424,32 @@ class RowValidator:
             over = (women + men) > total
             # Either part alone (the other not given) may not exceed the total either (registry.services).
             women_over, men_over = ~over & (women > total), ~over & (men > total)
+        both_over = gettext("members_women (%(women)s) + members_men (%(men)s) exceed members_total (%(total)s)")
         for index in np.flatnonzero(over):
-            result.reject(
-                index,
-                "members_total",
-                f"members_women ({women[index]:.0f}) + members_men ({men[index]:.0f}) "
-                f"exceed members_total ({total[index]:.0f})",
-            )
-        for part, counts, rows in (("women", women, women_over), ("men", men, men_over)):
+            counts = {"women": f"{women[index]:.0f}", "men": f"{men[index]:.0f}", "total": f"{total[index]:.0f}"}
+            result.reject(index, "members_total", both_over % counts)
+        part_over = gettext("%(field)s (%(count)s) exceed members_total (%(total)s)")
+        for part, counts, rows in (("members_women", women, women_over), ("members_men", men, men_over)):
             for index in np.flatnonzero(rows):
-                result.reject(
-                    index,
-                    "members_total",
-                    f"members_{part} ({counts[index]:.0f}) exceed members_total ({total[index]:.0f})",
-                )
+                values = {"field": part, "count": f"{counts[index]:.0f}", "total": f"{total[index]:.0f}"}
+                result.reject(index, "members_total", part_over % values)
         workers = frame["workers_total"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         workers_women = frame["workers_women"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         with np.errstate(invalid="ignore"):
             over = workers_women > workers
+        workers_over = gettext("workers_women (%(women)s) exceed workers_total (%(total)s)")
         for index in np.flatnonzero(over):
-            result.reject(
-                index,
-                "workers_women",
-                f"workers_women ({workers_women[index]:.0f}) exceed workers_total ({workers[index]:.0f})",
-            )
+            counts = {"women": f"{workers_women[index]:.0f}", "total": f"{workers[index]:.0f}"}
+            result.reject(index, "workers_women", workers_over % counts)
 
     def _review(self, table, result):
         raw = self.column(table, "review_status")
         raw = raw.map({value: _key(value) for value in raw.unique()})
         for index in np.flatnonzero(raw.str.contains("not_approved").to_numpy()):
-            result.reject(index, "review_status", "the submission was not approved in the KoboToolbox review")
+            result.reject(index, "review_status", gettext("the submission was not approved in the KoboToolbox review"))
+        on_hold = gettext("the submission is on hold in the KoboToolbox review: confirm it to import it")
         for index in np.flatnonzero(raw.str.contains("on_hold").to_numpy()):
-            result.holds[int(index)] = "the submission is on hold in the KoboToolbox review: confirm it to import it"
+            result.holds[int(index)] = on_hold
 
 
 def _numbers(raw, pattern, replacement):
@@ -603,10 +615,9 @@ class Importer:
             outcome[index] = ImportRow.Outcome.REJECTED
             field_name[index] = "external_id"
             duplicate_row[index] = int(first_row[index])
-            reason[index] = (
-                f"external_id: {ids.iat[index]!r} is also the external id of row {int(first_row[index])} "
-                "of this file, which is the one imported"
-            )
+            reason[index] = "external_id: " + gettext(
+                "%(value)s is also the external id of row %(row)s of this file, which is the one imported"
+            ) % {"value": repr(ids.iat[index]), "row": int(first_row[index])}
 
     def _check_locations(self, cursor, frame, outcome, reason, field_name):
         tolerance = settings.COAST_TOLERANCE_METRES
@@ -627,8 +638,11 @@ class Importer:
         if len(rejected) >= 3 and len(rejected) * 2 >= len(frame):
             # Said once for the file, above the per-row reasons: most likely the wrong country was chosen.
             self.batch.warnings.append(
-                f"{len(rejected):,} of {len(frame):,} rows lie outside {self.country.name}: is the file for "
-                "another country? If so, upload it again choosing that country."
+                gettext(
+                    "%(outside)s of %(rows)s rows lie outside %(country)s: is the file for another country? "
+                    "If so, upload it again choosing that country."
+                )
+                % {"outside": f"{len(rejected):,}", "rows": f"{len(frame):,}", "country": self.country.display_name}
             )
 
     def _check_duplicates(
@@ -636,6 +650,7 @@ class Importer:
     ):
         batch = self.batch
         updated, unchanged = [], []
+        same_values = gettext("the entity with this external id is already in the registry with these values")
         for row_index, existing, differs in sql.match_external_ids(cursor, self.country.pk, columns):
             entity_id[row_index] = existing
             if differs:
@@ -643,7 +658,7 @@ class Importer:
                 updated.append(row_index)
             else:
                 outcome[row_index] = ImportRow.Outcome.UNCHANGED
-                reason[row_index] = "the entity with this external id is already in the registry with these values"
+                reason[row_index] = same_values
                 unchanged.append(row_index)
         sql.set_outcome(cursor, updated, "updated", [entity_id[i] for i in updated])
         sql.set_outcome(cursor, unchanged, "unchanged")
@@ -657,28 +672,31 @@ class Importer:
                 duplicate_of[row_index] = existing
                 if identical:
                     outcome[row_index] = ImportRow.Outcome.UNCHANGED
-                    reason[row_index] = f"already in the registry as {number}, with the same name, place and values"
+                    reason[row_index] = gettext(
+                        "already in the registry as %(number)s, with the same name, place and values"
+                    ) % {"number": number}
                     entity_id[row_index] = existing
                     same.append(row_index)
                 else:
                     outcome[row_index] = ImportRow.Outcome.HELD
                     field_name[row_index] = "name"
-                    reason[row_index] = (
-                        f"possible duplicate of {number} ({metres:,.0f} m away, name similarity {similarity:.2f}): "
+                    reason[row_index] = gettext(
+                        "possible duplicate of %(number)s (%(metres)s m away, name similarity %(similarity)s): "
                         "confirm it as a new entity or mark it a duplicate"
-                    )
+                    ) % {"number": number, "metres": f"{metres:,.0f}", "similarity": f"{similarity:.2f}"}
                     held.append(row_index)
             sql.set_outcome(cursor, same, "unchanged")
         sql.set_outcome(cursor, held, "held")
         in_file = []
+        repeated = gettext(
+            "possible duplicate of row %(row)s of this file (same name, case and diacritics aside, within "
+            "%(metres)s m): confirm it as a new entity or mark it a duplicate"
+        )
         for row_index, first_row in sql.similar_in_file(cursor, batch.duplicate_distance_m):
             outcome[row_index] = ImportRow.Outcome.HELD
             field_name[row_index] = "name"
             duplicate_row[row_index] = first_row
-            reason[row_index] = (
-                f"possible duplicate of row {first_row} of this file (same name, case and diacritics aside, within "
-                f"{batch.duplicate_distance_m} m): confirm it as a new entity or mark it a duplicate"
-            )
+            reason[row_index] = repeated % {"row": first_row, "metres": batch.duplicate_distance_m}
             in_file.append(row_index)
         sql.set_outcome(cursor, in_file, "held")
 
@@ -744,18 +762,20 @@ def missing_from_mapping(mapping, columns, has_geometry):
     """
     listed = ", ".join(columns)
     if "name" not in mapping:
-        return f"No column gives the entity's name. Map one of the columns to 'name' (the file's columns: {listed})."
+        return gettext(
+            "No column gives the entity's name. Map one of the columns to 'name' (the file's columns: %(columns)s)."
+        ) % {"columns": listed}
     has_coordinates = ("latitude" in mapping and "longitude" in mapping) or "geopoint" in mapping
     if not has_coordinates and not has_geometry:
-        return (
+        return gettext(
             "No columns give the coordinates. Map 'latitude' and 'longitude' (or a KoboToolbox 'geopoint') "
-            f"to columns of the file (its columns: {listed})."
-        )
+            "to columns of the file (its columns: %(columns)s)."
+        ) % {"columns": listed}
     if "family" not in mapping and "legal_form" not in mapping:
-        return (
+        return gettext(
             "No column gives the entity family or the legal form. Map 'family' or 'legal_form' to a column "
-            f"(the file's columns: {listed})."
-        )
+            "(the file's columns: %(columns)s)."
+        ) % {"columns": listed}
     return None
 
 
@@ -765,11 +785,14 @@ def create_batch(user, country, filename, raw, *, via="page", mapping=None, dry_
         country = Country.objects.get(pk=country)
     if len(raw) > max_upload_bytes() and via != "command":
         raise ImportFileError(
-            f"The file is {len(raw) / 1e6:,.1f} MB; the largest file accepted here is "
-            f"{max_upload_bytes() / 1e6:,.1f} MB. Split it, or ask an administrator to use the import command."
+            gettext(
+                "The file is %(size)s MB; the largest file accepted here is %(limit)s MB. "
+                "Split it, or ask an administrator to use the import command."
+            )
+            % {"size": f"{len(raw) / 1e6:,.1f}", "limit": f"{max_upload_bytes() / 1e6:,.1f}"}
         )
     if not raw:
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(gettext("The file is empty."))
     batch = ImportBatch(
         country=country,
         created_by=user if getattr(user, "is_authenticated", False) else None,
@@ -779,6 +802,7 @@ def create_batch(user, country, filename, raw, *, via="page", mapping=None, dry_
         size_bytes=len(raw),
         mapping=mapping or {},
         dry_run=dry_run,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
         **options,
     )
     batch.file.save(filename[-100:], ContentFile(raw), save=False)
@@ -819,6 +843,13 @@ def run_batch(batch, progress=None):
         return batch
     batch.status = ImportBatch.Status.RUNNING
     batch.started_at = timezone.now()
+    # The reasons and warnings are written in the language of the researcher who uploaded the file: the
+    # background worker has no request to take it from.
+    with translation.override(batch.language or settings.LANGUAGE_CODE):
+        return _run_claimed(batch, progress)
+
+
+def _run_claimed(batch, progress):
     try:
         with batch.file.open("rb") as handle:
             raw = handle.read()
@@ -827,7 +858,11 @@ def run_batch(batch, progress=None):
         return _fail(batch, str(error))
     except Exception as error:
         logger.exception("Import batch %s failed", batch.pk)
-        _fail(batch, f"The import stopped on an unexpected error ({type(error).__name__}); nothing was written.")
+        _fail(
+            batch,
+            gettext("The import stopped on an unexpected error (%(error)s); nothing was written.")
+            % {"error": type(error).__name__},
+        )
         raise
 
 

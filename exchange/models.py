@@ -71,6 +71,9 @@ class ImportBatch(models.Model):
     duplicate_distance_m = models.PositiveIntegerField(default=500)
     name_similarity = models.FloatField(default=0.6)
     dry_run = models.BooleanField(default=False)
+    language = models.CharField(
+        max_length=10, blank=True, help_text="The uploader's language: the batch's reasons and warnings are in it."
+    )
 
     # Progress and outcome.
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)

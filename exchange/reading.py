@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext, gettext_lazy
 
 # Legacy encodings tried (after UTF-8/16) for each country's files, most likely first.
 LEGACY_ENCODINGS = {
@@ -44,16 +45,16 @@ SCRIPT_RANGES = {
     "KHM": [(0x1780, 0x17FF)],
 }
 MAGIC_TYPES = [
-    (b"%PDF", "a PDF document"),
-    (b"\x89PNG", "a PNG image"),
-    (b"GIF8", "a GIF image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or Word (.doc) file: save it as .xlsx or .csv"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"Rar!", "a RAR archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"%PDF", gettext_lazy("a PDF document")),
+    (b"\x89PNG", gettext_lazy("a PNG image")),
+    (b"GIF8", gettext_lazy("a GIF image")),
+    (b"\xff\xd8\xff", gettext_lazy("a JPEG image")),
+    (b"\xd0\xcf\x11\xe0", gettext_lazy("an old Excel (.xls) or Word (.doc) file: save it as .xlsx or .csv")),
+    (b"\x1f\x8b", gettext_lazy("a gzip archive")),
+    (b"Rar!", gettext_lazy("a RAR archive")),
+    (b"7z\xbc\xaf", gettext_lazy("a 7-Zip archive")),
 ]
-SUPPORTED = "CSV (comma, semicolon or tab), XLSX, GeoJSON, GeoPackage or a zipped Shapefile"
+SUPPORTED = gettext_lazy("CSV (comma, semicolon or tab), XLSX, GeoJSON, GeoPackage or a zipped Shapefile")
 
 
 class ImportFileError(ValueError):
@@ -137,7 +138,10 @@ def decode_text(raw, country=None, declared=""):
                 declared_text = raw.decode(declared)
             except LookupError:
                 declared_text = None
-                warnings.append(f"{declared!r} is not an encoding we know; the encoding was detected instead.")
+                warnings.append(
+                    gettext("%(encoding)s is not an encoding we know; the encoding was detected instead.")
+                    % {"encoding": repr(declared)}
+                )
                 declared = ""
             except UnicodeDecodeError:
                 declared_text = None
@@ -148,14 +152,20 @@ def decode_text(raw, country=None, declared=""):
                 if best is None or best[0] < _script_share(declared_text, country) + 0.1 or best[1] == declared:
                     return _nfc_if_legacy(declared_text, declared), declared, warnings
                 warnings.append(
-                    f"The file was declared as {declared}, but read so its names are not in the country's script; "
-                    f"it was read as {best[1]} instead. Check that names look right."
+                    gettext(
+                        "The file was declared as %(declared)s, but read so its names are not in the country's "
+                        "script; it was read as %(encoding)s instead. Check that names look right."
+                    )
+                    % {"declared": declared, "encoding": best[1]}
                 )
                 return _nfc_if_legacy(best[2], best[1]), best[1], warnings
         # The declaration is wrong; fall through to detection and say so.
     if utf8_ok:
         if declared and declared.lower().replace("_", "-") not in {"utf-8", "utf8"}:
-            warnings.append(f"The file was declared as {declared} but is valid UTF-8; it was read as UTF-8.")
+            warnings.append(
+                gettext("The file was declared as %(declared)s but is valid UTF-8; it was read as UTF-8.")
+                % {"declared": declared}
+            )
         return text, "utf-8", warnings
     best = _best_legacy(raw, country, every_country=True)
     if best is None or best[0] <= 0:
@@ -167,11 +177,17 @@ def decode_text(raw, country=None, declared=""):
             best = (0, encoding, decoded)
             break
     _, encoding, decoded = best
-    note = f"declared as {declared}, which does not fit its bytes; " if declared else ""
-    warnings.append(
-        f"The file is not UTF-8 ({note}read as {encoding}). Check that names look right; "
-        f"saving the file as UTF-8 avoids any doubt."
-    )
+    if declared:
+        warning = gettext(
+            "The file is not UTF-8 (declared as %(declared)s, which does not fit its bytes; read as %(encoding)s). "
+            "Check that names look right; saving the file as UTF-8 avoids any doubt."
+        )
+    else:
+        warning = gettext(
+            "The file is not UTF-8 (read as %(encoding)s). Check that names look right; saving the file as UTF-8 "
+            "avoids any doubt."
+        )
+    warnings.append(warning % {"declared": declared, "encoding": encoding})
     return _nfc_if_legacy(decoded, encoding), encoding, warnings
 
 
@@ -202,30 +218,38 @@ def _nfc_if_legacy(text, encoding):
 def sniff_format(raw, filename):
     """'csv', 'xlsx', 'geojson', 'gpkg' or 'shapefile', from the bytes first and the name second."""
     if not raw:
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(gettext("The file is empty."))
     for magic, what in MAGIC_TYPES:
         if raw.startswith(magic):
-            raise ImportFileError(f"This file is {what}, not a table. Upload {SUPPORTED}.")
+            raise ImportFileError(
+                gettext("This file is %(what)s, not a table. Upload %(supported)s.")
+                % {"what": what, "supported": SUPPORTED}
+            )
     if raw.startswith(b"SQLite format 3\x00"):
         return "gpkg"
     if raw.startswith(b"PK\x03\x04") or raw.startswith(b"PK\x05\x06"):
         try:
             names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
         except zipfile.BadZipFile as error:
-            raise ImportFileError(f"The file looks like a zip archive but cannot be opened: {error}.") from error
+            raise ImportFileError(
+                gettext("The file looks like a zip archive but cannot be opened: %(error)s.") % {"error": error}
+            ) from error
         if "xl/workbook.xml" in names:
             return "xlsx"
         if any(name.lower().endswith(".shp") for name in names):
             return "shapefile"
         raise ImportFileError(
-            f"The zip archive holds neither a workbook nor a Shapefile ({', '.join(names[:5])}). Upload {SUPPORTED}."
+            gettext("The zip archive holds neither a workbook nor a Shapefile (%(names)s). Upload %(supported)s.")
+            % {"names": ", ".join(names[:5]), "supported": SUPPORTED}
         )
     head = raw[:2000].lstrip(b"\xef\xbb\xbf \t\r\n")
     suffix = Path(filename or "").suffix.lower()
     if head.startswith((b"{", b"[")) and (suffix in {".geojson", ".json"} or b"Feature" in raw[:100000]):
         return "geojson"
     if b"\x00" in raw[:4000] and not _looks_utf16(raw) and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportFileError(f"This is a binary file, not a table. Upload {SUPPORTED}.")
+        raise ImportFileError(
+            gettext("This is a binary file, not a table. Upload %(supported)s.") % {"supported": SUPPORTED}
+        )
     return "csv"
 
 
@@ -270,7 +294,10 @@ class CsvParser(Parser):
         text, encoding, warnings = decode_text(raw, country, declared_encoding)
         controls = sum(1 for char in text[:5000] if ord(char) < 32 and char not in "\r\n\t")
         if controls > 20:
-            raise ImportFileError(f"This file does not read as text in any encoding we know. Upload {SUPPORTED}.")
+            raise ImportFileError(
+                gettext("This file does not read as text in any encoding we know. Upload %(supported)s.")
+                % {"supported": SUPPORTED}
+            )
         sample = text[:20000]
         first_line = sample.split("\n", 1)[0]
         counts = {delimiter: first_line.count(delimiter) for delimiter in [",", ";", "\t", "|"]}
@@ -281,7 +308,10 @@ class CsvParser(Parser):
         try:
             records = list(reader)
         except csv.Error as error:
-            raise ImportFileError(f"The CSV cannot be read at line {reader.line_num}: {error}.") from error
+            raise ImportFileError(
+                gettext("The CSV cannot be read at line %(line)s: %(error)s.")
+                % {"line": reader.line_num, "error": error}
+            ) from error
         return _table_from_records(records, "csv", encoding, delimiter, warnings)
 
 
@@ -307,29 +337,37 @@ def _table_from_records(records, file_format, encoding="", delimiter="", warning
     warnings = list(warnings or [])
     numbered = [(number, row) for number, row in enumerate(records, start=1) if any(str(cell).strip() for cell in row)]
     if not numbered:
-        raise ImportFileError("The file is empty: it has no header and no rows.")
+        raise ImportFileError(gettext("The file is empty: it has no header and no rows."))
     position = _header_position(numbered)
     if position:
         above = numbered[:position]
         titles = " / ".join(" ".join(str(cell).strip() for cell in row if str(cell).strip()) for _, row in above)
         warnings.append(
-            f"Line(s) {', '.join(str(number) for number, _ in above)} above the header "
-            f"(line {numbered[position][0]}) were read as the file's title, not as entities: {titles[:200]}"
+            gettext(
+                "Line(s) %(lines)s above the header (line %(header)s) were read as the file's title, "
+                "not as entities: %(titles)s"
+            )
+            % {
+                "lines": ", ".join(str(number) for number, _ in above),
+                "header": numbered[position][0],
+                "titles": titles[:200],
+            }
         )
         numbered = numbered[position:]
     header_number, header = numbered[0]
     header = _unique_headers(header)
     body = numbered[1:]
     if not body:
-        raise ImportFileError("The file has a header but no data rows.")
+        raise ImportFileError(gettext("The file has a header but no data rows."))
     blank = len(records) - header_number - len(body)
     if blank > 0:
-        warnings.append(f"{blank} completely empty line(s) were ignored.")
+        warnings.append(gettext("%(count)s completely empty line(s) were ignored.") % {"count": blank})
     ragged = {}
+    too_many = gettext("the row has %(cells)s cells but the header has %(columns)s columns")
     for index, (_number, row) in enumerate(body):
         extra = [cell for cell in row[len(header) :] if str(cell).strip()]
         if extra:
-            ragged[index] = f"the row has {len(row)} cells but the header has {len(header)} columns"
+            ragged[index] = too_many % {"cells": len(row), "columns": len(header)}
     frame = _frame_from_rows(header, [row for _, row in body])
     return Table(
         columns=header,
@@ -367,18 +405,21 @@ class XlsxParser(Parser):
         try:
             workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises many kinds for a damaged workbook
-            raise ImportFileError(f"The workbook cannot be opened: {error}.") from error
+            raise ImportFileError(gettext("The workbook cannot be opened: %(error)s.") % {"error": error}) from error
         try:
             for sheet in workbook.worksheets:
                 records = [[_excel_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
                 if any(any(cell.strip() for cell in row) for row in records):
                     table = _table_from_records(records, "xlsx")
                     if len(workbook.worksheets) > 1:
-                        table.warnings.append(f"Read the worksheet {sheet.title!r}; other worksheets were ignored.")
+                        table.warnings.append(
+                            gettext("Read the worksheet %(sheet)s; other worksheets were ignored.")
+                            % {"sheet": repr(sheet.title)}
+                        )
                     return table
         finally:
             workbook.close()
-        raise ImportFileError("The workbook is empty.")
+        raise ImportFileError(gettext("The workbook is empty."))
 
 
 def _missing(value):
@@ -400,12 +441,17 @@ class GeoParser(Parser):
             else:
                 frame = pyogrio.read_dataframe(io.BytesIO(raw))
         except Exception as error:  # pyogrio wraps GDAL's many errors
-            raise ImportFileError(f"The {self.file_format} file cannot be read: {error}.") from error
+            raise ImportFileError(
+                gettext("The %(format)s file cannot be read: %(error)s.") % {"format": self.file_format, "error": error}
+            ) from error
         if len(frame) == 0:
-            raise ImportFileError("The file has no features.")
+            raise ImportFileError(gettext("The file has no features."))
         warnings = []
         if frame.crs is not None and frame.crs.to_epsg() != 4326:
-            warnings.append(f"Coordinates were reprojected from {frame.crs.to_string()} to EPSG:4326 (lon/lat).")
+            warnings.append(
+                gettext("Coordinates were reprojected from %(crs)s to EPSG:4326 (lon/lat).")
+                % {"crs": frame.crs.to_string()}
+            )
             frame = frame.to_crs(4326)
         geometry = frame.geometry
         types = geometry.geom_type.to_numpy(dtype=object)
@@ -420,7 +466,9 @@ class GeoParser(Parser):
             kind = types[index]
             # A feature without geometry has a missing type: None or NaN, depending on the driver.
             errors[int(index)] = (
-                "the feature has no geometry" if pd.isna(kind) else f"the geometry is a {kind}; a point is required"
+                gettext("the feature has no geometry")
+                if pd.isna(kind)
+                else gettext("the geometry is a %(kind)s; a point is required") % {"kind": kind}
             )
         attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
         for column in attributes.columns:

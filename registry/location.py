@@ -9,6 +9,7 @@ import datetime
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connection
+from django.utils.translation import gettext
 
 from .models import AdminArea, Country
 
@@ -36,17 +37,33 @@ def check_point_in_country(point, country, tolerance_m=None):
     )
     if swapped_is_inside:
         raise LocationError(
-            f"The point (latitude {point.y:g}, longitude {point.x:g}) is outside {country.name}, but "
-            f"with latitude and longitude swapped (latitude {point.x:g}, longitude {point.y:g}) it falls "
-            f"inside {country.name}: were the coordinates entered in the wrong order?"
+            gettext(
+                "The point (latitude %(latitude)s, longitude %(longitude)s) is outside %(country)s, but with "
+                "latitude and longitude swapped (latitude %(longitude)s, longitude %(latitude)s) it falls inside "
+                "%(country)s: were the coordinates entered in the wrong order?"
+            )
+            % {"latitude": f"{point.y:g}", "longitude": f"{point.x:g}", "country": country.display_name}
         )
     km = distance_outside_km(point, country)
     where = Country.objects.exclude(pk=country.pk).locate(point, tolerance_m=0)
-    inside_other = f" It lies in {where.place.name}." if where.found else ""
-    raise LocationError(
-        f"The point (latitude {point.y:g}, longitude {point.x:g}) lies {km:,.1f} km outside {country.name}."
-        f"{inside_other} Check the coordinates or the country."
-    )
+    values = {
+        "latitude": f"{point.y:g}",
+        "longitude": f"{point.x:g}",
+        "km": f"{km:,.1f}",
+        "country": country.display_name,
+    }
+    if where.found:
+        message = gettext(
+            "The point (latitude %(latitude)s, longitude %(longitude)s) lies %(km)s km outside %(country)s. "
+            "It lies in %(other)s. Check the coordinates or the country."
+        )
+        values["other"] = where.place.display_name
+    else:
+        message = gettext(
+            "The point (latitude %(latitude)s, longitude %(longitude)s) lies %(km)s km outside %(country)s. "
+            "Check the coordinates or the country."
+        )
+    raise LocationError(message % values)
 
 
 def distance_outside_km(point, country):

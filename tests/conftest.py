@@ -19,6 +19,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("load_legislation_reference", verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def english_outside_requests():
+    """Each test starts in English, as a command or a fresh worker thread does.
+
+    Django leaves the language of the last request a test client sent active in the thread; messages
+    written outside a request (services, the importer) would then come out in that language.
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def lonlat():
     """Build a SRID-4326 point from (longitude, latitude): the order is explicit at every call."""
