@@ -66,9 +66,12 @@ class StaleEntityError(Exception):
         self.expected_version = expected_version
         self.data = data
         super().__init__(
-            f"{entity.registry_number} was changed by someone else while you were editing it (you started from "
-            f"version {expected_version}; it is now version {entity.version}). Your changes were NOT saved: "
-            "review the current record and apply them again."
+            gettext(
+                "%(number)s was changed by someone else while you were editing it (you started from version "
+                "%(expected)s; it is now version %(current)s). Your changes were NOT saved: review the current "
+                "record and apply them again."
+            )
+            % {"number": entity.registry_number, "expected": expected_version, "current": entity.version}
         )
 
 
@@ -77,12 +80,12 @@ def create_entity(user, data, reason="created"):
     data = dict(data)
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({field: "This field cannot be set." for field in sorted(unknown)})
+        raise ValidationError({field: gettext("This field cannot be set.") for field in sorted(unknown)})
     entity = Entity()
     values = _clean_values(data, entity)
     country = values.get("country")
     if country is None:
-        raise ValidationError({"country": "Choose the entity's country."})
+        raise ValidationError({"country": gettext("Choose the entity's country.")})
     require(
         can_edit_registry(user, country.pk),
         gettext("You may register entities only in the countries where you are a researcher, not in %(country)s.")
@@ -106,7 +109,7 @@ def update_entity(user, entity, data, expected_version, reason="edited"):
     data = dict(data)
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({field: "This field cannot be set." for field in sorted(unknown)})
+        raise ValidationError({field: gettext("This field cannot be set.") for field in sorted(unknown)})
     require(
         can_edit_registry(user, entity.country_id),
         gettext("You may edit entities only in the countries where you are a researcher, not in %(country)s.")
@@ -180,7 +183,7 @@ def _to_python(field_name, raw):
             return None
     value = field.to_python(raw)
     if value in (None, "", []) and not field.blank:
-        raise ValidationError(f"{field.verbose_name.capitalize()} is required.")
+        raise ValidationError(gettext("%(field)s is required.") % {"field": str(field.verbose_name).capitalize()})
     return value
 
 
@@ -191,7 +194,9 @@ def _country(raw, errors):
     country = Country.objects.filter(iso3=code).first()
     if country is None:
         known = ", ".join(Country.objects.order_by("iso3").values_list("iso3", flat=True))
-        errors["country"] = [f"Unknown country {raw!r}: use one of {known}."]
+        errors["country"] = [
+            gettext("Unknown country %(value)s: use one of %(known)s.") % {"value": repr(raw), "known": known}
+        ]
     return country
 
 
@@ -205,7 +210,9 @@ def _family(raw):
         family = EntityFamily.objects.filter(pk=int(raw)).first()
     if family is None:
         known = ", ".join(EntityFamily.objects.values_list("code", flat=True))
-        raise ValidationError(f"Unknown entity family {raw!r}: use one of {known}.")
+        raise ValidationError(
+            gettext("Unknown entity family %(value)s: use one of %(known)s.") % {"value": repr(raw), "known": known}
+        )
     return family
 
 
@@ -220,35 +227,44 @@ def _legal_form(raw, country):
         if form is None and str(raw).isdigit():
             form = forms.filter(pk=int(raw)).first()
         if form is None:
-            known = ", ".join(forms.values_list("code", flat=True)) or "none"
-            raise ValidationError(f"Unknown legal form {raw!r} for {country or 'this country'}: use one of {known}.")
+            known = ", ".join(forms.values_list("code", flat=True)) or gettext("none")
+            where = country.display_name if country else gettext("this country")
+            raise ValidationError(
+                gettext("Unknown legal form %(value)s for %(country)s: use one of %(known)s.")
+                % {"value": repr(raw), "country": where, "known": known}
+            )
     if country is not None and form.country_id != country.pk:
-        raise ValidationError(f"The legal form {form.name} belongs to {form.country.name}, not to {country.name}.")
+        raise ValidationError(
+            gettext("The legal form %(form)s belongs to %(its_country)s, not to %(country)s.")
+            % {"form": form.name, "its_country": form.country.display_name, "country": country.display_name}
+        )
     return form
 
 
 def _point(raw):
     if raw in (None, ""):
-        raise ValidationError("Give the entity's location (a point: longitude and latitude).")
+        raise ValidationError(gettext("Give the entity's location (a point: longitude and latitude)."))
     if isinstance(raw, str):
         try:
             raw = GEOSGeometry(raw)
         except (ValueError, TypeError) as error:
-            raise ValidationError(f"Not a readable point ({error}).") from error
+            raise ValidationError(gettext("Not a readable point (%(error)s).") % {"error": error}) from error
     if not isinstance(raw, Point):
-        raise ValidationError("The location must be a single point.")
+        raise ValidationError(gettext("The location must be a single point."))
     if raw.srid is None:
         raw.srid = 4326
     if raw.srid != 4326:
         raw.transform(4326)
     if not (-180 <= raw.x <= 180 and -90 <= raw.y <= 90):
-        hint = ""
+        message = gettext(
+            "Longitude must lie between -180 and 180 and latitude between -90 and 90 "
+            "(got latitude %(latitude)s, longitude %(longitude)s)."
+        ) % {"latitude": f"{raw.y:g}", "longitude": f"{raw.x:g}"}
         if -90 <= raw.x <= 90 and -180 <= raw.y <= 180:
-            hint = f" Latitude and longitude look swapped: did you mean latitude {raw.x:g}, longitude {raw.y:g}?"
-        raise ValidationError(
-            f"Longitude must lie between -180 and 180 and latitude between -90 and 90 "
-            f"(got latitude {raw.y:g}, longitude {raw.x:g}).{hint}"
-        )
+            message += " " + gettext(
+                "Latitude and longitude look swapped: did you mean latitude %(latitude)s, longitude %(longitude)s?"
+            ) % {"latitude": f"{raw.x:g}", "longitude": f"{raw.y:g}"}
+        raise ValidationError(message)
     return raw
 
 
@@ -262,10 +278,15 @@ def _dates_in_range(entity):
     errors = {}
     founded = entity.founded_year
     if isinstance(founded, int) and not EARLIEST_YEAR <= founded <= today.year:
-        errors["founded_year"] = [f"The year founded must lie from {EARLIEST_YEAR} to {today.year}."]
+        errors["founded_year"] = [
+            gettext("The year founded must lie from %(earliest)s to %(latest)s.")
+            % {"earliest": EARLIEST_YEAR, "latest": today.year}
+        ]
     registered = entity.registration_date
     if isinstance(registered, datetime.date) and not datetime.date(EARLIEST_YEAR, 1, 1) <= registered <= today:
-        errors["registration_date"] = [f"The registration date must lie from {EARLIEST_YEAR}-01-01 to today."]
+        errors["registration_date"] = [
+            gettext("The registration date must lie from %(earliest)s-01-01 to today.") % {"earliest": EARLIEST_YEAR}
+        ]
     return errors
 
 
@@ -273,35 +294,55 @@ def _validate_and_place(entity, changed):
     """Cross-field rules, the model's own validation, then the point check and the derived area."""
     errors = {}
     if entity.family_id is None:
-        errors["family"] = ["Choose the entity family (cooperative, association, ...)."]
+        errors["family"] = [gettext("Choose the entity family (cooperative, association, ...).")]
     if entity.legal_form is not None and entity.legal_form.country_id != entity.country_id:
         errors["legal_form"] = [
-            f"The legal form {entity.legal_form.name} belongs to {entity.legal_form.country_id}, "
-            f"not to {entity.country_id}."
+            gettext("The legal form %(form)s belongs to %(its_country)s, not to %(country)s.")
+            % {
+                "form": entity.legal_form.name,
+                "its_country": entity.legal_form.country.display_name,
+                "country": entity.country.display_name,
+            }
         ]
     if entity.legal_form is not None and entity.family_id and entity.legal_form.family_id != entity.family_id:
         errors["family"] = [
-            f"A {entity.legal_form.name} is in the family {entity.legal_form.family.name}, not {entity.family.name}."
+            gettext("A %(form)s is in the family %(form_family)s, not %(family)s.")
+            % {
+                "form": entity.legal_form.name,
+                "form_family": entity.legal_form.family.display_name,
+                "family": entity.family.display_name,
+            }
         ]
     total, women, men = entity.members_total, entity.members_women, entity.members_men
     if total is not None and women is not None and men is not None and women + men > total:
         errors["members_total"] = [
-            f"Members: women ({women}) and men ({men}) add up to {women + men}, more than the total ({total})."
+            gettext("Members: women (%(women)s) and men (%(men)s) add up to %(sum)s, more than the total (%(total)s).")
+            % {"women": women, "men": men, "sum": women + men, "total": total}
         ]
-    elif total is not None and max(women or 0, men or 0) > total:
-        part, count = ("women", women) if (women or 0) > total else ("men", men)
-        errors["members_total"] = [f"Members: {part} ({count}) cannot exceed the total ({total})."]
+    elif total is not None and (women or 0) > total:
+        errors["members_total"] = [
+            gettext("Members: women (%(count)s) cannot exceed the total (%(total)s).")
+            % {"count": women, "total": total}
+        ]
+    elif total is not None and (men or 0) > total:
+        errors["members_total"] = [
+            gettext("Members: men (%(count)s) cannot exceed the total (%(total)s).") % {"count": men, "total": total}
+        ]
     if entity.sectors:
         entity.sectors = list(dict.fromkeys(entity.sectors))  # ["A", "A"] says no more than ["A"]
     workers, workers_women = entity.workers_total, entity.workers_women
     if workers is not None and workers_women is not None and workers_women > workers:
-        errors["workers_women"] = [f"Women workers ({workers_women}) cannot exceed the total workers ({workers})."]
+        errors["workers_women"] = [
+            gettext("Women workers (%(women)s) cannot exceed the total workers (%(total)s).")
+            % {"women": workers_women, "total": workers}
+        ]
     if entity.external_id:
         clash = Entity.objects.filter(country_id=entity.country_id, external_id=entity.external_id)
         clash = clash.exclude(pk=entity.pk).first()
         if clash is not None:
             errors["external_id"] = [
-                f"The external id {entity.external_id!r} is already used by {clash.registry_number} {clash.name}."
+                gettext("The external id %(value)s is already used by %(number)s %(name)s.")
+                % {"value": repr(entity.external_id), "number": clash.registry_number, "name": clash.name}
             ]
     try:
         entity.full_clean(
@@ -313,7 +354,7 @@ def _validate_and_place(entity, changed):
     for field, messages in _dates_in_range(entity).items():  # on the values full_clean has converted
         errors.setdefault(field, messages)
     if entity.point is None:
-        errors.setdefault("point", []).append("Give the entity's location (a point: longitude and latitude).")
+        errors.setdefault("point", []).append(gettext("Give the entity's location (a point: longitude and latitude)."))
     elif "point" not in errors and ({"point", "country"} & changed or entity.admin_area_id is None):
         try:
             check_point_in_country(entity.point, entity.country)
