@@ -250,6 +250,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The refusals (400, 401, 403, 404, 429) are documented too (exchange/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "exchange.openapi.add_error_responses",
+    ],
     # Several models have a "status" with different choices: name each enum after its model.
     "ENUM_NAME_OVERRIDES": {
         "EntityStatusEnum": "registry.models.Entity.Status",

@@ -52,6 +52,14 @@ def test_schema_validates_against_the_openapi_specification(client):
     entities = schema["paths"]["/api/v1/map-editions/{id}/entities/"]["get"]
     assert {p["name"] for p in entities["parameters"]} >= {"in_bbox", "limit", "offset"}
     assert "application/geo+json" in entities["responses"]["200"]["content"]
+    # The refusals are documented with their bodies: a bad filter, a bad token, no such edition, throttled;
+    # creating an entity can also be refused for want of the researcher's role.
+    assert {"400", "401", "404", "429"} <= set(entities["responses"])
+    created = schema["paths"]["/api/v1/entities/"]["post"]["responses"]
+    assert "403" in created
+    assert created["400"]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/ValidationErrors"
+    countries = schema["paths"]["/api/v1/countries/"]["get"]["responses"]
+    assert "403" not in countries and "401" in countries  # anyone reads the countries; a bad token is refused
 
 
 @pytest.mark.django_db
