@@ -88,7 +88,15 @@ class ExportForm(forms.Form):
     country = forms.ModelChoiceField(
         queryset=Country.objects.none(), required=False, empty_label=_("All my countries"), label=_("Country")
     )
-    format = forms.ChoiceField(choices=[(key, FORMAT_LABELS.get(key, key)) for key in FORMATS], label=_("Format"))
+    format = forms.ChoiceField(
+        choices=[(key, FORMAT_LABELS.get(key, key)) for key in FORMATS],
+        label=_("Format"),
+        # The dBase file under a Shapefile holds at most 254 bytes of text per field: GDAL cuts the rest.
+        help_text=_(
+            "A Shapefile keeps at most 254 bytes of each text, about 85 letters of Khmer or Thai: "
+            "longer names and addresses are cut short. GeoPackage keeps every character."
+        ),
+    )
 
     def __init__(self, *args, countries, **kwargs):
         super().__init__(*args, **kwargs)

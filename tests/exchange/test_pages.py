@@ -101,6 +101,13 @@ def test_upload_of_a_wrong_file_type_is_reported_on_the_page(researcher, setting
 
 
 @pytest.mark.django_db
+def test_the_export_form_says_what_a_shapefile_cuts_short(researcher):
+    # Measured: 100 Khmer letters (300 bytes of UTF-8) come back from a Shapefile as 84.
+    page = logged_in(researcher).get("/data/").content.decode()
+    assert "A Shapefile keeps at most 254 bytes of each text" in page and "GeoPackage keeps every character" in page
+
+
+@pytest.mark.django_db
 def test_download_respects_roles(researcher, committee):
     EntityFactory(name="HTX Tải", contact_email="x@example.org")
     EntityFactory(
