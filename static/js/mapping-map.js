@@ -19,7 +19,8 @@
   var LABELS = {
     entities: "Entities", members: "Members", women_share: "Women members", change: "Change since edition",
     more: "more", no_change: "no change", fewer: "fewer", none: "none", no_data: "no data", entities_lower: "entities",
-    members_lower: "members", women_lower: "women", load_error: "Map data could not be loaded:", open_entity: "Details"
+    members_lower: "members", women_lower: "women", load_error: "Map data could not be loaded:", open_entity: "Details",
+    entities_layer: "Entities on the map (groups and points)"
   };
   var labelsElement = document.getElementById("map-labels");
   if (labelsElement) { LABELS = Object.assign(LABELS, JSON.parse(labelsElement.textContent)); }
@@ -124,6 +125,11 @@
     var shapes = null;
     var stats = null;
     var entityLayer = L.layerGroup().addTo(map);
+    // The groups of entities can be switched off, so that the areas' colours can be read on their own.
+    var overlays = {};
+    overlays[escapeHtml(LABELS.entities_layer)] = entityLayer;
+    L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
+    map.on("overlayadd overlayremove", function (event) { if (event.layer === entityLayer) { loadEntities(); } });
     var requestNumber = 0;
     var legend = L.control({ position: "bottomright" });
     legend.onAdd = function () { this._div = L.DomUtil.create("div", "legend"); return this._div; };
@@ -209,6 +215,10 @@
 
     function loadEntities() {
       var number = ++requestNumber;
+      if (!map.hasLayer(entityLayer)) {  // switched off: nothing to fetch
+        frame.dataset.mode = "hidden";
+        return Promise.resolve();
+      }
       var b = map.getBounds();
       var west = Math.max(-180, b.getWest()), east = Math.min(180, b.getEast());
       var south = Math.max(-90, b.getSouth()), north = Math.min(90, b.getNorth());

@@ -53,6 +53,14 @@ def test_committee_map_shows_choropleth_clusters_and_filtered_counts(
     largest = max(int(text) for text in page.locator("tbody td.num:nth-child(3)").all_inner_texts())
     assert bounds[-1][1] == largest
     screenshot("committee-map-vnm")
+    # The groups can be switched off to read the areas' colours alone, and on again.
+    toggle = page.get_by_label("Entities on the map (groups and points)")
+    toggle.uncheck()
+    page.wait_for_function("() => document.querySelector('.committee-map').dataset.mode === 'hidden'")
+    assert page.locator(".map-cluster").count() == 0
+    screenshot("committee-map-vnm-areas-only")
+    toggle.check()
+    page.wait_for_function("() => document.querySelectorAll('.map-cluster').length >= 4")
 
     page.select_option("#f-family", "association")
     page.click("#map-filters button[type=submit]")

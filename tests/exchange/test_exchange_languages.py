@@ -89,6 +89,7 @@ def test_a_researcher_in_vietnamese_maps_the_columns_in_vietnamese(researcher, s
     )
     batch = ImportBatch.objects.get()
     assert response.status_code == 302 and batch.status == "uploaded"
+    assert batch.language == "vi"  # its reasons will be written in Vietnamese, whoever runs it
     page = client.get(f"/data/imports/{batch.pk}/columns/").content.decode()
     assert "Mỗi cột điền vào trường nào?" in page and "Which field does each column fill?" not in page
     assert "khao-sat.csv: 2 dòng, đọc theo định dạng csv (utf-8)." in page.replace("\n", " ")
@@ -101,6 +102,30 @@ def test_a_researcher_in_vietnamese_maps_the_columns_in_vietnamese(researcher, s
     page = response.content.decode()
     assert response.status_code == 200
     assert "Trường “name” được chọn cho hai cột: “name” và “city”." in page
+
+
+@pytest.mark.django_db
+def test_the_reasons_are_written_in_the_uploaders_language_by_the_background_run(researcher, settings, tmp_path):
+    from exchange.importing import run_batch
+
+    settings.MEDIA_ROOT = tmp_path
+    rows = [
+        ["name", "family", "latitude", "longitude", "members_total", "members_women"],
+        ["", "cooperative", "16.05", "108.2", "", ""],  # no name
+        ["HTX Băng Cốc", "cooperative", "13.75", "100.5", "", ""],  # in Thailand
+        ["HTX Đông", "cooperative", "16.06", "108.21", "5", "9"],  # more women than members
+    ]
+    with translation.override("vi"):  # the upload request, in Vietnamese
+        batch = create_batch(researcher, "VNM", "khao-sat.csv", csv_bytes(rows))
+    batch = run_batch(batch)  # the worker thread: no request, English active
+    assert_accounted(batch)
+    reasons = dict(batch.rows.values_list("row_number", "reason"))
+    (required,) = translated("vi", "required: the row has no name")
+    assert required != "required: the row has no name" and required in reasons[2]
+    assert "Việt Nam" in reasons[3] and "Thái Lan" in reasons[3] and "km" in reasons[3]
+    assert "members_women (9)" in reasons[4] and "exceed" not in reasons[4]
+    # The warning said once for the file, too.
+    assert all(not warning.startswith("The file") for warning in batch.warnings)
 
 
 @pytest.mark.django_db
