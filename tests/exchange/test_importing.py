@@ -676,3 +676,18 @@ def test_the_rejected_rows_of_a_geojson_carry_their_coordinates_to_be_corrected(
     (row,) = csv.DictReader(io.StringIO(text.getvalue()))
     assert (row["longitude"], row["latitude"], row["name"]) == ("21.0285", "105.8542", "HTX")
     assert "swapped" in row["reason"]
+
+
+def test_a_vietnamese_list_s_member_phone_and_year_columns_are_recognised():
+    from exchange.columns import auto_mapping
+
+    headers = ["Tên", "Số thành viên", "Thành viên nữ", "Thành viên nam", "Năm thành lập", "Điện thoại", "Tỉnh"]
+    assert auto_mapping(headers) == {
+        "name": "Tên",
+        "members_total": "Số thành viên",
+        "members_women": "Thành viên nữ",
+        "members_men": "Thành viên nam",
+        "founded_year": "Năm thành lập",
+        "contact_phone": "Điện thoại",
+        "region": "Tỉnh",
+    }
