@@ -75,6 +75,7 @@ def test_pack_has_title_legend_scale_table_and_difference_summary_and_a_png_page
     assert "องค์กรที่เพิ่ม: 2" in text and "รวม" in text
     assert "ตัวเลขบนแผนที่อ้างอิงถึงตาราง" in text.replace("\n", "")
     assert "Printed " in text and "Boundaries in force on" in text
+    assert f"ประเทศไทย · ฉบับที่ {second.number}" in text  # every page's footer names the edition in Thai too
     assert pack.page_count >= 2
     assert pack.png.startswith(b"\x89PNG")
 
