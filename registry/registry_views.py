@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import classification as classifying
 from .forms import AdoptionForm, DefinitionForm, EntityFilterForm, EntityForm
+from .history import entity_history
 from .models import Classification, Country, Entity, WorkingDefinition
 from .pagination import CappedPaginator
 from .permissions import (
@@ -60,12 +61,6 @@ def entity_list(request):
 @login_required
 def entity_detail(request, pk):
     entity = _readable_entity(request, pk)
-    history = list(entity.history.select_related("history_user").order_by("-history_date", "-history_id")[:50])
-    changes = []
-    for record in history:
-        previous = record.prev_record
-        fields = record.diff_against(previous).changed_fields if previous else []
-        changes.append((record, fields))
     return render(
         request,
         "registry/entity_detail.html",
@@ -76,7 +71,7 @@ def entity_detail(request, pk):
             "classifications": entity.classifications.select_related("definition", "assessed_by").order_by(
                 "-definition__version"
             ),
-            "changes": changes,
+            "changes": entity_history(entity),
         },
     )
 

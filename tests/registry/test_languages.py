@@ -143,3 +143,25 @@ def test_the_template_badge_of_a_definition_is_in_the_readers_language(client):
     client.post("/i18n/setlang/", {"language": "km", "next": "/"})
     page = client.get("/registry/definitions/").content.decode()
     assert '<span class="badge">គំរូ</span>' in page and '<span class="badge">TEMPLATE</span>' not in page
+
+
+@pytest.mark.django_db
+def test_an_entitys_history_reads_in_the_readers_language(client):
+    from registry.services import update_entity
+    from tests.factories import EntityFactory, user_with_role
+
+    researcher = user_with_role("researcher", "VNM")
+    entity = EntityFactory(name="Hợp tác xã Hội An")
+    update_entity(researcher, entity, {"name": "Hợp tác xã Hội An Mới"}, entity.version)
+    client.force_login(researcher)
+    client.post("/i18n/setlang/", {"language": "vi", "next": "/"})
+    page = client.get(entity.get_absolute_url()).content.decode()
+    history = page[page.index('<table class="history">') :]
+    history = history[: history.index("</table>")]
+    with translation.override("vi"):
+        changed = translation.pgettext("history", "Changed")
+        edited = translation.pgettext("history reason", "edited")
+        name = translation.gettext("Name")
+    assert f"{changed}: {edited}" in history and changed != "Changed"
+    assert f"<td>{name}</td>" in history  # the field changed, by its label in the reader's language
+    assert "edited" not in history and "researcher-vnm" in history
