@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Country, Entity
 
-from .columns import FIELD_CHOICES
+from .columns import FIELD_CHOICES, FIELDS_BY_NAME
 from .exporting import FORMATS
 
 
@@ -55,7 +55,8 @@ class MappingForm(forms.Form):
                     raise forms.ValidationError(
                         _("The field “%(field)s” is chosen for two columns: “%(first)s” and “%(second)s”."),
                         code="field_chosen_twice",
-                        params={"field": field, "first": seen[field], "second": column},
+                        # The field by the name the drop-down shows, in the reader's language.
+                        params={"field": FIELDS_BY_NAME[field].label, "first": seen[field], "second": column},
                     )
                 seen[field] = column
         return cleaned

@@ -68,6 +68,8 @@ def test_docs_page_is_served_without_a_cdn(client):
     html = response.content.decode()
     assert response.status_code == 200
     assert "cdn" not in html.lower() and "unpkg" not in html and "jsdelivr" not in html
+    # Inside the platform's frame: its menu and language choice, then Swagger UI on the schema.
+    assert 'class="site-header"' in html and 'id="swagger-ui"' in html and "/api/v1/schema/" in html
 
 
 @pytest.mark.django_db

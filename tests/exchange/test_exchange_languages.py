@@ -101,7 +101,7 @@ def test_a_researcher_in_vietnamese_maps_the_columns_in_vietnamese(researcher, s
     response = client.post(f"/data/imports/{batch.pk}/columns/", {"column_0": "name", "column_1": "name"})
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Trường “name” được chọn cho hai cột: “name” và “city”." in page
+    assert "Trường “Tên” được chọn cho hai cột: “name” và “city”." in page  # the field by its Vietnamese name
 
 
 @pytest.mark.django_db
