@@ -165,3 +165,12 @@ def test_an_entitys_history_reads_in_the_readers_language(client):
     assert f"{changed}: {edited}" in history and changed != "Changed"
     assert f"<td>{name}</td>" in history  # the field changed, by its label in the reader's language
     assert "edited" not in history and "researcher-vnm" in history
+
+
+@pytest.mark.parametrize("language, word", [("km", "បៃ"), ("th", "ไบต์"), ("mn", "байт"), ("ky", "байт")])
+def test_file_sizes_are_written_in_the_readers_language(language, word):
+    # Django's own catalogs have no Khmer, Thai, Mongolian or Kyrgyz for filesizeformat (the batch page).
+    from django.template.defaultfilters import filesizeformat
+
+    with translation.override(language):
+        assert filesizeformat(351) == f"351 {word}"
