@@ -12,6 +12,7 @@ from django.db.models import Exists, Max, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from registry import permissions
 from registry.models import CountryRole
@@ -192,6 +193,48 @@ def record_signoff(edition, member, decision, note="", on=None):
     return signoff
 
 
+def signoff_blockers(edition):
+    """What still stops the edition being signed off, in words (empty: it can be): the edition page lists
+    them while it is in review, and change_status refuses with the first."""
+    blockers = []
+    open_comments = edition.comments.filter(resolved_at__isnull=True).count()
+    if open_comments:
+        blockers.append(_("%(n)s comment(s) are not resolved yet.") % {"n": open_comments})
+    decisions = list(edition.signoffs.values_list("decision", flat=True))
+    if not decisions:
+        blockers.append(_("No member has signed off yet."))
+    if SignOff.Decision.REJECT in decisions:
+        blockers.append(_("A member asked for changes: the edition cannot be signed off."))
+    return blockers
+
+
+# What each step means for the committee, shown beside the status flow on the edition page.
+NEXT_STEP = {
+    Status.DRAFT: gettext_lazy(
+        "Read the map and the table. When the edition is ready for the committee, move it to review."
+    ),
+    Status.IN_REVIEW: gettext_lazy(
+        "Members comment on areas or entities and record their decision. Once every comment is resolved and "
+        "no member asked for changes, the edition can be signed off; or it goes back to draft for changes."
+    ),
+    Status.SIGNED_OFF: gettext_lazy(
+        "The committee has signed the edition off. Publishing it makes it public: anyone can read the map, "
+        "its entities and its printed pack."
+    ),
+    Status.PUBLISHED: gettext_lazy("Published: anyone can read this edition and download its printed pack."),
+}
+
+
+def workflow_steps(edition):
+    """The status flow with the edition's place in it: [(status, label, 'done' | 'current' | 'later')]."""
+    order = [Status.DRAFT, Status.IN_REVIEW, Status.SIGNED_OFF, Status.PUBLISHED]
+    position = order.index(edition.status)
+    return [
+        (status, status.label, "done" if index < position else "current" if index == position else "later")
+        for index, status in enumerate(order)
+    ]
+
+
 @transaction.atomic
 def change_status(edition, new_status):
     """Move an edition along the status flow, or raise EditionError saying why not."""
@@ -208,14 +251,9 @@ def change_status(edition, new_status):
             }
         )
     if new_status == Status.SIGNED_OFF:
-        open_comments = edition.comments.filter(resolved_at__isnull=True).count()
-        if open_comments:
-            raise EditionError(_("%(n)s comment(s) are not resolved yet.") % {"n": open_comments})
-        decisions = list(edition.signoffs.values_list("decision", flat=True))
-        if not decisions:
-            raise EditionError(_("No member has signed off yet."))
-        if SignOff.Decision.REJECT in decisions:
-            raise EditionError(_("A member asked for changes: the edition cannot be signed off."))
+        blockers = signoff_blockers(edition)
+        if blockers:
+            raise EditionError(blockers[0])
         edition.signed_off_at = timezone.now()
     if new_status == Status.PUBLISHED:
         edition.published_at = timezone.now()

@@ -189,3 +189,21 @@ def test_each_entity_of_a_published_edition_has_a_public_page_of_its_frozen_fiel
     assert "current record in the registry" in client.get(url).content.decode()
     edition_page = client.get(published.get_absolute_url()).content.decode()
     assert f"{published.get_absolute_url()}entities/00000000-0000-0000-0000-000000000000/" in edition_page
+
+
+def test_the_edition_page_shows_where_the_edition_is_and_what_stops_its_sign_off(client, member, vn_registry):
+    edition = editions.change_status(freeze("VNM"), Status.IN_REVIEW)
+    editions.add_comment(edition, member, "Check Huế")
+    client.force_login(member)
+    url = f"/maps/VNM/editions/{edition.number}/"
+    page = client.get(url).content.decode()
+    assert '<li class="step-done">Draft</li>' in page
+    assert '<li class="step-current" aria-current="step">In review</li>' in page
+    assert '<li class="step-later">Published</li>' in page
+    blockers = page[page.index('<ul class="blockers">') :].split("</ul>")[0]
+    assert "1 comment(s) are not resolved yet." in blockers and "No member has signed off yet." in blockers
+    # Once resolved and approved, nothing is listed and the page says what signing off leads to.
+    editions.resolve_comment(edition.comments.get(), member)
+    editions.record_signoff(edition, member, "approve")
+    page = client.get(url).content.decode()
+    assert '<ul class="blockers">' not in page and "can be signed off" in page
