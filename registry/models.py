@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .managers import AdminAreaQuerySet, CountryQuerySet, EntityQuerySet, SearchText
+from .template_words import template_words
 
 # The five countries' stored (English) names, marked so that the catalogs translate them: pages show
 # Country.display_name, the stored name looked up in the active language at run time, so a renamed country
@@ -436,6 +437,15 @@ class WorkingDefinition(models.Model):
     def __str__(self):
         return f"{self.country_id} v{self.version}: {self.title}"
 
+    @property
+    def display_title(self):
+        """The title in the reader's language while it is the ILC 2022 template's (registry.template_words)."""
+        return template_words(self.title)
+
+    @property
+    def display_text(self):
+        return template_words(self.text)
+
 
 class Criterion(models.Model):
     """A criterion of a working definition, expressing one of the ILC 2022 principles."""
@@ -462,6 +472,11 @@ class Criterion(models.Model):
 
     def __str__(self):
         return f"{self.code}: {self.statement[:60]}"
+
+    @property
+    def display_statement(self):
+        """The statement in the reader's language while it is the ILC 2022 template's."""
+        return template_words(self.statement)
 
 
 class Classification(models.Model):

@@ -174,3 +174,35 @@ def test_file_sizes_are_written_in_the_readers_language(language, word):
 
     with translation.override(language):
         assert filesizeformat(351) == f"351\xa0{word}"  # a no-break space, as Django writes it
+
+
+def test_the_template_definitions_words_are_all_catalogued():
+    import json
+
+    from registry.template_words import TEMPLATE_WORDS
+
+    shipped = json.loads((settings.BASE_DIR / "fixtures/registry/ilc2022_template.json").read_text(encoding="utf-8"))
+    with translation.override("en"):
+        catalogued = [str(text) for text in TEMPLATE_WORDS]
+    assert catalogued == [shipped["title"], shipped["text"], *(c["statement"] for c in shipped["criteria"])]
+
+
+@pytest.mark.django_db
+def test_the_template_criteria_read_in_the_researchers_language_until_a_country_edits_them(client):
+    from registry.models import WorkingDefinition
+    from tests.factories import EntityFactory, user_with_role
+
+    definition = WorkingDefinition.objects.get(country_id="VNM", version=1)
+    criterion = definition.criteria.get(code="asset_lock")
+    entity = EntityFactory()
+    client.force_login(user_with_role("researcher", "VNM"))
+    client.post("/i18n/setlang/", {"language": "vi", "next": "/"})
+    url = f"/registry/entities/{entity.pk}/classify/{definition.pk}/"
+    page = client.get(url).content.decode()
+    with translation.override("vi"):
+        statement = translation.pgettext("ILC 2022 template", criterion.statement)
+    assert statement != criterion.statement and statement in page and criterion.statement not in page
+    # A country's own wording is its text: shown as written.
+    criterion.statement = "Tài sản không chia của hợp tác xã theo Luật Hợp tác xã 2023."
+    criterion.save()
+    assert criterion.statement in client.get(url).content.decode()
