@@ -206,3 +206,21 @@ def test_the_template_criteria_read_in_the_researchers_language_until_a_country_
     criterion.statement = "Tài sản không chia của hợp tác xã theo Luật Hợp tác xã 2023."
     criterion.save()
     assert criterion.statement in client.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_researcher_editing_the_template_reads_it_in_their_language_beside_the_boxes(client):
+    from registry.models import WorkingDefinition
+    from tests.factories import user_with_role
+
+    definition = WorkingDefinition.objects.get(country_id="THA", version=1)
+    client.force_login(user_with_role("researcher", "THA"))
+    client.post("/i18n/setlang/", {"language": "th", "next": "/"})
+    page = client.get(f"/registry/definitions/{definition.pk}/").content.decode()
+    with translation.override("th"):
+        text = translation.pgettext("ILC 2022 template", definition.text)
+        statement = translation.pgettext("ILC 2022 template", definition.criteria.first().statement)
+    from django.utils.html import escape
+
+    assert escape(definition.text.split("\n\n")[0]) in page  # the stored text is what is edited
+    assert escape(text.split("\n\n")[0]) in page and escape(statement) in page  # and the Thai reading beside it
