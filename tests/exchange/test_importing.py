@@ -483,6 +483,23 @@ def test_import_command_with_progress_and_dry_run(tmp_path, settings, capsys):
 
 
 @pytest.mark.django_db
+def test_the_import_command_writes_the_reasons_in_the_language_asked_for(tmp_path, settings):
+    from django.core.management import call_command
+    from django.utils import translation
+
+    from exchange.models import ImportBatch
+
+    settings.MEDIA_ROOT = tmp_path
+    path = tmp_path / "k.csv"
+    path.write_bytes(csv_bytes([HEADER, ["", "cooperative", "11.56", "104.93", "", "", "", "k1"]]))
+    call_command("import_entities", str(path), "--country", "KHM", "--language", "km", verbosity=0)
+    batch = ImportBatch.objects.get()
+    with translation.override("km"):
+        required = translation.gettext("required: the row has no name")
+    assert batch.language == "km" and required in batch.rows.get().reason
+
+
+@pytest.mark.django_db
 def test_the_staging_table_types_every_importable_column_as_the_registry_does():
     """The importer's COPY path bypasses the service: it writes only what a researcher could set, typed alike."""
     from django.db import connection

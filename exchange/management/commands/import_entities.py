@@ -6,8 +6,10 @@ manage.py import_entities --batch 42      # run a batch uploaded on the page (th
 
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 from tqdm import tqdm
 
 from exchange.columns import MappingError, parse_mapping_text
@@ -32,6 +34,12 @@ class Command(BaseCommand):
         parser.add_argument("--duplicate-distance", type=int, default=500, help="Metres (default 500)")
         parser.add_argument("--name-similarity", type=float, default=0.6, help="0..1 trigram similarity (0.6)")
         parser.add_argument("--batch", type=int, help="Run an already uploaded batch by its id")
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default=settings.LANGUAGE_CODE,
+            help="Language of the batch's reasons and warnings, as a researcher reads them (default: en)",
+        )
 
     def handle(self, *args, **options):
         if options["batch"]:
@@ -78,22 +86,26 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"No user {options['user']!r}.")
         try:
-            return create_batch(
-                user,
-                country,
-                path.name,
-                path.read_bytes(),
-                via="command",
-                mapping=mapping,
-                dry_run=options["dry_run"],
-                declared_encoding=options["encoding"],
-                entity_source=options["source"],
-                description=options["description"],
-                duplicate_distance_m=options["duplicate_distance"],
-                name_similarity=options["name_similarity"],
-            )
+            with translation.override(options["language"]):  # the batch keeps it: its reasons are written in it
+                return self._create(user, country, path, mapping, options)
         except ImportFileError as error:
             raise CommandError(str(error)) from error
+
+    def _create(self, user, country, path, mapping, options):
+        return create_batch(
+            user,
+            country,
+            path.name,
+            path.read_bytes(),
+            via="command",
+            mapping=mapping,
+            dry_run=options["dry_run"],
+            declared_encoding=options["encoding"],
+            entity_source=options["source"],
+            description=options["description"],
+            duplicate_distance_m=options["duplicate_distance"],
+            name_similarity=options["name_similarity"],
+        )
 
     def _report(self, batch):
         if batch.status != ImportBatch.Status.DONE:
