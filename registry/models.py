@@ -31,6 +31,13 @@ COUNTRY_NAMES_TO_TRANSLATE = (
     pgettext_lazy("country", "Thailand"),
     pgettext_lazy("country", "Viet Nam"),
 )
+COUNTRY_FORMAL_NAMES_TO_TRANSLATE = (
+    pgettext_lazy("country formal name", "Kingdom of Cambodia"),
+    pgettext_lazy("country formal name", "Kyrgyz Republic"),
+    pgettext_lazy("country formal name", "Mongolia"),
+    pgettext_lazy("country formal name", "Kingdom of Thailand"),
+    pgettext_lazy("country formal name", "Socialist Republic of Viet Nam"),
+)
 # The ILC 2022 entity families as fixtures/registry/entity_families.json stores them, marked for the
 # catalogs in the same way: pages show EntityFamily.display_name (and family_label() for a stored name).
 FAMILY_NAMES_TO_TRANSLATE = (
@@ -92,6 +99,11 @@ class Country(models.Model):
     def display_name(self):
         """The name in the active language (see COUNTRY_NAMES_TO_TRANSLATE)."""
         return pgettext("country", self.name)
+
+    @property
+    def display_formal_name(self):
+        """The formal name in the active language (see COUNTRY_FORMAL_NAMES_TO_TRANSLATE)."""
+        return pgettext("country formal name", self.formal_name) if self.formal_name else ""
 
     @property
     def language(self):

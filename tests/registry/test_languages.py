@@ -224,3 +224,15 @@ def test_a_researcher_editing_the_template_reads_it_in_their_language_beside_the
 
     assert escape(definition.text.split("\n\n")[0]) in page  # the stored text is what is edited
     assert escape(text.split("\n\n")[0]) in page and escape(statement) in page  # and the Thai reading beside it
+
+
+@pytest.mark.django_db
+def test_the_countries_formal_names_are_catalogued_and_shown_in_the_readers_language(client):
+    from registry.models import COUNTRY_FORMAL_NAMES_TO_TRANSLATE, Country
+
+    with translation.override("en"):
+        catalogued = {str(name) for name in COUNTRY_FORMAL_NAMES_TO_TRANSLATE}
+    assert set(Country.objects.values_list("formal_name", flat=True)) == catalogued
+    client.post("/i18n/setlang/", {"language": "vi", "next": "/"})
+    page = client.get("/countries/VNM/").content.decode()
+    assert "Cộng hòa Xã hội Chủ nghĩa Việt Nam" in page and "Socialist Republic" not in page
