@@ -135,7 +135,19 @@ def batch_detail(request, pk):
     problems = batch.rows.filter(outcome__in=[ImportRow.Outcome.HELD, ImportRow.Outcome.REJECTED]).select_related(
         "duplicate_of", "entity"
     )
-    return render(request, "exchange/batch.html", {"batch": batch, "problems": problems[:1000]})
+    shown = 1000  # the page lists at most this many; the rejected-rows CSV has them all
+    return render(
+        request,
+        "exchange/batch.html",
+        {
+            "batch": batch,
+            "problems": problems[:shown],
+            "problems_total": problems.count(),
+            "shown": shown,
+            # Held rows stay "held" after a decision (the decision is their resolution): say what is left.
+            "held_undecided": problems.filter(outcome=ImportRow.Outcome.HELD, resolution="").count(),
+        },
+    )
 
 
 @login_required

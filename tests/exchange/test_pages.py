@@ -10,6 +10,8 @@ from exchange.models import ImportBatch
 from registry.models import Entity
 from tests.factories import EntityFactory
 
+from .conftest import csv_bytes
+
 
 def logged_in(user):
     client = Client()
@@ -222,3 +224,25 @@ def test_an_import_no_worker_took_is_started_again_and_one_whose_worker_died_fai
     ImportBatch.objects.filter(pk=batch.pk).update(started_at=timezone.now() - datetime.timedelta(hours=4))
     progress = client.get(f"/data/imports/{batch.pk}/progress.json").json()
     assert (progress["status"], progress["message"]) == ("failed", IMPORT_STALLED_MESSAGE)
+
+
+@pytest.mark.django_db
+def test_the_batch_page_says_how_many_held_rows_are_still_to_decide(researcher, run_import):
+    from exchange.importing import resolve_held_row
+
+    EntityFactory(name="Hợp tác xã Bình Minh")  # at Hà Nội's centre
+    header = ["name", "family", "latitude", "longitude"]
+    batch = run_import(
+        csv_bytes(
+            [
+                header,
+                ["Hợp tác xã Bình Minh 2", "cooperative", "21.0286", "105.8543"],
+                ["Hợp tác xã Bình Minh 3", "cooperative", "21.0287", "105.8542"],
+            ]
+        )
+    )
+    assert batch.held == 2
+    client = logged_in(researcher)
+    assert "2 still to decide" in client.get(f"/data/imports/{batch.pk}/").content.decode()
+    resolve_held_row(researcher, batch.rows.filter(outcome="held").first(), "duplicate")
+    assert "1 still to decide" in client.get(f"/data/imports/{batch.pk}/").content.decode()
