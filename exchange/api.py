@@ -25,6 +25,7 @@ from legislation.models import Assessment, Instrument, ReformProcess
 from mapping.aggregation import EditionSource
 from mapping.editions import published_entity_page
 from mapping.models import MapEdition
+from registry import history
 from registry.managers import country_is_any_of
 from registry.models import AdminArea, Classification, Country, Entity, WorkingDefinition
 from registry.pagination import COUNT_CAP, CappedPaginator
@@ -252,7 +253,7 @@ class EntityViewSet(
         if "country" not in data:
             return Response({"country": ["Give the entity's country (ISO3)."]}, status=400)
         try:
-            entity = create_entity(request.user, data, reason="created through the API")
+            entity = create_entity(request.user, data, reason=history.CREATED_THROUGH_API)
         except DjangoValidationError as error:
             return _validation_response(error)
         return self._read(entity, status.HTTP_201_CREATED)
@@ -272,7 +273,7 @@ class EntityViewSet(
                 entity,
                 serializer.service_data(),
                 serializer.validated_data["version"],
-                reason="edited through the API",
+                reason=history.EDITED_THROUGH_API,
             )
         except StaleEntityError as error:
             return Response({"detail": str(error), "current_version": error.current_version}, status=409)

@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from registry import history
 from registry.location import LocationError, check_point_in_country
 from registry.models import ISIC_SECTIONS, Country, EntityFamily, LegalForm
 from registry.numbering import allocate_registry_numbers
@@ -705,16 +706,15 @@ class Importer:
         user_id = batch.created_by_id
         numbers = allocate_registry_numbers(self.country.pk, new_count) if new_count else []
         prefix = f"import {batch.pk} ({batch.original_name[:200]}) row "
+        reason = history.import_batch_reason(batch.pk)
         if new_count:
             rebuild = new_count >= BULK_REBUILD_MIN_ROWS and new_count >= sql.entity_count_estimate(cursor)
             dropped = sql.drop_entity_indexes_and_keys(cursor) if rebuild else None
-            sql.insert_new_entities(
-                cursor, self.country.pk, numbers, batch.entity_source, prefix, user_id, f"import batch {batch.pk}"
-            )
+            sql.insert_new_entities(cursor, self.country.pk, numbers, batch.entity_source, prefix, user_id, reason)
             if rebuild:
                 sql.restore_entity_indexes_and_keys(cursor, dropped)
         if updated_count:
-            sql.update_entities(cursor, columns, user_id, f"import batch {batch.pk}")
+            sql.update_entities(cursor, columns, user_id, reason)
 
     def _write_report(self, cursor, table, frame, outcome, reason, field_name, entity_id, duplicate_of, duplicate_row):
         kept = (outcome == ImportRow.Outcome.REJECTED) | (outcome == ImportRow.Outcome.HELD)
@@ -928,7 +928,7 @@ def resolve_held_row(user, row, decision):
         data["source"] = row.batch.entity_source
         if not data.get("source_reference"):
             data["source_reference"] = f"import {row.batch.pk} ({row.batch.original_name[:200]}) row {row.row_number}"
-        entity = create_entity(user, data, reason=f"import batch {row.batch.pk}: held row confirmed")
+        entity = create_entity(user, data, reason=history.held_row_confirmed_reason(row.batch.pk))
         row.entity = entity
         row.resolution = ImportRow.Resolution.CONFIRMED_NEW
     elif decision == "duplicate":

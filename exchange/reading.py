@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext, gettext_lazy
 
+from .columns import auto_mapping
+
 # Legacy encodings tried (after UTF-8/16) for each country's files, most likely first.
 LEGACY_ENCODINGS = {
     "VNM": ["cp1258"],
@@ -323,8 +325,6 @@ TITLE_LINES_LOOKED_AT = 10
 def _header_position(numbered):
     """Where the header is among the non-empty lines: the first, unless the first names no known column and
     a line among the next few names two or more (then the lines above it are titles, not data)."""
-    from .columns import auto_mapping  # columns knows the headers; reading only asks it
-
     if auto_mapping(numbered[0][1]):
         return 0
     for position, (_number, row) in enumerate(numbered[1:TITLE_LINES_LOOKED_AT], start=1):

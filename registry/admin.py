@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from leaflet.admin import LeafletGeoAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import history
 from .models import Classification, Criterion, Entity, EntityFamily, LegalForm, WorkingDefinition
 from .permissions import can_edit_registry, editable_countries, is_administrator, readable_countries
 from .services import EDITABLE_FIELDS, StaleEntityError, create_entity, update_entity
@@ -38,9 +39,9 @@ def _service_form(base, user):
                 if self.instance.pk and not self.instance._state.adding:
                     stored = Entity.objects.get(pk=self.instance.pk)
                     version = self.cleaned_data.get("version_seen") or self.instance.version
-                    self.saved = update_entity(user, stored, data, version, reason="admin")
+                    self.saved = update_entity(user, stored, data, version, reason=history.ADMIN)
                 else:
-                    self.saved = create_entity(user, data, reason="admin")
+                    self.saved = create_entity(user, data, reason=history.ADMIN)
             except StaleEntityError as error:
                 self.add_error(None, str(error))
             except ValidationError as error:

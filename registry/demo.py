@@ -21,7 +21,7 @@ import shapely
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import sql
+from . import history, sql
 from .demo_places import (
     ACTIVITIES,
     COUNTRY_SHARES,
@@ -41,7 +41,6 @@ from .numbering import allocate_registry_numbers
 CHUNK_ROWS = 50_000
 # From this size on, foreign keys are checked and secondary indexes built once after the load, not per row.
 BULK_FOREIGN_KEY_THRESHOLD = 100_000
-HISTORY_REASON = "synthetic demo data (generate_demo_entities)"
 
 
 def dataset_key(count, seed):
@@ -124,7 +123,7 @@ def generate_demo_entities(count, seed=1, progress=None):
     with connection.cursor() as cursor:
         cursor.execute(
             sql.INSERT_CREATION_HISTORY_BY_SOURCE_REFERENCE,
-            {"reason": HISTORY_REASON, "user_id": None, "source_reference": key, "is_demo": True},
+            {"reason": history.DEMO_DATA, "user_id": None, "source_reference": key, "is_demo": True},
         )
         cursor.execute("ANALYZE registry_entity")
     return DemoReport(count, seed, sum(per_country.values()), removed, False, per_country)

@@ -1,7 +1,7 @@
 """An entity's history as its readers read it: what happened, why and which fields, in their language.
 
 History rows store simple_history's type ("+", "~", "-") and a short English reason written by the code
-that saved ("created", "edited through the API", "import batch 12"); the entity page shows them in the
+that saved; the reasons are defined here, where they are read back, and the entity page shows them in the
 reader's words. A reason the platform did not write (typed in the admin) is shown as stored.
 """
 
@@ -9,18 +9,32 @@ import re
 
 from django.utils.translation import gettext, pgettext_lazy
 
-from .demo import HISTORY_REASON
-from .forms import ENTITY_FIELD_LABELS
 from .models import Entity
 
-# The reasons registry.services, exchange.api, exchange.importing, the admin and the demo write.
+# The reasons registry.services, the admin, exchange.api, exchange.importing and the demo write.
+CREATED = "created"
+EDITED = "edited"
+ADMIN = "admin"
+CREATED_THROUGH_API = "created through the API"
+EDITED_THROUGH_API = "edited through the API"
+DEMO_DATA = "synthetic demo data (generate_demo_entities)"
+
+
+def import_batch_reason(batch_id):
+    return f"import batch {batch_id}"
+
+
+def held_row_confirmed_reason(batch_id):
+    return f"import batch {batch_id}: held row confirmed"
+
+
 _REASONS = {
-    "created": pgettext_lazy("history reason", "registered"),
-    "edited": pgettext_lazy("history reason", "edited"),
-    "admin": pgettext_lazy("history reason", "in the administration pages"),
-    "created through the API": pgettext_lazy("history reason", "registered through the API"),
-    "edited through the API": pgettext_lazy("history reason", "edited through the API"),
-    HISTORY_REASON: pgettext_lazy("history reason", "synthetic demo data"),
+    CREATED: pgettext_lazy("history reason", "registered"),
+    EDITED: pgettext_lazy("history reason", "edited"),
+    ADMIN: pgettext_lazy("history reason", "in the administration pages"),
+    CREATED_THROUGH_API: pgettext_lazy("history reason", "registered through the API"),
+    EDITED_THROUGH_API: pgettext_lazy("history reason", "edited through the API"),
+    DEMO_DATA: pgettext_lazy("history reason", "synthetic demo data"),
 }
 _BATCH_REASONS = [
     (
@@ -54,6 +68,8 @@ def change_reason_label(reason):
 
 
 def field_label(name):
+    from .forms import ENTITY_FIELD_LABELS  # here: forms imports services, which imports this module
+
     if name in ENTITY_FIELD_LABELS:
         return str(ENTITY_FIELD_LABELS[name])
     try:

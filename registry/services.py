@@ -15,6 +15,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 
+from . import history
 from .location import LocationError, area_for_point, check_point_in_country
 from .models import Country, Entity, EntityFamily, LegalForm
 from .numbering import allocate_registry_numbers
@@ -75,7 +76,7 @@ class StaleEntityError(Exception):
         )
 
 
-def create_entity(user, data, reason="created"):
+def create_entity(user, data, reason=history.CREATED):
     """Register a new entity from `data` (field -> value) on behalf of `user`; returns it saved."""
     data = dict(data)
     unknown = set(data) - set(EDITABLE_FIELDS)
@@ -101,7 +102,7 @@ def create_entity(user, data, reason="created"):
     return entity
 
 
-def update_entity(user, entity, data, expected_version, reason="edited"):
+def update_entity(user, entity, data, expected_version, reason=history.EDITED):
     """Apply `data` to `entity` if it is still at `expected_version`; returns the saved entity.
 
     Raises StaleEntityError (nothing written) when someone else saved it first.
