@@ -7,6 +7,7 @@ reader's words. A reason the platform did not write (typed in the admin) is show
 
 import re
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext, pgettext_lazy
 
 from .models import Entity
@@ -74,12 +75,13 @@ def field_label(name):
         return str(ENTITY_FIELD_LABELS[name])
     try:
         return str(Entity._meta.get_field(name).verbose_name)
-    except Exception:  # a field since removed from the model, kept in old history rows
+    except FieldDoesNotExist:  # a field since removed from the model, kept in old history rows
         return name
 
 
 def entity_history(entity, limit=50):
-    """The latest `limit` history rows: (record, what happened, why, labels of the fields changed)."""
+    """The latest `limit` history rows, each a dict: the record, what happened, why, who, and the labels of
+    the fields it changed."""
     records = list(entity.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit])
     rows = []
     for record in records:
