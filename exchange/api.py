@@ -170,8 +170,18 @@ class AdminAreaViewSet(viewsets.ReadOnlyModelViewSet):
         responses={(200, GEOJSON): s.FeatureCollectionSerializer},
     ),
     create=extend_schema(request=s.EntityWriteSerializer, responses={201: s.EntityReadSerializer}),
-    update=extend_schema(request=s.EntityWriteSerializer, responses={200: s.EntityReadSerializer}),
-    partial_update=extend_schema(request=s.EntityWriteSerializer, responses={200: s.EntityReadSerializer}),
+    update=extend_schema(
+        request=s.EntityWriteSerializer,
+        responses={200: s.EntityReadSerializer},
+        description="Replaces the entity: give country, name, family, latitude, longitude and the version you "
+        "read; every other field left out is reset to its default (blank, or the registry's default choice). "
+        "PATCH changes only the fields given.",
+    ),
+    partial_update=extend_schema(
+        request=s.EntityWriteSerializer,
+        responses={200: s.EntityReadSerializer},
+        description="Changes the fields given, with the version you read (optimistic locking); the rest stay.",
+    ),
 )
 class EntityViewSet(
     mixins.ListModelMixin,
@@ -259,6 +269,9 @@ class EntityViewSet(
         return self._read(entity, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
+        # PATCH (partial) changes the fields given; PUT replaces the entity: it must give the required fields,
+        # and those it leaves out are reset, so that a PUT of the same body always gives the same entity.
+        partial = kwargs.get("partial", False)
         entity = self.get_object()
         serializer = s.EntityWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -267,11 +280,13 @@ class EntityViewSet(
                 {"version": ["Give the version you read (optimistic locking), e.g. from GET on this entity."]},
                 status=400,
             )
+        if not partial and (missing := serializer.missing_to_replace()):
+            return Response(missing, status=400)
         try:
             entity = update_entity(
                 request.user,
                 entity,
-                serializer.service_data(),
+                serializer.replacement_data() if not partial else serializer.service_data(),
                 serializer.validated_data["version"],
                 reason=history.EDITED_THROUGH_API,
             )

@@ -137,6 +137,27 @@ class EntityWriteSerializer(serializers.Serializer):
             raise serializers.ValidationError({"latitude": "Give both latitude and longitude, or neither."})
         return attrs
 
+    # What PUT, which replaces the whole entity, must be given; everything else it leaves out is reset.
+    REQUIRED_TO_REPLACE = ("country", "name", "family", "latitude", "longitude", "version")
+
+    def missing_to_replace(self):
+        """{field: reason} for each field a PUT must give and did not (checked after is_valid())."""
+        reason = (
+            "Required when replacing the entity with PUT (fields left out are reset); "
+            "send PATCH to change only some fields."
+        )
+        return {field: [reason] for field in self.REQUIRED_TO_REPLACE if field not in self.validated_data}
+
+    def replacement_data(self):
+        """service_data() with every field left out set back to the registry's default (blank, empty or
+        the model's default choice), as PUT replaces the entity's whole writable representation."""
+        data = self.service_data()
+        for name in self.fields:
+            if name in ("version", "latitude", "longitude") or name in data:
+                continue
+            data[name] = Entity._meta.get_field(name).get_default()
+        return data
+
     def service_data(self):
         """The validated data as registry.services expects it (point built here, lon/lat order explicit)."""
         data = dict(self.validated_data)

@@ -215,6 +215,18 @@ LEAFLET_CONFIG = {
     "ATTRIBUTION_PREFIX": gettext_lazy("Boundaries: Natural Earth"),
 }
 
+CACHES = {
+    # Nothing shared lives here: each process's own memory, Django's default.
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # The API throttles' request counts, which every process must see (exchange.throttling). Entries
+    # expire with their throttle's period; past MAX_ENTRIES clients a third of them are dropped.
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "api_throttle_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Token first: DRF takes the first class's WWW-Authenticate header, so a request without valid
@@ -227,9 +239,10 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "exchange.pagination.CheckedLimitOffsetPagination",
     "PAGE_SIZE": 100,
+    # Counted in a table all server processes share (exchange.throttling), not in each one's memory.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "exchange.throttling.SharedAnonRateThrottle",
+        "exchange.throttling.SharedUserRateThrottle",
     ],
     # How many proxies in front of the platform append to X-Forwarded-For. The throttles count each client
     # by the address that many hops back; left unset, DRF would trust the whole header, and anyone could

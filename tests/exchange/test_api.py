@@ -209,6 +209,46 @@ def test_update_with_optimistic_locking(entities, researcher, committee):
 
 
 @pytest.mark.django_db
+def test_put_replaces_the_entity_and_patch_changes_only_what_it_gives(entities, researcher):
+    entity = entities[0]
+    api = as_user(researcher)
+    url = f"/api/v1/entities/{entity.pk}/"
+    api.patch(url, {"members_total": 30, "address": "12 Hàng Bạc", "version": entity.version}, format="json")
+    entity.refresh_from_db()
+    assert (entity.members_total, entity.address) == (30, "12 Hàng Bạc")
+
+    # PUT without the fields a whole entity needs is refused, naming each, and changes nothing.
+    partial_body = {"members_total": 31, "version": entity.version}
+    refused = api.put(url, partial_body, format="json")
+    assert refused.status_code == 400
+    assert set(refused.json()) == {"country", "name", "family", "latitude", "longitude"}
+    assert "PATCH" in refused.json()["name"][0]
+    entity.refresh_from_db()
+    assert entity.members_total == 30
+
+    # A whole body replaces it: what it leaves out goes back to blank or the default.
+    body = {
+        "country": "VNM",
+        "name": "HTX Hà Nội mới",
+        "family": "cooperative",
+        "latitude": 21.03,
+        "longitude": 105.85,
+        "verification": "verified",
+        "version": entity.version,
+    }
+    replaced = api.put(url, body, format="json")
+    assert replaced.status_code == 200, replaced.content
+    entity.refresh_from_db()
+    assert entity.name == "HTX Hà Nội mới" and entity.verification == "verified"
+    assert (entity.members_total, entity.address, entity.contact_email) == (None, "", "")
+    assert entity.status == Entity.Status.ACTIVE and entity.sectors == []
+
+    # The same body again, at the new version, gives the same entity and writes no new version.
+    again = api.put(url, {**body, "version": entity.version}, format="json")
+    assert again.status_code == 200 and again.json()["version"] == entity.version
+
+
+@pytest.mark.django_db
 def test_token_authentication(entities, researcher):
     token = Token.objects.create(user=researcher)
     client = APIClient()
@@ -647,14 +687,35 @@ def test_a_bad_bbox_is_refused_naming_in_bbox_and_why(entities, published, resea
 def test_a_forwarded_for_header_does_not_reset_the_throttle(client, monkeypatch):
     # Unless proxies are declared (API_TRUSTED_PROXIES), a client is counted by its connection's address:
     # a made-up X-Forwarded-For with each request does not make it a new client.
-    from django.core.cache import cache
+    from django.core.cache import caches
     from rest_framework.throttling import AnonRateThrottle
 
     monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": "9/minute"})
-    cache.clear()
+    caches["throttle"].clear()
     codes = [client.get("/api/v1/countries/", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code for n in range(5)]
-    cache.clear()
+    caches["throttle"].clear()
     assert codes == [200, 200, 200, 429, 429]
+
+
+@pytest.mark.django_db
+def test_the_throttle_counts_are_shared_by_every_server_process(client, monkeypatch):
+    # gunicorn runs several processes: a client's requests are counted in PostgreSQL, where a process that
+    # served none of them (a cache object of its own, reading the same table) still sees them all.
+    from django.conf import settings
+    from django.core.cache import caches
+    from django.core.cache.backends.db import DatabaseCache
+    from rest_framework.throttling import AnonRateThrottle
+
+    from exchange.throttling import SharedAnonRateThrottle
+
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": "9/minute"})
+    caches["throttle"].clear()
+    codes = [client.get("/api/v1/countries/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    another_process = DatabaseCache(settings.CACHES["throttle"]["LOCATION"], {})
+    key = SharedAnonRateThrottle.cache_format % {"scope": "anon", "ident": "127.0.0.1"}
+    assert len(another_process.get(key)) == 3
+    caches["throttle"].clear()
 
 
 @pytest.mark.django_db
