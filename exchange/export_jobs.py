@@ -40,11 +40,14 @@ MAP_FILTERS = ("family", "legal_form", "sector", "status", "verification", "defi
 class ExportFilterError(ValueError):
     """Filters an export cannot use; `errors` are {parameter: [reasons]} (a form's errors, say)."""
 
-    def __init__(self, errors):
-        text = (
-            errors.as_text()
-            if hasattr(errors, "as_text")
-            else "; ".join(f"{name}: {' '.join(map(str, reasons))}" for name, reasons in errors.items())
+    def __init__(self, errors, labels=None):
+        # "Status (status): reason; ...": the filter as the page names it, and as the address does.
+        labels = labels or {}
+        text = "; ".join(
+            f"{labels[name]} ({name}): {' '.join(map(str, reasons))}"
+            if name in labels
+            else f"{name}: {' '.join(map(str, reasons))}"
+            for name, reasons in errors.items()
         )
         super().__init__(text)
         self.errors = errors
@@ -82,7 +85,7 @@ def export_filters(query, country=None):
     given = {name: value for name, value in given.items() if value}
     form = EntityFilterForm(given)
     if not form.is_valid():
-        raise ExportFilterError(form.errors)
+        raise ExportFilterError(form.errors, {name: field.label for name, field in form.fields.items() if field.label})
     return given
 
 

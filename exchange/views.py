@@ -68,11 +68,19 @@ def index(request):
                 form.add_error("file", str(error))
             else:
                 return redirect("exchange:mapping", batch.pk)
+    return _data_page(request, form)
+
+
+def _data_page(request, upload_form, export_form=None, status=200):
+    """The data page: the upload form, recent imports, the download form (a refused one with its errors) and
+    the user's prepared downloads."""
+    countries = editable_countries(request.user)
     batches = ImportBatch.objects.filter(country_id__in=countries).select_related("country").defer("country__geom")[:30]
     # Arriving from a filtered registry list ("download these entities"): the download keeps its filters.
     readable = readable_countries(request.user)
     country = request.GET.get("country") if request.GET.get("country") in readable else None
-    export_form = ExportForm(countries=readable, initial={"country": country})
+    if export_form is None:
+        export_form = ExportForm(countries=readable, initial={"country": country})
     country = Country.objects.defer("geom").filter(pk=country).first() if country else None
     try:
         filters = export_filters(request.GET, country)
@@ -84,7 +92,7 @@ def index(request):
         request,
         "exchange/index.html",
         {
-            "form": form,
+            "form": upload_form,
             "batches": batches,
             "export_form": export_form,
             "export_filters": filters,
@@ -93,6 +101,7 @@ def index(request):
             "export_jobs": export_jobs[:10],
             "can_import": bool(countries),
         },
+        status=status,
     )
 
 
@@ -213,16 +222,17 @@ def resolve_row(request, pk, row_number):
 @require_GET
 def download(request):
     countries = readable_countries(request.user)
+    if not request.GET:  # the address alone (a bookmark, a language switch): the page with the form
+        return redirect("exchange:index")
     form = ExportForm(request.GET, countries=countries)
-    if not form.is_valid():
-        text = _("Bad export request: %(errors)s") % {"errors": form.errors.as_text()}
-        return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+    upload_form = UploadForm(countries=editable_countries(request.user))
+    if not form.is_valid():  # the data page again, the refusal beside the field it is about
+        return _data_page(request, upload_form, export_form=form, status=400)
     country, file_format = form.cleaned_data["country"], form.cleaned_data["format"]
     try:
         filters = export_filters(request.GET, country)
-    except ExportFilterError as error:
-        text = _("Bad export request: %(errors)s") % {"errors": error}
-        return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+    except ExportFilterError:  # the data page says which filter and why, and offers the download without them
+        return _data_page(request, upload_form, export_form=form, status=400)
     base_url = request.build_absolute_uri("/").rstrip("/")
     try:
         job = ask_for_export(request.user, country, file_format, base_url, filters)

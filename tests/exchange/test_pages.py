@@ -127,6 +127,20 @@ def test_download_respects_roles(researcher, committee):
 
 
 @pytest.mark.django_db
+def test_a_refused_download_shows_the_data_page_with_the_reason_beside_the_field(researcher):
+    client = logged_in(researcher)
+    bare = client.get("/data/export/")
+    assert bare.status_code == 302 and bare["Location"] == "/data/"
+    refused = client.get("/data/export/?format=exe&country=VNM")
+    html = refused.content.decode()
+    assert refused.status_code == 400 and refused["Content-Type"].startswith("text/html")
+    assert 'id="download"' in html and "errorlist" in html and "exe" in html
+    bad_filter = client.get("/data/export/?format=csv&country=VNM&status=asleep")
+    assert bad_filter.status_code == 400
+    assert "These filters cannot be used for a download" in bad_filter.content.decode()
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("file_format", ["csv", "essglobal", "geojson", "murmurations", "xlsx", "gpkg", "shapefile"])
 def test_downloads_are_sent_as_they_are_written_and_match_the_export(researcher, file_format):
     """Text and JSON formats stream while the rows are read; file formats come from a temporary file."""
