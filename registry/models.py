@@ -57,7 +57,7 @@ def family_label(stored_name):
 
 
 def legal_form_label(country_iso3, name, name_local):
-    """A legal form as its reader knows it: the law's own term when they read the country's language.
+    """A legal form (or an area) as its reader knows it: the law's own term when they read the country's language.
 
     Legal forms are a country's legal terms, not words of the interface, so they are not in the
     catalogs: a Vietnamese reader sees "Hợp tác xã", everyone else the English name.
@@ -173,6 +173,12 @@ class AdminArea(models.Model):
 
     def get_absolute_url(self):
         return reverse("registry:country", args=[self.country_id]) + f"#area-{self.pk}"
+
+    @property
+    def reader_name(self):
+        """One name, for a list's narrow column: the local one to a reader of the country's language
+        (កណ្ដាល in Khmer), the romanized one to everyone else (Kandaal)."""
+        return legal_form_label(self.country_id, self.name, self.name_local)
 
     @property
     def display_name(self):

@@ -219,3 +219,17 @@ def test_coordinate_boxes_show_an_example_point_of_the_researchers_own_country(c
         client_for(client, "researcher", "VNM").post(reverse("registry:entity-create"), form_data(name="")).content
     )
     assert b'placeholder="21.028500"' in content
+
+
+def test_the_list_names_each_area_as_its_reader_knows_it(client, vnm_entity):
+    from registry.models import AdminArea, CountryRole
+
+    area = AdminArea.objects.locate(vnm_entity.point).place
+    Entity.objects.filter(pk=vnm_entity.pk).update(admin_area=area)
+    assert area.name_local and area.name_local != area.name
+    client_for(client, CountryRole.Role.RESEARCHER, "VNM")
+    english = client.get(reverse("registry:entities")).content.decode()
+    assert f"<td>{area.name}</td>" in english
+    client.cookies["django_language"] = "vi"
+    vietnamese = client.get(reverse("registry:entities")).content.decode()
+    assert f'<td lang="vi">{area.name_local}</td>' in vietnamese
