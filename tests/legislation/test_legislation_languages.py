@@ -73,6 +73,11 @@ def test_a_committee_member_in_thai_reads_the_dashboard_in_thai(committee):
     # The "what changed" list names what changed in Thai, with the old and new rating labels.
     assert "สิ่งที่เปลี่ยนแปลงตั้งแต่" in page and "What changed since" not in page
     assert "เพิ่มผลการประเมิน" in page and "assessment added" not in page
+    # The country links above every legislation page, and the instruments' country choice, name the
+    # countries in Thai too.
+    assert '/legislation/countries/KHM/">กัมพูชา</a>' in page and ">Cambodia</a>" not in page
+    instruments = client.get("/legislation/instruments/").content.decode()
+    assert '<option value="VNM">เวียดนาม</option>' in instruments and ">Viet Nam</option>" not in instruments
 
 
 def test_a_committee_member_in_khmer_reads_the_reform_timeline_and_the_ratings_grid_in_khmer(committee):
