@@ -89,7 +89,7 @@ class EntityForm(forms.ModelForm):
         fields = list(EDITABLE_FIELDS)
         # The map's GeoJSON text stays hidden: the latitude and longitude boxes beside it
         # (static/js/point-coordinates.js) are how a researcher types a point.
-        widgets = {"point": LeafletWidget(attrs={"map_height": "360px"})}
+        widgets = {"point": LeafletWidget(attrs={"map_height": "360px"}), "address": forms.Textarea(attrs={"rows": 3})}
         field_classes = {"legal_form": LegalFormChoiceField}
         labels = ENTITY_FIELD_LABELS
         help_texts = ENTITY_FIELD_HELP
@@ -109,6 +109,44 @@ class EntityForm(forms.ModelForm):
         if not self.instance._state.adding:  # an unsaved entity has its UUID already: pk tells nothing
             self.fields["version"].initial = self.instance.version
         self.example_points = {iso3: EXAMPLE_POINTS[iso3] for iso3 in countries if iso3 in EXAMPLE_POINTS}
+
+    # The form's fields in the groups a researcher fills them in, copying from a survey sheet or a
+    # government list. Each group is a fieldset; "counts" lays its number boxes side by side.
+    SECTIONS = (
+        ("identity", _("Name and kind"), ("country", "name", "name_local", "name_romanized", "family", "legal_form")),
+        (
+            "registration",
+            _("Registration"),
+            ("registration_number", "registering_authority", "registration_date", "founded_year", "status"),
+        ),
+        (
+            "counts",
+            _("Members and workers"),
+            ("members_total", "members_women", "members_men", "workers_total", "workers_women"),
+        ),
+        ("activity", _("Economic activity"), ("sectors",)),
+        ("contact", _("Address and contact"), ("address", "contact_name", "contact_phone", "contact_email")),
+        ("source", _("Source and verification"), ("source", "source_reference", "external_id", "verification")),
+    )
+    # Shown beside the map, with the point they qualify.
+    LOCATION_FIELDS = ("location_precision",)
+    NOT_IN_SECTIONS = ("point", "version", "confirm_not_duplicate")
+
+    def sections(self):
+        """[(css class, legend, [bound fields])]; a field no group names comes last, under "Other", so that
+        a field added to the model is never left out of the form."""
+        named = {name for _key, _legend, names in self.SECTIONS for name in names}
+        named.update(self.LOCATION_FIELDS, self.NOT_IN_SECTIONS)
+        groups = [
+            (key, legend, [self[name] for name in names if name in self.fields]) for key, legend, names in self.SECTIONS
+        ]
+        others = [self[name] for name in self.fields if name not in named]
+        if others:
+            groups.append(("other", _("Other"), others))
+        return [group for group in groups if group[2]]
+
+    def location_fields(self):
+        return [self[name] for name in self.LOCATION_FIELDS if name in self.fields]
 
     def example_point(self):
         """The capital of the chosen country (else of the first country offered): the boxes' placeholders."""

@@ -233,3 +233,21 @@ def test_the_list_names_each_area_as_its_reader_knows_it(client, vnm_entity):
     client.cookies["django_language"] = "vi"
     vietnamese = client.get(reverse("registry:entities")).content.decode()
     assert f'<td lang="vi">{area.name_local}</td>' in vietnamese
+
+
+def test_the_entity_form_groups_every_field_once(client):
+    from registry.forms import EntityForm
+    from registry.models import CountryRole
+    from registry.services import EDITABLE_FIELDS
+
+    user = user_with_role(CountryRole.Role.RESEARCHER, "VNM")
+    form = EntityForm(user=user)
+    grouped = [field.name for _key, _legend, fields in form.sections() for field in fields]
+    grouped += [field.name for field in form.location_fields()]
+    assert sorted(grouped) == sorted(set(EDITABLE_FIELDS) - {"point"})
+    assert "other" not in [key for key, _legend, _fields in form.sections()]
+    client.force_login(user)
+    page = client.get(reverse("registry:entity-create")).content.decode()
+    for legend in ("Name and kind", "Registration", "Members and workers", "Address and contact"):
+        assert f"<legend>{legend}</legend>" in page
+    assert page.index('name="members_women"') < page.index('name="contact_email"')
