@@ -20,7 +20,10 @@ def check_stage_date(process, occurred_on):
         raise ValidationError(
             {
                 "occurred_on": gettext("The stage is dated %(date)s, before the process started (%(start)s).")
-                % {"date": date_format(occurred_on, "d F Y"), "start": date_format(process.started_on, "d F Y")}
+                % {
+                    "date": date_format(occurred_on, "DATE_FORMAT"),
+                    "start": date_format(process.started_on, "DATE_FORMAT"),
+                }
             }
         )
 
@@ -34,7 +37,7 @@ def check_start_date(process, started_on):
         raise ValidationError(
             {
                 "started_on": gettext("The process has a stage dated %(date)s (%(stage)s); it cannot start after that.")
-                % {"date": date_format(first.occurred_on, "d F Y"), "stage": first.get_stage_display()}
+                % {"date": date_format(first.occurred_on, "DATE_FORMAT"), "stage": first.get_stage_display()}
             }
         )
 

@@ -1,14 +1,33 @@
-"""Words Django's own filters write, for the languages Django's catalogs lack (Khmer said "351 bytes").
+"""Words Django's own filters write, where Django's catalogs lack them or have them wrong.
 
 Listed here, unchanged, so that makemessages puts them in our catalogs, which Django consults first
-(LOCALE_PATHS): `filesizeformat` on the import batch and export job pages.
+(LOCALE_PATHS):
+- `filesizeformat` on the import batch and export job pages (Khmer said "351 bytes");
+- the month names of the `E` date format ("alt. month"), which Kyrgyz dates use ("4 декабрь 2026 ж."):
+  Django's Kyrgyz catalog capitalises them, as Kyrgyz does not inside a sentence, and its Mongolian one
+  has the twelve animals of the lunar years in their place.
 """
 
-from django.utils.translation import gettext_noop, ngettext_lazy
+from django.utils.translation import gettext_noop, ngettext_lazy, pgettext_lazy
 
 FILE_SIZE_WORDS = (
     ngettext_lazy("%(size)d byte", "%(size)d bytes", "size"),
     gettext_noop("%s KB"),
     gettext_noop("%s MB"),
     gettext_noop("%s GB"),
+)
+
+MONTH_NAMES_IN_DATES = (
+    pgettext_lazy("alt. month", "January"),
+    pgettext_lazy("alt. month", "February"),
+    pgettext_lazy("alt. month", "March"),
+    pgettext_lazy("alt. month", "April"),
+    pgettext_lazy("alt. month", "May"),
+    pgettext_lazy("alt. month", "June"),
+    pgettext_lazy("alt. month", "July"),
+    pgettext_lazy("alt. month", "August"),
+    pgettext_lazy("alt. month", "September"),
+    pgettext_lazy("alt. month", "October"),
+    pgettext_lazy("alt. month", "November"),
+    pgettext_lazy("alt. month", "December"),
 )

@@ -49,7 +49,7 @@ def test_stage_dated_before_the_process_started_is_refused(client_as, coop):
     payload = {"stage": "drafting", "occurred_on": "2024-02-29", "date_confidence": "H"}
     response = client_as(coop).post(f"/legislation/processes/{process.pk}/stages/", payload)
     assert response.status_code == 400
-    assert "The stage is dated 29 February 2024, before the process started (01 March 2024)." in (
+    assert "The stage is dated 29 February 2024, before the process started (1 March 2024)." in (
         response.content.decode()
     )
     assert not StageEvent.objects.filter(process=process).exists()
