@@ -30,6 +30,7 @@ from .export_jobs import (
 )
 from .exporting import FORMATS, prepare_export
 from .forms import ExportForm, MappingForm, UploadForm
+from .held_rows import compare_held_rows
 from .importing import create_batch, missing_from_mapping, preview, rejected_rows_csv, resolve_held_row
 from .models import ExportJob, ImportBatch, ImportRow
 from .reading import ImportFileError
@@ -141,16 +142,22 @@ def mapping(request, pk):
 @require_GET
 def batch_detail(request, pk):
     batch = _batch_for(request, pk)
-    problems = batch.rows.filter(outcome__in=[ImportRow.Outcome.HELD, ImportRow.Outcome.REJECTED]).select_related(
-        "duplicate_of", "entity"
+    problems = (
+        batch.rows.filter(outcome__in=[ImportRow.Outcome.HELD, ImportRow.Outcome.REJECTED])
+        .select_related("duplicate_of", "entity")
+        .defer("duplicate_of__search_text")
     )
     shown = 1000  # the page lists at most this many; the rejected-rows CSV has them all
+    listed = list(problems[:shown])
+    comparisons = compare_held_rows(listed)
+    for row in listed:
+        row.comparison = comparisons.get(row.pk, [])
     return render(
         request,
         "exchange/batch.html",
         {
             "batch": batch,
-            "problems": problems[:shown],
+            "problems": listed,
             "problems_total": problems.count(),
             "shown": shown,
             # Held rows stay "held" after a decision (the decision is their resolution): say what is left.

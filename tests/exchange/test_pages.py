@@ -260,3 +260,23 @@ def test_the_batch_page_says_how_many_held_rows_are_still_to_decide(researcher, 
     assert "2 still to decide" in client.get(f"/data/imports/{batch.pk}/").content.decode()
     resolve_held_row(researcher, batch.rows.filter(outcome="held").first(), "duplicate")
     assert "1 still to decide" in client.get(f"/data/imports/{batch.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_held_row_is_shown_beside_the_entity_it_may_duplicate(researcher, run_import):
+    existing = EntityFactory(
+        name="Hợp tác xã Bình Minh", name_local="HTX Bình Minh", members_total=30, registration_number="0101-HTX"
+    )
+    header = ["name", "family", "latitude", "longitude", "members_total", "registration_number", "contact_phone"]
+    row = ["Hợp tác xã Bình Minh 2", "cooperative", "21.0286", "105.8543", "45", "0101-HTX", "+84 912 000 111"]
+    batch = run_import(csv_bytes([header, row]))
+    assert batch.held == 1
+    html = logged_in(researcher).get(f"/data/imports/{batch.pk}/").content.decode()
+    comparison = html[html.index('<details class="comparison"') : html.index("</details>")]
+    assert f"This row beside {existing.registry_number}" in comparison
+    # What differs is marked; what is the same is not; contact details are not part of the comparison.
+    assert '<tr class="differs"><th scope="row">Members (total)</th><td>45</td><td>30</td></tr>' in comparison
+    assert '<tr><th scope="row">Registration number</th><td>0101-HTX</td><td>0101-HTX</td></tr>' in comparison
+    assert '<tr><th scope="row">Entity family</th><td>Cooperative</td><td>Cooperative</td></tr>' in comparison
+    assert '<tr><th scope="row">Name (local script)</th><td>—</td>' in comparison  # blank in the file: no conflict
+    assert "+84 912" not in comparison
