@@ -120,3 +120,23 @@ def test_comments_must_target_an_area_or_entity_of_the_edition(viet_nam, vn_regi
         editions.add_comment(edition, member, "and this", entity_id=not_in_edition.pk)
     with pytest.raises(editions.EditionError, match="needs some text"):
         editions.add_comment(edition, member, "   ")
+
+
+@pytest.mark.django_db
+def test_the_demo_publishes_one_edition_for_the_public_and_leaves_one_to_review(client):
+    from django.core.management import call_command
+
+    from registry.models import CountryRole
+    from tests.factories import EntityFactory, user_with_role
+
+    user_with_role(CountryRole.Role.COMMITTEE, "VNM", username="committee-vnm")
+    EntityFactory(name="Hợp tác xã Bình Minh")
+    call_command("setup_committees", verbosity=0)
+    call_command("setup_committees", verbosity=0)  # idempotent: each start of `make run` calls it
+    editions = MapEdition.objects.filter(committee__country_id="VNM").order_by("number")
+    assert [(e.number, e.status) for e in editions] == [(1, "published"), (2, "draft")]
+    assert editions[0].signoffs.filter(decision="approve").count() == 1
+    listing = client.get("/maps/VNM/editions/").content.decode()  # anonymous
+    assert "Demo edition, published" in listing and "Demo edition, to review" not in listing
+    assert client.get("/maps/VNM/editions/1/").status_code == 200
+    assert client.get("/maps/VNM/editions/2/").status_code in (403, 404)
