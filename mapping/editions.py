@@ -6,6 +6,7 @@ and render. Permissions come from registry.permissions.
 
 import datetime
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
@@ -289,9 +290,18 @@ class EditionDiff:
     changed: object
     areas: list
 
-    @property
+    @cached_property  # three COUNTs: the page asks for them more than once
     def counts(self):
         return {"added": self.added.count(), "removed": self.removed.count(), "changed": self.changed.count()}
+
+    @property
+    def changed_areas(self):
+        return [change for change in self.areas if change.change]
+
+    @property
+    def is_empty(self):
+        """Nothing added, removed or changed, and no area's count moved."""
+        return not self.changed_areas and not any(self.counts.values())
 
     def area_change_by_code(self):
         return {change.code: change for change in self.areas}

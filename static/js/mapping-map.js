@@ -169,7 +169,10 @@
       var m = currentMeasure();
       var rows = stats.areas.map(function (area) {
         var change = area.change != null ? "<td class='num'>" + formatValue(area.change, "change") + "</td>" : "";
-        return "<tr data-area-id='" + area.id + "'><td>" + escapeHtml(area.name) + "</td><td" + langAttribute(localLanguage) + ">" + escapeHtml(area.name_local) +
+        // One cell for both names (as the page draws it): the table keeps to half the page beside the map.
+        var local = area.name_local && area.name_local !== area.name ?
+          "<span class='local'" + langAttribute(localLanguage) + ">" + escapeHtml(area.name_local) + "</span>" : "";
+        return "<tr data-area-id='" + area.id + "'><td>" + escapeHtml(area.name) + local +
           "</td><td class='num'>" + formatValue(area.entities, "entities") + "</td><td class='num'>" + formatValue(area.members, "members") +
           "</td><td class='num'>" + formatValue(area.women_share, "women_share") + "</td>" + change + "</tr>";
       });

@@ -50,7 +50,7 @@ def test_committee_map_shows_choropleth_clusters_and_filtered_counts(
     bounds = [(int(c[0]), int(c[-1])) for c in classes]
     assert bounds[0][0] == 1
     assert all(later[0] == earlier[1] + 1 for earlier, later in zip(bounds, bounds[1:], strict=False))
-    largest = max(int(text) for text in page.locator("tbody td.num:nth-child(3)").all_inner_texts())
+    largest = max(int(text) for text in page.locator("tbody td.num:nth-child(2)").all_inner_texts())
     assert bounds[-1][1] == largest
     screenshot("committee-map-vnm")
     # The groups can be switched off to read the areas' colours alone, and on again.
@@ -68,7 +68,7 @@ def test_committee_map_shows_choropleth_clusters_and_filtered_counts(
     assert frame.get_attribute("data-total") == "23"
     assert page.locator("tfoot [data-total]").inner_text() == "23"
     # The table redrawn by the script marks the local names as Vietnamese (fonts, screen readers).
-    assert page.locator("#area-table td[lang=vi]").count() > 0
+    assert page.locator("#area-table .local[lang=vi]").count() > 0
     cluster_counts = [int(text) for text in page.locator(".map-cluster span").all_inner_texts()]
     assert sum(cluster_counts) == 23
     assert "family=association" in page.url

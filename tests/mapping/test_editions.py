@@ -2,6 +2,7 @@
 
 import pytest
 from django.http import QueryDict
+from django.test import Client
 
 from mapping import editions
 from mapping.filters import MapFilters
@@ -140,3 +141,10 @@ def test_the_demo_publishes_one_edition_for_the_public_and_leaves_one_to_review(
     assert "Demo edition, published" in listing and "Demo edition, to review" not in listing
     assert client.get("/maps/VNM/editions/1/").status_code == 200
     assert client.get("/maps/VNM/editions/2/").status_code in (403, 404)
+    # The draft holds the same entities as the published edition: the page says nothing changed, in a
+    # sentence, instead of two empty tables.
+    member = Client()
+    member.force_login(editions[0].committee.members.get())
+    draft_page = member.get("/maps/VNM/editions/2/").content.decode()
+    assert "Nothing changed: the same entities, with the same values, in the same areas." in draft_page
+    assert 'id="diff-areas"' not in draft_page
