@@ -33,10 +33,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from registry import history
+from registry.calendars import BUDDHIST_ERA_OFFSET, EARLIEST_YEAR, buddhist_era_range
 from registry.location import LocationError, check_point_in_country
 from registry.models import ISIC_SECTIONS, Country, EntityFamily, LegalForm
 from registry.numbering import allocate_registry_numbers
-from registry.services import EARLIEST_YEAR
 from registry.spreadsheets import safe_cell
 
 from . import sql
@@ -106,6 +106,23 @@ def _key(value):
     return _norm(value).replace("-", "_").replace(" ", "_")
 
 
+FOUR_DIGIT_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
+DATE_FORMATS = ("%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y")  # besides ISO; a day before its month
+
+
+def _parse_dates(raw):
+    """Timestamps of the text dates in `raw` (ISO, with or without a time, or one of DATE_FORMATS); NaT
+    where none reads, or where the year is beyond pandas' range (a B.E. year)."""
+    iso = raw.str.extract(r"^(\d{4}-\d{2}-\d{2})(?:[T ][0-9:.]+)?$", expand=False)
+    parsed = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+    for fmt in DATE_FORMATS:
+        todo = parsed.isna() & (raw != "")
+        if not todo.any():
+            break
+        parsed[todo] = pd.to_datetime(raw[todo], format=fmt, errors="coerce")
+    return parsed
+
+
 @dataclass
 class Validated:
     """The outcome of validating a table: cleaned staging columns and per-row problems."""
@@ -113,6 +130,7 @@ class Validated:
     frame: pd.DataFrame
     errors: dict = field(default_factory=dict)  # row index -> [(field, reason)]
     holds: dict = field(default_factory=dict)  # row index -> reason
+    warnings: list = field(default_factory=list)  # said once for the file (the batch's warnings)
 
     def reject(self, index, field_name, reason):
         self.errors.setdefault(int(index), []).append((field_name, reason))
@@ -128,6 +146,9 @@ class RowValidator:
     def __init__(self, country, mapping):
         self.country = country
         self.mapping = mapping
+        # Rows whose B.E. years were converted (Thailand), and one (B.E., Gregorian) example for the warning.
+        self.buddhist_era_rows = set()
+        self.buddhist_era_example = None
         self.families = {}
         for family in EntityFamily.objects.all():
             for label in (family.code, family.name, family.code.replace("_", " ")):
@@ -180,10 +201,9 @@ class RowValidator:
         frame["contact_email"] = self._email(table, result)
         for name in ("members_total", "members_women", "members_men", "workers_total", "workers_women"):
             frame[name] = self._integer(table, result, name)
-        frame["founded_year"] = self._integer(
-            table, result, "founded_year", low=EARLIEST_YEAR, high=datetime.date.today().year
-        )
+        frame["founded_year"] = self._founded_year(table, result)
         frame["registration_date"] = self._date(table, result)
+        self._say_buddhist_era_conversions(result)
         frame["status"] = self._choice(table, result, "status", STATUS_ALIASES, "active")
         frame["location_precision"] = self._choice(table, result, "location_precision", PRECISION_ALIASES, "exact")
         frame["sectors"] = self._sectors(table, result)
@@ -236,15 +256,50 @@ class RowValidator:
         values[bad | ~present] = np.nan
         return pd.array(np.where(np.isnan(values), None, values).tolist(), dtype="Int64")
 
+    def _founded_year(self, table, result):
+        today = datetime.date.today()
+        era = buddhist_era_range(self.country.pk, today)
+        years = self._integer(table, result, "founded_year", low=EARLIEST_YEAR, high=era[1] if era else today.year)
+        if era is None:
+            return years
+        # Thai lists write B.E. years (2545 for 2002): those are converted. A year after today and before
+        # the first B.E. one is neither, and is refused with the Gregorian range.
+        written = years.to_numpy(dtype="float64", na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            buddhist = written >= era[0]
+            neither = (written > today.year) & ~buddhist
+        raw = self.column(table, "founded_year")
+        not_whole = gettext("%(value)s is not a whole number from %(low)s to %(high)s")
+        for index in np.flatnonzero(neither):
+            values = {"value": repr(raw.iat[index]), "low": EARLIEST_YEAR, "high": today.year}
+            result.reject(index, "founded_year", not_whole % values)
+        for index in np.flatnonzero(buddhist):
+            self._converted_from_buddhist_era(index, int(written[index]))
+        written[buddhist] -= BUDDHIST_ERA_OFFSET
+        written[neither] = np.nan
+        return pd.array(np.where(np.isnan(written), None, written).tolist(), dtype="Int64")
+
+    def _converted_from_buddhist_era(self, index, year):
+        self.buddhist_era_rows.add(int(index))
+        self.buddhist_era_example = self.buddhist_era_example or (year, year - BUDDHIST_ERA_OFFSET)
+
+    def _say_buddhist_era_conversions(self, result):
+        if self.buddhist_era_rows:
+            year, gregorian = self.buddhist_era_example
+            result.warnings.append(
+                gettext(
+                    "%(count)s rows give years in the Buddhist era (B.E.), as Thai lists do; they were recorded "
+                    "in the Gregorian calendar (B.E. %(year)s = %(gregorian)s)."
+                )
+                % {"count": f"{len(self.buddhist_era_rows):,}", "year": year, "gregorian": gregorian}
+            )
+
     def _date(self, table, result):
         raw = self.column(table, "registration_date")
-        iso = raw.str.extract(r"^(\d{4}-\d{2}-\d{2})(?:[T ][0-9:.]+)?$", expand=False)
-        parsed = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
-        for fmt in ("%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y"):
-            todo = parsed.isna() & (raw != "")
-            if not todo.any():
-                break
-            parsed[todo] = pd.to_datetime(raw[todo], format=fmt, errors="coerce")
+        parsed = _parse_dates(raw)
+        era = buddhist_era_range(self.country.pk)
+        if era is not None:
+            self._read_buddhist_era_dates(raw, parsed, era)
         today = pd.Timestamp(datetime.date.today())
         earliest = pd.Timestamp(datetime.date(EARLIEST_YEAR, 1, 1))
         bad = ((raw != "") & (parsed.isna() | (parsed > today) | (parsed < earliest))).to_numpy()
@@ -258,6 +313,24 @@ class RowValidator:
         dates = parsed.dt.date.astype(object)
         dates[parsed.isna() | pd.Series(bad)] = None
         return dates
+
+    def _read_buddhist_era_dates(self, raw, parsed, era):
+        """Read again, in place, with the Gregorian year, the dates unread or after today whose four-digit
+        year is a B.E. one (15/03/2545; 29/02/2547 is unread, 2547 being no leap year)."""
+        rewritten = {}
+        unread_or_later = parsed.isna() | (parsed > pd.Timestamp(datetime.date.today()))
+        for index in np.flatnonzero((unread_or_later & (raw != "")).to_numpy()):
+            text = raw.iat[index]
+            match = FOUR_DIGIT_YEAR.search(text)
+            if match and era[0] <= int(match.group()) <= era[1]:
+                gregorian = str(int(match.group()) - BUDDHIST_ERA_OFFSET)
+                rewritten[index] = text[: match.start()] + gregorian + text[match.end() :]
+        if not rewritten:
+            return
+        again = _parse_dates(pd.Series(rewritten, dtype=object))
+        for index, date in again.dropna().items():
+            parsed.iat[index] = date
+            self._converted_from_buddhist_era(index, date.year + BUDDHIST_ERA_OFFSET)
 
     def _choice(self, table, result, name, aliases, default):
         raw = self.column(table, name)
@@ -527,6 +600,7 @@ class Importer:
         batch.rows_in = total
         self.report("validating", 0, total)
         validated = RowValidator(self.country, mapping).validate(table)
+        batch.warnings += validated.warnings
         self.report("validating", total // 4)
         outcome = np.full(total, "", dtype=object)
         reason = np.full(total, "", dtype=object)

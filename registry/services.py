@@ -15,7 +15,8 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 
-from . import history
+from . import calendars, history
+from .calendars import EARLIEST_YEAR
 from .location import LocationError, area_for_point, check_point_in_country
 from .models import Country, Entity, EntityFamily, LegalForm
 from .numbering import allocate_registry_numbers
@@ -269,11 +270,6 @@ def _point(raw):
     return raw
 
 
-# The earliest year an entity's founding or registration is taken to be: cooperative registries in the five
-# countries start in the 20th century; the importer uses the same bounds (exchange.importing).
-EARLIEST_YEAR = 1800
-
-
 def _dates_in_range(entity):
     today = datetime.date.today()
     errors = {}
@@ -282,13 +278,24 @@ def _dates_in_range(entity):
         errors["founded_year"] = [
             gettext("The year founded must lie from %(earliest)s to %(latest)s.")
             % {"earliest": EARLIEST_YEAR, "latest": today.year}
+            + _buddhist_era_hint(founded, entity.country_id)
         ]
     registered = entity.registration_date
     if isinstance(registered, datetime.date) and not datetime.date(EARLIEST_YEAR, 1, 1) <= registered <= today:
         errors["registration_date"] = [
             gettext("The registration date must lie from %(earliest)s-01-01 to today.") % {"earliest": EARLIEST_YEAR}
+            + _buddhist_era_hint(registered.year, entity.country_id)
         ]
     return errors
+
+
+def _buddhist_era_hint(year, country_iso3):
+    gregorian = calendars.gregorian_year(year, country_iso3)
+    if gregorian is None:
+        return ""
+    return " " + gettext(
+        "%(year)s looks like a Buddhist-era year (B.E.); the registry records Gregorian years: %(gregorian)s."
+    ) % {"year": year, "gregorian": gregorian}
 
 
 def _validate_and_place(entity, changed):

@@ -708,3 +708,32 @@ def test_a_vietnamese_list_s_member_phone_and_year_columns_are_recognised():
         "contact_phone": "Điện thoại",
         "region": "Tỉnh",
     }
+
+
+def test_a_thai_list_s_buddhist_era_years_are_recorded_in_the_gregorian_calendar(run_import):
+    header = ["name", "family", "latitude", "longitude", "founded_year", "registration_date"]
+    rows = [
+        ["สหกรณ์การเกษตรบ้านนา จำกัด", "cooperative", "13.75", "100.50", "2545", "15/03/2545"],
+        ["สหกรณ์ออมทรัพย์ครู จำกัด", "cooperative", "13.76", "100.51", "2530", "2560-01-31"],
+        ["สหกรณ์ร้านค้า จำกัด", "cooperative", "13.77", "100.52", "1999", "2001-05-04"],
+        ["สหกรณ์บริการ จำกัด", "cooperative", "13.79", "100.54", "", "29/02/2547"],  # 2004 was a leap year
+        ["สหกรณ์อนาคต จำกัด", "cooperative", "13.78", "100.53", "2100", ""],  # neither B.E. nor yet
+    ]
+    batch = run_import(csv_bytes([header, *rows]), country="THA")
+    assert_accounted(batch)
+    assert (batch.imported, batch.rejected) == (4, 1)
+    recorded = {e.name: (e.founded_year, e.registration_date.isoformat()) for e in Entity.objects.filter(country="THA")}
+    assert recorded["สหกรณ์การเกษตรบ้านนา จำกัด"] == (2002, "2002-03-15")
+    assert recorded["สหกรณ์ออมทรัพย์ครู จำกัด"] == (1987, "2017-01-31")
+    assert recorded["สหกรณ์ร้านค้า จำกัด"] == (1999, "2001-05-04")
+    assert recorded["สหกรณ์บริการ จำกัด"] == (None, "2004-02-29")
+    assert any("3 rows give years in the Buddhist era" in w and "B.E. 2545 = 2002" in w for w in batch.warnings)
+    refused = batch.rows.get(outcome=ImportRow.Outcome.REJECTED)
+    assert refused.field == "founded_year" and "'2100' is not a whole number from 1800 to" in refused.reason
+
+
+def test_a_year_of_the_buddhist_era_is_no_year_in_a_vietnamese_list(run_import):
+    header = ["name", "family", "latitude", "longitude", "founded_year"]
+    batch = run_import(csv_bytes([header, ["HTX Bình Minh", "cooperative", "21.0285", "105.8542", "2545"]]))
+    assert (batch.imported, batch.rejected) == (0, 1)
+    assert not any("Buddhist" in warning for warning in batch.warnings)

@@ -155,6 +155,26 @@ def test_impossible_figures_and_dates_are_refused_naming_the_field(researcher_vn
     assert not Entity.objects.exists()
 
 
+def test_a_buddhist_era_year_typed_for_thailand_is_refused_with_its_gregorian_year():
+    from django.contrib.gis.geos import Point
+
+    researcher = user_with_role("researcher", "THA")
+    bangkok = {"country": "THA", "name": "สหกรณ์การเกษตรบ้านนา จำกัด", "family": "cooperative"}
+    bangkok["point"] = Point(100.5018, 13.7563, srid=4326)
+    with pytest.raises(ValidationError) as error:
+        create_entity(researcher, {**bangkok, "founded_year": 2545, "registration_date": datetime.date(2560, 1, 31)})
+    errors = error.value.message_dict
+    assert (
+        "2545 looks like a Buddhist-era year (B.E.); the registry records Gregorian years: 2002."
+        in (errors["founded_year"][0])
+    )
+    assert "Gregorian years: 2017." in errors["registration_date"][0]
+    # Only where the country writes B.E. years: in Viet Nam, 2545 is no year at all.
+    with pytest.raises(ValidationError) as error:
+        create_entity(user_with_role("researcher", "VNM"), vnm_data(founded_year=2545))
+    assert "Buddhist" not in error.value.message_dict["founded_year"][0]
+
+
 def test_a_sector_given_twice_is_stored_once(researcher_vnm):
     entity = create_entity(researcher_vnm, vnm_data(sectors=["A", "C", "A"]))
     entity.refresh_from_db()
