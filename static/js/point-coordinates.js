@@ -68,6 +68,7 @@
       map.on("draw:created draw:edited draw:deleted", function () { setTimeout(showPoint, 0); });
       latitude.addEventListener("change", placeTyped);
       longitude.addEventListener("change", placeTyped);
+      holder.dataset.coordinatesReady = "true";  // the boxes answer from now on (end-to-end tests wait for it)
     });
   });
 })();

@@ -37,7 +37,7 @@ def test_registry_list_renders_every_script(registry_data, page, live_server, lo
 def test_entity_form_point_picker_map_renders(registry_data, page, live_server, login, screenshot):
     login("researcher-vnm")
     page.goto(live_server.url + "/registry/new/")
-    page.wait_for_selector(".point-picker .leaflet-container")
+    page.wait_for_selector(".point-picker[data-coordinates-ready] .leaflet-container")
     assert page.locator(".point-picker .leaflet-container").bounding_box()["height"] >= 300
     assert page.locator(".leaflet-draw, .leaflet-draw-toolbar").count() > 0
     # A researcher of one country has it chosen, and the map shows that country, not all five.
@@ -59,7 +59,7 @@ def test_coordinate_examples_follow_the_country_chosen(registry_data, page, live
     CountryRole.objects.create(user=researcher, country_id="THA", role="researcher")
     login("researcher-kgz-tha")
     page.goto(live_server.url + "/registry/new/")
-    page.wait_for_selector(".point-picker .leaflet-container")
+    page.wait_for_selector(".point-picker[data-coordinates-ready] .leaflet-container")
     page.select_option("#id_country", "THA")
     assert page.locator("#point-latitude").get_attribute("placeholder") == "13.756300"  # Bangkok
     page.select_option("#id_country", "KGZ")
@@ -95,7 +95,7 @@ def test_a_researcher_registers_an_entity_by_typing_its_coordinates(
     login("researcher-vnm")
     page.context.add_cookies([{"name": "django_language", "value": "vi", "url": live_server.url}])
     page.goto(live_server.url + "/registry/new/")
-    page.wait_for_selector(".point-picker .leaflet-container")
+    page.wait_for_selector(".point-picker[data-coordinates-ready] .leaflet-container")
     # The form speaks the researcher's language: labels, and the ISIC sections as checkboxes.
     assert page.locator("label[for=id_name]").inner_text() == name_label != "Name"
     assert page.locator(".sector-choices input[type=checkbox]").count() == 21
@@ -121,7 +121,9 @@ def test_a_researcher_registers_an_entity_by_typing_its_coordinates(
     geometry = json.loads(page.locator(".point-picker textarea").input_value())
     assert geometry["type"] == "Point" and geometry["coordinates"] == pytest.approx([105.8542, 21.0285])
     screenshot("registry-entity-form-coordinates-vi")
-    with page.expect_navigation():
+    # Until the entity's page arrives, not until its map has loaded every boundary ("load"), which on a
+    # busy machine took over the 30 s allowed.
+    with page.expect_navigation(wait_until="domcontentloaded"):
         page.locator("form.entity-form button[type=submit]").click()
     entity = Entity.objects.get(name="Hợp tác xã Nông nghiệp Đông Anh")
     assert (entity.point.x, entity.point.y) == pytest.approx((105.8542, 21.0285))
