@@ -10,5 +10,9 @@ use_database() {
   if [ -z "${DATABASE_URL:-}" ]; then
     DATABASE_URL=$(scripts/postgis.sh "$1")
     export DATABASE_URL
+  else
+    # Said aloud: a URL left over in the shell (another cluster's, say) would otherwise be used unnoticed.
+    # The credentials are left out of what is printed.
+    echo "Using the database in DATABASE_URL ($(printf '%s' "$DATABASE_URL" | sed -E 's#//[^@/]*@#//***@#')), not the private '$1' cluster; unset it for that." >&2
   fi
 }
