@@ -71,9 +71,17 @@ def test_entity_page_shows_its_map(registry_data, page, live_server, login, scre
     from registry.models import Entity
 
     entity = Entity.objects.filter(country_id="VNM").first()
+    Entity.objects.filter(pk=entity.pk).update(location_precision="exact")
     login("researcher-vnm")
     page.goto(live_server.url + entity.get_absolute_url())
     page.wait_for_selector("#entity-map .leaflet-marker-icon")
+    # An exact point is drawn as a point; one that stands for a district centre, with a circle of its size.
+    frame = page.locator(".map-frame[data-precision]")
+    assert frame.get_attribute("data-circle-metres") == "0"
+    Entity.objects.filter(pk=entity.pk).update(location_precision="district")
+    page.reload()
+    page.wait_for_selector("#entity-map .leaflet-marker-icon")
+    assert frame.get_attribute("data-circle-metres") == "15000"
     screenshot("registry-entity-page")
     assert page.console_errors == []
 
