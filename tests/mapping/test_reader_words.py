@@ -96,6 +96,9 @@ def test_public_edition_entity_page_in_the_readers_language(client, vn_registry)
     url = f"/maps/VNM/editions/{edition.number}/entities/{hanoi.pk}/"
     english = client.get(url).content.decode()
     assert "<dd>Cooperative</dd>" in english  # family and legal form, both in English
+    # Its place on a small map, at the frozen point, over the country's provinces.
+    x, y = (f"{value:f}" for value in edition.snapshot_entities.get(entity_id=hanoi.pk).point.coords)
+    assert f'data-lon="{x}" data-lat="{y}"' in english and "/countries/VNM/areas.geojson" in english
     _in_vietnamese(client)
     page = client.get(url).content.decode()
     assert "<dd>Hợp tác xã</dd>" in page and "<dd>Cooperative</dd>" not in page
