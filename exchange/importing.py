@@ -112,7 +112,8 @@ DATE_FORMATS = ("%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y")  # besides ISO; 
 
 def _parse_dates(raw):
     """Timestamps of the text dates in `raw` (ISO, with or without a time, or one of DATE_FORMATS); NaT
-    where none reads, or where the year is beyond pandas' range (a B.E. year)."""
+    where none reads. A B.E. date reads as a date centuries ahead, or not at all (29/02/2547: 2547 is no
+    leap year); RowValidator._read_buddhist_era_dates reads those again."""
     iso = raw.str.extract(r"^(\d{4}-\d{2}-\d{2})(?:[T ][0-9:.]+)?$", expand=False)
     parsed = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
     for fmt in DATE_FORMATS:
