@@ -232,14 +232,13 @@ def download(request):
     if not request.GET:  # the address alone (a bookmark, a language switch): the page with the form
         return redirect("exchange:index")
     form = ExportForm(request.GET, countries=countries)
-    upload_form = UploadForm(countries=editable_countries(request.user))
     if not form.is_valid():  # the data page again, the refusal beside the field it is about
-        return _data_page(request, upload_form, export_form=form, status=400)
+        return _refused_download(request, form)
     country, file_format = form.cleaned_data["country"], form.cleaned_data["format"]
     try:
         filters = export_filters(request.GET, country)
     except ExportFilterError:  # the data page says which filter and why, and offers the download without them
-        return _data_page(request, upload_form, export_form=form, status=400)
+        return _refused_download(request, form)
     base_url = request.build_absolute_uri("/").rstrip("/")
     try:
         job = ask_for_export(request.user, country, file_format, base_url, filters)
@@ -266,6 +265,10 @@ def download(request):
     response = StreamingHttpResponse(prepared.content, content_type=prepared.content_type)
     response["Content-Disposition"] = f'attachment; filename="{prepared.filename}"'
     return response
+
+
+def _refused_download(request, export_form):
+    return _data_page(request, UploadForm(countries=editable_countries(request.user)), export_form, status=400)
 
 
 def _export_job_for(request, pk):
