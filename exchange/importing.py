@@ -260,20 +260,22 @@ class RowValidator:
     def _founded_year(self, table, result):
         today = datetime.date.today()
         era = buddhist_era_range(self.country.pk, today)
-        years = self._integer(table, result, "founded_year", low=EARLIEST_YEAR, high=era[1] if era else today.year)
         if era is None:
-            return years
-        # Thai lists write B.E. years (2545 for 2002): those are converted. A year after today and before
-        # the first B.E. one is neither, and is refused with the Gregorian range.
+            return self._integer(table, result, "founded_year", low=EARLIEST_YEAR, high=today.year)
+        years = self._integer(table, result, "founded_year", low=EARLIEST_YEAR, high=era[1] + 10_000)
+        # Thai lists write B.E. years (2545 for 2002): those are converted. Any other year after today is
+        # refused, naming both ranges.
         written = years.to_numpy(dtype="float64", na_value=np.nan)
         with np.errstate(invalid="ignore"):
-            buddhist = written >= era[0]
+            buddhist = (written >= era[0]) & (written <= era[1])
             neither = (written > today.year) & ~buddhist
         raw = self.column(table, "founded_year")
-        not_whole = gettext("%(value)s is not a whole number from %(low)s to %(high)s")
+        not_a_year = gettext(
+            "%(value)s is not a year from %(low)s to %(high)s, nor a Buddhist-era year from %(first)s to %(last)s"
+        )
         for index in np.flatnonzero(neither):
             values = {"value": repr(raw.iat[index]), "low": EARLIEST_YEAR, "high": today.year}
-            result.reject(index, "founded_year", not_whole % values)
+            result.reject(index, "founded_year", not_a_year % {**values, "first": era[0], "last": era[1]})
         for index in np.flatnonzero(buddhist):
             self._converted_from_buddhist_era(index, int(written[index]))
         written[buddhist] -= BUDDHIST_ERA_OFFSET
