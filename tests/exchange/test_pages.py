@@ -259,7 +259,10 @@ def test_the_batch_page_says_how_many_held_rows_are_still_to_decide(researcher, 
     client = logged_in(researcher)
     assert "2 still to decide" in client.get(f"/data/imports/{batch.pk}/").content.decode()
     resolve_held_row(researcher, batch.rows.filter(outcome="held").first(), "duplicate")
-    assert "1 still to decide" in client.get(f"/data/imports/{batch.pk}/").content.decode()
+    page = client.get(f"/data/imports/{batch.pk}/").content.decode()
+    assert "1 still to decide" in page
+    # The decided row no longer says it is "to confirm"; its decision stands beside it.
+    assert page.count("Held: possible duplicate, to confirm") == 1 and "Held as a possible duplicate" in page
 
 
 @pytest.mark.django_db
