@@ -715,6 +715,8 @@ def test_the_throttle_counts_are_shared_by_every_server_process(client, monkeypa
     another_process = DatabaseCache(settings.CACHES["throttle"]["LOCATION"], {})
     key = SharedAnonRateThrottle.cache_format % {"scope": "anon", "ident": "127.0.0.1"}
     assert len(another_process.get(key)) == 3
+    # An anonymous client is counted once, by the anon throttle; the user throttle counts signed-in users.
+    assert another_process.get(key.replace("anon", "user")) is None
     caches["throttle"].clear()
 
 
@@ -776,3 +778,18 @@ def test_known_codes_in_any_case_still_filter(entities, researcher):
 @pytest.mark.django_db
 def test_a_country_is_found_by_its_code_in_any_case(client):
     assert client.get("/api/v1/countries/vnm/").json()["iso3"] == "VNM"
+
+
+@pytest.mark.django_db
+def test_a_signed_in_user_is_held_to_the_user_rate(researcher, monkeypatch):
+    from django.core.cache import caches
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "1/minute", "user": "2/minute"})
+    caches["throttle"].clear()
+    token = Token.objects.create(user=researcher)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    codes = [client.get("/api/v1/countries/").status_code for _ in range(3)]
+    caches["throttle"].clear()
+    assert codes == [200, 200, 429]  # the user rate, not the anonymous one
