@@ -209,7 +209,7 @@ def test_update_with_optimistic_locking(entities, researcher, committee):
 
 
 @pytest.mark.django_db
-def test_put_replaces_the_entity_and_patch_changes_only_what_it_gives(entities, researcher):
+def test_put_replaces_the_entity_and_patch_changes_only_what_it_gives(entities, researcher, committee, client):
     entity = entities[0]
     api = as_user(researcher)
     url = f"/api/v1/entities/{entity.pk}/"
@@ -246,6 +246,14 @@ def test_put_replaces_the_entity_and_patch_changes_only_what_it_gives(entities, 
     # The same body again, at the new version, gives the same entity and writes no new version.
     again = api.put(url, {**body, "version": entity.version}, format="json")
     assert again.status_code == 200 and again.json()["version"] == entity.version
+    # Only the country's researchers replace its entities: a committee member is refused, and so is anyone
+    # not signed in; the entity stays as it was.
+    assert (
+        as_user(committee).put(url, {**body, "name": "X", "version": entity.version}, format="json").status_code == 403
+    )
+    assert client.put(url, {**body, "name": "X", "version": entity.version}, format="json").status_code == 401
+    entity.refresh_from_db()
+    assert entity.name == "HTX Hà Nội mới"
 
 
 @pytest.mark.django_db
