@@ -114,6 +114,7 @@ def _parse_dates(raw):
     """Timestamps of the text dates in `raw` (ISO, with or without a time, or one of DATE_FORMATS); NaT
     where none reads. A B.E. date reads as a date centuries ahead, or not at all (29/02/2547: 2547 is no
     leap year); RowValidator._read_buddhist_era_dates reads those again."""
+    raw = _ascii_digits(raw)
     iso = raw.str.extract(r"^(\d{4}-\d{2}-\d{2})(?:[T ][0-9:.]+)?$", expand=False)
     parsed = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
     for fmt in DATE_FORMATS:
@@ -529,12 +530,33 @@ class RowValidator:
             result.holds[int(index)] = on_hold
 
 
+# Digits of the scripts the five countries' lists may be written in, and others common in files: Thai
+# (๒๕๔๕) and Khmer (២០០២) government lists often use their own; full-width ones come from CJK input.
+LOCAL_DIGITS = {
+    zero + offset: str(offset)
+    for zero in (0x0E50, 0x17E0, 0x0ED0, 0x1040, 0x0660, 0x06F0, 0x0966, 0x09E6, 0xFF10)
+    for offset in range(10)
+}
+LOCAL_DIGIT = re.compile("[" + "".join(map(chr, LOCAL_DIGITS)) + "]")
+
+
+def _ascii_digits(raw):
+    """`raw` with other scripts' digits written as 0-9, for the number and date fields only (a name keeps
+    its own digits). Only the cells that hold such a digit are rewritten."""
+    local = raw.str.contains(LOCAL_DIGIT, na=False)
+    if not local.any():
+        return raw
+    raw = raw.copy()
+    raw[local] = raw[local].str.translate(LOCAL_DIGITS)
+    return raw
+
+
 def _numbers(raw, pattern, replacement):
     """The cells as floats (NaN where not a number), rewriting with `pattern` only the cells that do not parse as is."""
     numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, copy=True)
     retry = np.isnan(numbers) & (raw != "").to_numpy()
     if retry.any():
-        rewritten = raw[retry].str.replace(pattern, replacement, regex=True)
+        rewritten = _ascii_digits(raw[retry]).str.replace(pattern, replacement, regex=True)
         numbers[retry] = pd.to_numeric(rewritten, errors="coerce").to_numpy(dtype=float)
     return numbers
 

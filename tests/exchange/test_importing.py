@@ -739,3 +739,27 @@ def test_a_year_of_the_buddhist_era_is_no_year_in_a_vietnamese_list(run_import):
     batch = run_import(csv_bytes([header, ["HTX Bình Minh", "cooperative", "21.0285", "105.8542", "2545"]]))
     assert (batch.imported, batch.rejected) == (0, 1)
     assert not any("Buddhist" in warning for warning in batch.warnings)
+
+
+def test_thai_and_khmer_digits_are_read_in_numbers_dates_and_coordinates_but_names_keep_them(run_import):
+    header = ["name", "family", "latitude", "longitude", "members_total", "founded_year", "registration_date"]
+    thai = ["สหกรณ์บ้านนา ๑๒", "cooperative", "๑๓.๗๕", "๑๐๐.๕", "๑,๒๕๐", "๒๕๔๕", "๑๕/๐๓/๒๕๔๕"]
+    batch = run_import(csv_bytes([header, thai]), country="THA")
+    assert (batch.imported, batch.rejected) == (1, 0)
+    entity = Entity.objects.get(country="THA")
+    assert entity.name == "สหกรณ์บ้านนา ๑๒"  # a name is text: its digits stay as written
+    assert (entity.members_total, entity.founded_year, entity.registration_date.isoformat()) == (
+        1250,
+        2002,
+        "2002-03-15",
+    )
+    assert (round(entity.point.y, 2), round(entity.point.x, 1)) == (13.75, 100.5)
+    khmer = ["សហគមន៍កសិកម្ម ២", "cooperative", "១១.៥៦", "១០៤.៩២", "៣៥", "២០០៨", "២០១០-០៥-០៤"]
+    batch = run_import(csv_bytes([header, khmer]), country="KHM")
+    assert (batch.imported, batch.rejected) == (1, 0)
+    entity = Entity.objects.get(country="KHM")
+    assert (entity.members_total, entity.founded_year, entity.registration_date.isoformat()) == (
+        35,
+        2008,
+        "2010-05-04",
+    )
