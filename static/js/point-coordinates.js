@@ -9,8 +9,21 @@
 (function () {
   "use strict";
 
+  // Thai (๐-๙) and Khmer (០-៩) digits, as the importer reads them too (exchange.importing.LOCAL_DIGITS).
+  var LOCAL_ZEROS = [0x0E50, 0x17E0];
+
+  function asciiDigits(text) {
+    return text.replace(/[\u0E50-\u0E59\u17E0-\u17E9]/g, function (digit) {
+      var code = digit.charCodeAt(0);
+      for (var i = 0; i < LOCAL_ZEROS.length; i += 1) {
+        if (code >= LOCAL_ZEROS[i] && code <= LOCAL_ZEROS[i] + 9) { return String(code - LOCAL_ZEROS[i]); }
+      }
+      return digit;
+    });
+  }
+
   function number(text) {
-    var cleaned = String(text).trim().replace(",", ".");
+    var cleaned = asciiDigits(String(text).trim()).replace(",", ".");
     return /^[-+]?\d+(\.\d+)?$/.test(cleaned) ? parseFloat(cleaned) : NaN;
   }
 

@@ -128,6 +128,12 @@ def test_a_researcher_registers_an_entity_by_typing_its_coordinates(
     assert page.locator(".point-picker .leaflet-marker-icon").count() == 1
     geometry = json.loads(page.locator(".point-picker textarea").input_value())
     assert geometry["type"] == "Point" and geometry["coordinates"] == pytest.approx([105.8542, 21.0285])
+    # Thai or Khmer digits, as Thai and Cambodian lists write them, are read as the same numbers.
+    page.fill("#point-latitude", "๒๑.๐๒๘๕")
+    page.fill("#point-longitude", "១០៥.៨៥៤២")
+    page.locator("#point-longitude").dispatch_event("change")
+    geometry = json.loads(page.locator(".point-picker textarea").input_value())
+    assert geometry["coordinates"] == pytest.approx([105.8542, 21.0285])
     screenshot("registry-entity-form-coordinates-vi")
     # Until the entity's page arrives, not until its map has loaded every boundary ("load"), which on a
     # busy machine took over the 30 s allowed.
