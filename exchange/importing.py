@@ -34,6 +34,7 @@ from django.utils.translation import gettext
 
 from registry import history
 from registry.calendars import BUDDHIST_ERA_OFFSET, EARLIEST_YEAR, buddhist_era_range
+from registry.digits import LOCAL_DIGIT, ascii_digits
 from registry.location import LocationError, check_point_in_country
 from registry.models import ISIC_SECTIONS, Country, EntityFamily, LegalForm
 from registry.numbering import allocate_registry_numbers
@@ -530,16 +531,6 @@ class RowValidator:
             result.holds[int(index)] = on_hold
 
 
-# Digits of the scripts the five countries' lists may be written in, and others common in files: Thai
-# (๒๕๔๕) and Khmer (២០០២) government lists often use their own; full-width ones come from CJK input.
-LOCAL_DIGITS = {
-    zero + offset: str(offset)
-    for zero in (0x0E50, 0x17E0, 0x0ED0, 0x1040, 0x0660, 0x06F0, 0x0966, 0x09E6, 0xFF10)
-    for offset in range(10)
-}
-LOCAL_DIGIT = re.compile("[" + "".join(map(chr, LOCAL_DIGITS)) + "]")
-
-
 def _ascii_digits(raw):
     """`raw` with other scripts' digits written as 0-9, for the number and date fields only (a name keeps
     its own digits). Only the cells that hold such a digit are rewritten."""
@@ -547,7 +538,7 @@ def _ascii_digits(raw):
     if not local.any():
         return raw
     raw = raw.copy()
-    raw[local] = raw[local].str.translate(LOCAL_DIGITS)
+    raw[local] = raw[local].map(ascii_digits)
     return raw
 
 

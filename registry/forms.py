@@ -5,9 +5,17 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from leaflet.forms.widgets import LeafletWidget
 
+from .digits import ascii_digits
 from .models import ISIC_SECTIONS, Classification, Country, Entity, EntityFamily, LegalForm, WorkingDefinition
 from .permissions import editable_countries
 from .services import EDITABLE_FIELDS
+
+
+class LocalDigitsDateField(forms.DateField):
+    """A date typed in Thai or Khmer digits (๒๐๐๒-๐๓-๑๕) reads as one in 0-9; Django's own does not."""
+
+    def to_python(self, value):
+        return super().to_python(ascii_digits(value.strip()) if isinstance(value, str) else value)
 
 
 class LegalFormChoiceField(forms.ModelChoiceField):
@@ -90,7 +98,7 @@ class EntityForm(forms.ModelForm):
         # The map's GeoJSON text stays hidden: the latitude and longitude boxes beside it
         # (static/js/point-coordinates.js) are how a researcher types a point.
         widgets = {"point": LeafletWidget(attrs={"map_height": "360px"}), "address": forms.Textarea(attrs={"rows": 3})}
-        field_classes = {"legal_form": LegalFormChoiceField}
+        field_classes = {"legal_form": LegalFormChoiceField, "registration_date": LocalDigitsDateField}
         labels = ENTITY_FIELD_LABELS
         help_texts = ENTITY_FIELD_HELP
 

@@ -251,3 +251,14 @@ def test_the_entity_form_groups_every_field_once(client):
     for legend in ("Name and kind", "Registration", "Members and workers", "Address and contact"):
         assert f"<legend>{legend}</legend>" in page
     assert page.index('name="members_women"') < page.index('name="contact_email"')
+
+
+def test_a_registration_date_typed_in_thai_digits_is_read(client):
+    from registry.models import CountryRole
+
+    client_for(client, CountryRole.Role.RESEARCHER, "VNM")
+    data = form_data(name="HTX Ngày Thái", registration_date="๒๐๐๒-๐๓-๑๕", members_total="๓๐")
+    response = client.post(reverse("registry:entity-create"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entity = Entity.objects.get(name="HTX Ngày Thái")
+    assert (entity.registration_date.isoformat(), entity.members_total) == ("2002-03-15", 30)
