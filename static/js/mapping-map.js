@@ -216,19 +216,24 @@
       });
     }
 
+    var latestEntities = null;
+
     function loadEntities() {
       var number = ++requestNumber;
       if (!map.hasLayer(entityLayer)) {  // switched off: nothing to fetch
         frame.dataset.mode = "hidden";
-        return Promise.resolve();
+        latestEntities = Promise.resolve();
+        return latestEntities;
       }
       var b = map.getBounds();
       var west = Math.max(-180, b.getWest()), east = Math.min(180, b.getEast());
       var south = Math.max(-90, b.getSouth()), north = Math.min(90, b.getNorth());
       var query = "zoom=" + map.getZoom() + "&bbox=" + [west, south, east, north].map(function (v) { return v.toFixed(5); }).join(",");
       var filters = filterQuery(form);
-      return getJson(withQuery(frame.dataset.entitiesUrl, query + (filters ? "&" + filters : ""))).then(function (body) {
-        if (number !== requestNumber) { return; }
+      var request = getJson(withQuery(frame.dataset.entitiesUrl, query + (filters ? "&" + filters : ""))).then(function (body) {
+        // A newer request (the map moved, the filters changed) draws instead: wait for it, so that
+        // whoever waits on this one (refresh(), then data-loaded) sees the layer as drawn.
+        if (number !== requestNumber) { return latestEntities; }
         entityLayer.clearLayers();
         body.features.forEach(function (feature) {
           var latlng = [feature.geometry.coordinates[1], feature.geometry.coordinates[0]];
@@ -246,6 +251,8 @@
         frame.dataset.features = String(body.features.length);
         frame.dataset.viewTotal = String(body.total);
       }).catch(showError);
+      latestEntities = request;
+      return request;
     }
 
     function showError(error) {

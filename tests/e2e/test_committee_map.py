@@ -65,6 +65,11 @@ def test_committee_map_shows_choropleth_clusters_and_filtered_counts(
     page.select_option("#f-family", "association")
     page.click("#map-filters button[type=submit]")
     page.wait_for_selector(".committee-map[data-loaded]")
+    # The groups are redrawn for the filters too (a separate request from the figures).
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.map-cluster span')]"
+        ".reduce((sum, e) => sum + parseInt(e.textContent.replace(/,/g, ''), 10), 0) === 23"
+    )
     assert frame.get_attribute("data-total") == "23"
     assert page.locator("tfoot [data-total]").inner_text() == "23"
     # The table redrawn by the script marks the local names as Vietnamese (fonts, screen readers).
