@@ -264,7 +264,7 @@ class RowValidator:
         era = buddhist_era_range(self.country.pk, today)
         if era is None:
             return self._integer(table, result, "founded_year", low=EARLIEST_YEAR, high=today.year)
-        years = self._integer(table, result, "founded_year", low=EARLIEST_YEAR, high=era[1] + 10_000)
+        years = self._integer(table, result, "founded_year", low=EARLIEST_YEAR)
         # Thai lists write B.E. years (2545 for 2002): those are converted. Any other year after today is
         # refused, naming both ranges.
         written = years.to_numpy(dtype="float64", na_value=np.nan)

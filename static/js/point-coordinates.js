@@ -9,7 +9,7 @@
 (function () {
   "use strict";
 
-  // Thai (๐-๙) and Khmer (០-៩) digits, as the importer reads them too (exchange.importing.LOCAL_DIGITS).
+  // Thai (๐-๙) and Khmer (០-៩) digits, as the importer and the form's date read them (registry/digits.py).
   var LOCAL_ZEROS = [0x0E50, 0x17E0];
 
   function asciiDigits(text) {
