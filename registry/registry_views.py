@@ -88,7 +88,7 @@ def entity_edit(request, pk=None):
     duplicates, stale = [], None
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
-        duplicates = likely_duplicates(data.get("name"), data.get("point"), exclude=entity)
+        duplicates = likely_duplicates(data.get("name"), data.get("point"), data.get("country"), exclude=entity)
         if duplicates and not form.cleaned_data["confirm_not_duplicate"]:
             form.add_error(None, _("Possible duplicates nearby: check them before saving."))
         else:

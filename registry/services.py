@@ -381,12 +381,15 @@ def _save_with_history(entity, user, reason):
     entity.save()
 
 
-def likely_duplicates(name, point, exclude=None, distance_m=None, threshold=None):
-    """Entities with a similar name (any script, diacritics ignored) within `distance_m` of `point`.
+def likely_duplicates(name, point, country, exclude=None, distance_m=None, threshold=None):
+    """Entities of `country` with a similar name (any script, diacritics ignored) within `distance_m` of `point`.
 
     Returns [(entity, similarity 0-1, metres)], most similar first. The form shows
     them before saving; nothing is refused on this ground (two real cooperatives
-    may share a name).
+    may share a name). Only the entity's own country is searched: a duplicate is
+    registered in the same registry, and the form asks before it checks the point,
+    so a search across borders would show anyone who may register somewhere the
+    names of another country's records near any point they typed.
     """
     from django.conf import settings
     from django.db import connection
@@ -407,6 +410,7 @@ def likely_duplicates(name, point, exclude=None, distance_m=None, threshold=None
                 # Degrees that surely cover distance_m at any latitude of the five countries (below 55 N).
                 "degrees": distance_m / 111_320 / 0.55,
                 "metres": distance_m,
+                "country": getattr(country, "pk", country),
                 "exclude": str(exclude.pk) if exclude is not None and exclude.pk else None,
                 "threshold": threshold,
             },

@@ -123,7 +123,8 @@ SELECT id,
        similarity(registry_fold(concat_ws(' ', name, name_local, name_romanized)), registry_fold(%(name)s)) AS score,
        ST_Distance(point::geography, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography) AS metres
 FROM registry_entity
-WHERE point && ST_Expand(ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), %(degrees)s)
+WHERE country_id = %(country)s
+  AND point && ST_Expand(ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), %(degrees)s)
   AND ST_DWithin(point::geography, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography, %(metres)s)
   AND (%(exclude)s::uuid IS NULL OR id <> %(exclude)s::uuid)
   AND similarity(registry_fold(concat_ws(' ', name, name_local, name_romanized)), registry_fold(%(name)s))

@@ -39,7 +39,7 @@ def test_duplicate_warning_finds_a_similar_name_nearby_only():
     near = EntityFactory(name="Hợp tác xã Nông nghiệp Hội An", point=Point(108.338, 15.880, srid=4326))
     EntityFactory(name="Hợp tác xã Nông nghiệp Hội An", point=Point(105.85, 21.03, srid=4326))  # far away
     EntityFactory(name="Quỹ tín dụng Cẩm Hà", point=Point(108.339, 15.881, srid=4326))  # near, other name
-    found = likely_duplicates("HTX Nong nghiep Hoi An", Point(108.3385, 15.8805, srid=4326), distance_m=2000)
+    found = likely_duplicates("HTX Nong nghiep Hoi An", Point(108.3385, 15.8805, srid=4326), "VNM", distance_m=2000)
     assert [entity for entity, _, _ in found] == [near]
     assert found[0][2] < 200
-    assert likely_duplicates("Nong nghiep Hoi An", Point(108.3385, 15.8805, srid=4326), exclude=near) == []
+    assert likely_duplicates("Nong nghiep Hoi An", Point(108.3385, 15.8805, srid=4326), "VNM", exclude=near) == []
