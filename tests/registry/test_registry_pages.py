@@ -262,3 +262,21 @@ def test_a_registration_date_typed_in_thai_digits_is_read(client):
     assert response.status_code == 302, response.content.decode()[:2000]
     entity = Entity.objects.get(name="HTX Ngày Thái")
     assert (entity.registration_date.isoformat(), entity.members_total) == ("2002-03-15", 30)
+
+
+def test_entity_page_separates_its_values_and_writes_coordinates_with_a_point(client):
+    """Vietnamese writes 21,5928 for 21.5928: a location written that way ("21,59280, 105,84420") read as four
+    numbers. Registration number, authority and date, and contact name, phone and e-mail, ran together."""
+    entity = EntityFactory(
+        point=Point(105.8442, 21.5928, srid=4326),
+        registration_number="HTX-123",
+        registering_authority="Sở Kế hoạch",
+        contact_name="Nguyễn Thị A",
+        contact_phone="+84 912 345 678",
+    )
+    client = client_for(client, "researcher", "VNM")
+    client.cookies["django_language"] = "vi"
+    page = client.get(entity.get_absolute_url()).content.decode()
+    assert "21.59280, 105.84420" in page
+    assert "HTX-123 · Sở Kế hoạch" in page
+    assert "Nguyễn Thị A · +84 912 345 678" in page
