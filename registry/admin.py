@@ -13,7 +13,13 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import history
 from .models import Classification, Criterion, Entity, EntityFamily, LegalForm, WorkingDefinition
-from .permissions import can_edit_registry, editable_countries, is_administrator, readable_countries
+from .permissions import (
+    can_edit_registry,
+    can_read_registry,
+    editable_countries,
+    is_administrator,
+    readable_countries,
+)
 from .services import EDITABLE_FIELDS, StaleEntityError, create_entity, update_entity
 
 
@@ -98,7 +104,17 @@ class EntityAdmin(SimpleHistoryAdmin, LeafletGeoAdmin):
 
 
 class ReadableByCountryAdmin(SimpleHistoryAdmin):
-    """Reference and definition rows: staff read them; only administrators change them here."""
+    """Reference and definition rows: staff read them; only administrators change them here.
+
+    A row of one country (country_of() says which) is read only by those who may read that country's
+    registry: get_queryset() keeps the lists and change pages to them, and has_view_permission() the
+    history pages, which django-simple-history builds from the historical rows, outside get_queryset().
+    """
+
+    def country_of(self, obj):
+        """The ISO3 code of the country `obj` belongs to, or None for rows shared by every country (families,
+        legal forms); "" when the country can no longer be told, which only COOP and administrators read."""
+        return None
 
     def has_change_permission(self, request, obj=None):
         return is_administrator(request.user)
@@ -110,7 +126,8 @@ class ReadableByCountryAdmin(SimpleHistoryAdmin):
         return is_administrator(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return bool(readable_countries(request.user))
+        country = None if obj is None else self.country_of(obj)
+        return bool(readable_countries(request.user)) and (country is None or can_read_registry(request.user, country))
 
     def has_module_permission(self, request):
         return bool(readable_countries(request.user))
@@ -130,6 +147,9 @@ class WorkingDefinitionAdmin(ReadableByCountryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(country__in=readable_countries(request.user))
 
+    def country_of(self, obj):
+        return obj.country_id
+
 
 @admin.register(Classification)
 class ClassificationAdmin(ReadableByCountryAdmin):
@@ -139,6 +159,10 @@ class ClassificationAdmin(ReadableByCountryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(entity__country__in=readable_countries(request.user))
+
+    def country_of(self, obj):
+        # A historical row may name an entity deleted since.
+        return Entity.objects.filter(pk=obj.entity_id).values_list("country_id", flat=True).first() or ""
 
 
 @admin.register(EntityFamily)
