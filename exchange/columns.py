@@ -118,7 +118,16 @@ FIELDS = [
         _('Geopoint ("lat lon alt accuracy")'),
         "geopoint",
         None,
-        ("geopoint", "gps", "location", "coordinates", "gps_location", "gps_coordinates", "geolocation"),
+        (
+            "geopoint",
+            "gps",
+            "location",
+            "coordinates",
+            "gps_location",
+            "gps_coordinates",
+            "geolocation",
+            "_geolocation",
+        ),
     ),
     FieldSpec(
         "location_precision",
@@ -238,20 +247,33 @@ def _fold_latin(text):
 
 
 def normalize_header(header):
-    """Compare headers loosely: Kobo group prefixes dropped, case, Latin diacritics and punctuation folded."""
+    """Compare headers loosely: Kobo group prefixes dropped, case, Latin diacritics and punctuation folded.
+
+    A leading underscore is kept: KoboToolbox names its own metadata so (`_status` is the submission's
+    state, "submitted_via_web"; `_location_precision` a GPS accuracy in metres), and only the ones listed
+    as aliases (`_uuid`, `_validation_status`, `_geolocation`) may fill a field.
+    """
     text = str(header).strip()
     if "/" in text and not text.startswith("_"):
         text = text.rsplit("/", 1)[1]
     text = _fold_latin(text).lower()
     text = re.sub(r"^(essglobal|ess|murmurations)[:.]", "", text)
+    metadata = text.startswith("_")
     text = re.sub(r"[\s\-.:()]+", "_", text).strip("_")
-    return text
+    return "_" + text if metadata and text else text
 
 
 def auto_mapping(columns):
     """Field name -> column for the columns we recognize; the first matching column wins."""
     mapping = {}
-    normalized = [(column, normalize_header(column)) for column in columns]
+    present = {str(column).strip() for column in columns}
+    # KoboToolbox writes a multiple-choice question both as one column ("grp/member_types": "women men") and
+    # as a 0/1 column per choice ("grp/member_types/women"): a choice's name is no field, whatever it says.
+    normalized = [
+        (column, normalize_header(column))
+        for column in columns
+        if str(column).strip().rpartition("/")[0] not in present
+    ]
     for spec in FIELDS:
         short = (SHAPEFILE_NAMES[spec.name],) if spec.name in SHAPEFILE_NAMES else ()
         for alias in (*spec.aliases, *LOCAL_ALIASES.get(spec.name, ()), *short):

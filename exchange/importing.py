@@ -107,6 +107,7 @@ def _key(value):
     return _norm(value).replace("-", "_").replace(" ", "_")
 
 
+GEOLOCATION_LIST = r"^\[?\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*\]?$"
 FOUR_DIGIT_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 DATE_FORMATS = ("%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y")  # besides ISO; a day before its month
 
@@ -444,6 +445,8 @@ class RowValidator:
         lon_raw = self.column(table, "longitude")
         if "geopoint" in self.mapping:
             geopoint = self.column(table, "geopoint")
+            # KoboToolbox's `_geolocation` is "[lat, lon]": read as "lat lon".
+            geopoint = geopoint.str.replace(GEOLOCATION_LIST, r"\1 \2", regex=True)
             parts = geopoint.str.split(r"\s+", n=3, expand=True, regex=True)
             use = (geopoint != "") & (lat_raw == "") & (lon_raw == "")
             if parts.shape[1] >= 2:
