@@ -43,3 +43,21 @@ def test_production_refuses_to_start_without_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_secret_key_even_with_debug_set():
+    """DEBUG=1 lets base.py fall back to a development key; production turns DEBUG off and must not keep it."""
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env.update(
+        {"DJANGO_SETTINGS_MODULE": "config.settings.production", "DEBUG": "1", "ALLOWED_HOSTS": "sse.example.org"}
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set in production" in result.stderr

@@ -7,6 +7,10 @@ expected to end at a proxy that sets X-Forwarded-Proto.
 from .base import *  # noqa: F403
 
 DEBUG = False
+# base.py lets DEBUG=1 run without a SECRET_KEY on a key everyone can read in this repository; production
+# turns DEBUG off above, so that key would sign its sessions and password-reset links. Refuse it here.
+if not os.environ.get("SECRET_KEY"):  # noqa: F405
+    raise ImproperlyConfigured("SECRET_KEY must be set in production (DEBUG does not lift that here).")  # noqa: F405
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)  # noqa: F405
 SESSION_COOKIE_SECURE = True
