@@ -236,3 +236,17 @@ def test_the_countries_formal_names_are_catalogued_and_shown_in_the_readers_lang
     client.post("/i18n/setlang/", {"language": "vi", "next": "/"})
     page = client.get("/countries/VNM/").content.decode()
     assert "Cộng hòa Xã hội Chủ nghĩa Việt Nam" in page and "Socialist Republic" not in page
+
+
+@pytest.mark.django_db
+def test_the_registry_lists_demo_badge_is_in_the_readers_language(client):
+    """The badge beside a synthetic entity's name read 'demo' in English on every translated list."""
+    from tests.factories import EntityFactory, user_with_role
+
+    EntityFactory(is_demo=True)
+    client.force_login(user_with_role("researcher", "VNM"))
+    client.post("/i18n/setlang/", {"language": "th", "next": "/"})
+    with translation.override("th"):
+        badge = translation.pgettext("demo badge", "demo")
+    listing = client.get("/registry/").content.decode()
+    assert f">{badge}</span>" in listing and ">demo</span>" not in listing
