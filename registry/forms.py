@@ -1,6 +1,8 @@
 """Forms of the researchers' pages. They parse input; registry.services validates and saves."""
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from leaflet.forms.widgets import LeafletWidget
@@ -9,6 +11,7 @@ from .digits import ascii_digits
 from .models import ISIC_SECTIONS, Classification, Country, Entity, EntityFamily, LegalForm, WorkingDefinition
 from .permissions import editable_countries
 from .services import EDITABLE_FIELDS
+from .signin import SignInCounter, minutes_until
 
 
 class LocalDigitsDateField(forms.DateField):
@@ -231,3 +234,25 @@ class DefinitionForm(forms.ModelForm):
 class AdoptionForm(forms.Form):
     adopted_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     adopted_by = forms.CharField(max_length=300, initial="National advisory committee")
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, saying so when a user name is refused for too many failed sign-ins
+    (registry.signin) instead of calling the right password wrong."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "too_many_failures": _("Too many failed sign-ins with this user name: wait %(minutes)s min and try again."),
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        if username is not None and self.request is not None:
+            until = SignInCounter(self.request, username).locked_until()
+            if until is not None:
+                raise ValidationError(
+                    self.error_messages["too_many_failures"],
+                    code="too_many_failures",
+                    params={"minutes": minutes_until(until)},
+                )
+        return super().clean()

@@ -18,6 +18,7 @@ from django.utils.crypto import constant_time_compare
 
 from .models import Country, CountryRole
 from .sessions import user_id_of
+from .signin import SignInCounter
 
 Role = CountryRole.Role
 
@@ -175,8 +176,27 @@ class RoleLoadingBackend(ModelBackend):
     query of their own (0.4 ms of ORM work each on the map endpoints,
     PERFORMANCE.md B2). Nothing outlives the request: roles are read afresh
     on every request, so a revoked role is refused on the very next one.
-    Authentication (passwords, is_active) is ModelBackend's, unchanged.
+    Authentication (passwords, is_active) is ModelBackend's, behind a count of
+    failed sign-ins (registry.signin): a user name refused for too many failures
+    is refused even with the right password until its window ends.
     """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:  # not a web sign-in (a command, a test calling authenticate() itself)
+            return super().authenticate(request, username, password, **kwargs)
+        counter = SignInCounter(
+            request, username if username is not None else kwargs.get(get_user_model().USERNAME_FIELD)
+        )
+        if counter.locked_until() is not None:
+            # PermissionDenied: django.contrib.auth.authenticate() stops here, tries no other backend and
+            # signals the failure; SignInForm says why.
+            raise PermissionDenied("Too many failed sign-ins.")
+        user = super().authenticate(request, username, password, **kwargs)
+        if user is None:
+            counter.failed()
+        else:
+            counter.succeeded()
+        return user
 
     def get_user(self, user_id):
         user_model = get_user_model()
