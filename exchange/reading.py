@@ -333,7 +333,9 @@ def _header_position(numbered):
     return 0
 
 
-def _table_from_records(records, file_format, encoding="", delimiter="", warnings=None):
+def _table_from_records(records, file_format, encoding="", delimiter="", warnings=None, positional=False):
+    """A Table from rows of cells. `positional` (a spreadsheet): a cell right of the header's last name is in
+    a column of its own ("column 9"), as the sheet shows it, not a sign of a row shifted by a stray delimiter."""
     warnings = list(warnings or [])
     numbered = [(number, row) for number, row in enumerate(records, start=1) if any(str(cell).strip() for cell in row)]
     if not numbered:
@@ -355,11 +357,14 @@ def _table_from_records(records, file_format, encoding="", delimiter="", warning
         )
         numbered = numbered[position:]
     header_number, header = numbered[0]
-    header = _unique_headers(header)
     body = numbered[1:]
+    if positional:
+        header = list(header) + [""] * (max(len(row) for _, row in numbered) - len(header))
+    header = _unique_headers(header)
     if not body:
         raise ImportFileError(gettext("The file has a header but no data rows."))
-    blank = len(records) - header_number - len(body)
+    # Empty lines among the rows; those after the last row are no one's business.
+    blank = body[-1][0] - header_number - len(body)
     if blank > 0:
         warnings.append(gettext("%(count)s completely empty line(s) were ignored.") % {"count": blank})
     ragged = {}
@@ -395,7 +400,12 @@ def _excel_text(value):
 
 
 class XlsxParser(Parser):
-    """The first worksheet with data of an .xlsx workbook (KoboToolbox XLSX exports included)."""
+    """The worksheet of entities of an .xlsx workbook (KoboToolbox XLSX exports included).
+
+    Visible sheets before hidden ones (a hidden sheet holds a form's choice lists, not its rows), and among
+    them the first whose header names the entity: a cover or notes sheet before it is passed over; KoboToolbox
+    puts its repeat groups on sheets after the main one. Failing that, the first sheet with a table.
+    """
 
     file_format = "xlsx"
 
@@ -406,20 +416,53 @@ class XlsxParser(Parser):
             workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises many kinds for a damaged workbook
             raise ImportFileError(gettext("The workbook cannot be opened: %(error)s.") % {"error": error}) from error
+        chosen, problem = None, None
         try:
-            for sheet in workbook.worksheets:
-                records = [[_excel_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-                if any(any(cell.strip() for cell in row) for row in records):
-                    table = _table_from_records(records, "xlsx")
-                    if len(workbook.worksheets) > 1:
-                        table.warnings.append(
-                            gettext("Read the worksheet %(sheet)s; other worksheets were ignored.")
-                            % {"sheet": repr(sheet.title)}
-                        )
-                    return table
+            sheets = sorted(workbook.worksheets, key=lambda sheet: sheet.sheet_state != "visible")
+            for sheet in sheets:
+                records = _sheet_records(sheet)
+                if not records:
+                    continue
+                try:
+                    table = _table_from_records(records, "xlsx", positional=True)
+                except ImportFileError as error:
+                    problem = problem or error
+                    continue
+                if chosen is None:
+                    chosen = (sheet.title, table)
+                if "name" in auto_mapping(table.columns):
+                    chosen = (sheet.title, table)
+                    break
         finally:
             workbook.close()
-        raise ImportFileError(gettext("The workbook is empty."))
+        if chosen is None:
+            raise problem or ImportFileError(gettext("The workbook is empty."))
+        title, table = chosen
+        if len(workbook.worksheets) > 1:
+            table.warnings.append(
+                gettext("Read the worksheet %(sheet)s; other worksheets were ignored.") % {"sheet": repr(title)}
+            )
+        return table
+
+
+def _sheet_records(sheet):
+    """The sheet's rows as lists of text without their trailing empty cells; [] when it holds nothing.
+
+    The sheet's recorded dimensions are not trusted: one formatted cell far below and to the right (what
+    Ctrl+End finds) would make every row of the rectangle up to it, hundreds of millions of empty cells.
+    Empty rows stay (as empty tuples) so that rows keep the numbers the spreadsheet shows.
+    """
+    sheet.reset_dimensions()
+    records = []
+    last = 0
+    for row in sheet.iter_rows(values_only=True):
+        cells = [_excel_text(value) for value in row]
+        while cells and not cells[-1].strip():
+            cells.pop()
+        records.append(cells or ())
+        if cells:
+            last = len(records)
+    return records[:last]
 
 
 def _missing(value):

@@ -78,3 +78,44 @@ def test_a_kobo_geolocation_list_gives_the_point(run_import):
     assert_accounted(batch)
     entity = Entity.objects.get(external_id="geo-1")
     assert (round(entity.point.y, 4), round(entity.point.x, 4)) == (21.0285, 105.8542)
+
+
+@pytest.mark.django_db
+def test_a_hidden_choices_sheet_and_a_cover_sheet_before_the_data_are_passed_over(run_import):
+    workbook = xlsx_bytes(
+        {
+            "hidden:choices": [["list_name", "name", "label"], ["type", "cooperative", "Cooperative"]],
+            "About": [["Survey of cooperatives, Hà Giang, 2024"], ["Prepared by the provincial office"]],
+            "data": [["name", "family", "latitude", "longitude"], ["HTX Một", "cooperative", 22.8, 104.98]],
+            "members_repeat": [["member_name", "_parent_index"], ["Nguyễn A", 1]],
+        }
+    )
+    batch = run_import(workbook, filename="survey.xlsx")
+    assert_accounted(batch)
+    assert (batch.rows_in, batch.imported) == (1, 1)
+    assert Entity.objects.filter(name="HTX Một").exists()
+    assert any("'data'" in warning for warning in batch.warnings)
+
+
+@pytest.mark.django_db
+def test_a_formatted_cell_far_below_the_data_does_not_make_a_sheet_of_empty_rows(run_import):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["name", "family", "latitude", "longitude"])
+    sheet.append(["HTX Một", "cooperative", 22.8, 104.98])
+    sheet.append([])
+    sheet.append(["HTX Hai", "cooperative", 22.81, 104.99])
+    # What Ctrl+End finds in many sheets: one formatted, empty cell far away (at XFD1048576 the rectangle
+    # up to it was 17 billion cells).
+    sheet.cell(row=200_000, column=60).font = Font(bold=True)
+    stream = io.BytesIO()
+    workbook.save(stream)
+    batch = run_import(stream.getvalue(), filename="list.xlsx")
+    assert_accounted(batch)
+    assert (batch.rows_in, batch.imported) == (2, 2)
+    assert batch.columns == ["name", "family", "latitude", "longitude"]
+    assert sorted(batch.rows.values_list("row_number", flat=True)) == [2, 4]
+    assert any("1 completely empty line" in warning for warning in batch.warnings)
