@@ -15,7 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
+from rest_framework.exceptions import NotAuthenticated, NotFound, ParseError, PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -127,6 +127,20 @@ FEATURE_PAGE_PARAMETERS = [
 ]
 
 
+class NestingSafeJSONParser(JSONParser):
+    """DRF's JSON parser, refusing a body nested too deep to read with a 400 instead of a 500.
+
+    Python's json module gives up past the interpreter's recursion limit (about 1,000 levels of arrays or
+    objects) with a RecursionError, which DRF's parser does not catch: a 200 kB body of brackets was a 500.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - the body is nested too deeply to read.") from None
+
+
 def _is_uuid(text):
     try:
         uuid.UUID(str(text))
@@ -200,6 +214,7 @@ class EntityViewSet(
     bbox_filter_field = "point"
     bbox_filter_include_overlapping = True
     pagination_class = FeaturePagination
+    parser_classes = [NestingSafeJSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self):
         return readable_entities(self.request.user).select_related("family", "legal_form").by_number()
@@ -432,7 +447,7 @@ class ImportBatchViewSet(
     queryset = ImportBatch.objects.none()
     serializer_class = s.ImportBatchSerializer
     permission_classes = [IsAuthenticated]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, NestingSafeJSONParser]
 
     def get_queryset(self):
         return ImportBatch.objects.filter(country_id__in=editable_countries(self.request.user)).order_by("-created_at")

@@ -400,10 +400,22 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class NestingSafeJSONField(serializers.JSONField):
+    """DRF's JSONField, refusing text nested too deep to read (a RecursionError in json.loads, a 500) with a 400."""
+
+    default_error_messages = {"too_deep": "The JSON is nested too deeply to read."}
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except RecursionError:
+            self.fail("too_deep")
+
+
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     country = serializers.CharField(max_length=3)
-    mapping = serializers.JSONField(required=False, help_text='{"field": "column"} overriding the automatic mapping')
+    mapping = NestingSafeJSONField(required=False, help_text='{"field": "column"} overriding the automatic mapping')
     dry_run = serializers.BooleanField(required=False, default=False)
     encoding = serializers.CharField(required=False, allow_blank=True, default="")
     source = serializers.ChoiceField(Entity.Source.choices, required=False, default=Entity.Source.IMPORT)
@@ -429,5 +441,12 @@ class ImportUploadSerializer(serializers.Serializer):
         if unknown:
             raise serializers.ValidationError(
                 f"Unknown field(s): {', '.join(unknown)}. Known fields: {', '.join(FIELDS_BY_NAME)}."
+            )
+        # PostgreSQL keeps the mapping as jsonb, which cannot hold a NUL character (saving it was a 500); no
+        # column of a file the importer reads is named with one.
+        with_nul = sorted(field for field, column in value.items() if column and "\x00" in column)
+        if with_nul:
+            raise serializers.ValidationError(
+                f"A column name cannot contain a NUL character (\\x00); given for: {', '.join(with_nul)}."
             )
         return {field: column or "" for field, column in value.items()}
