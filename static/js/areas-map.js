@@ -47,6 +47,8 @@
             }
           }
         }).addTo(map);
+        // Quarter zoom steps: with whole ones a tall country (Thailand, Viet Nam) was fitted a level too far out.
+        map.options.zoomSnap = 0.25;
         if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds(), { padding: [10, 10] }); }
         frame.dataset.loaded = String(collection.features.length);
       })

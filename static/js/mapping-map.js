@@ -124,6 +124,9 @@
     var entityUrl = frame.dataset.entityUrl; // an entity's page, with the nil UUID for its id (optional)
     var shapes = null;
     var stats = null;
+    // Quarter zoom steps when fitting the country: with whole steps a tall country (Thailand, Viet Nam) fitted
+    // at the level below, a third of the map's height. The server is asked for whole levels (Math.floor).
+    map.options.zoomSnap = 0.25;
     var entityLayer = L.layerGroup().addTo(map);
     // The groups of entities can be switched off, so that the areas' colours can be read on their own.
     var overlays = {};
@@ -228,7 +231,7 @@
       var b = map.getBounds();
       var west = Math.max(-180, b.getWest()), east = Math.min(180, b.getEast());
       var south = Math.max(-90, b.getSouth()), north = Math.min(90, b.getNorth());
-      var query = "zoom=" + map.getZoom() + "&bbox=" + [west, south, east, north].map(function (v) { return v.toFixed(5); }).join(",");
+      var query = "zoom=" + Math.floor(map.getZoom()) + "&bbox=" + [west, south, east, north].map(function (v) { return v.toFixed(5); }).join(",");
       var filters = filterQuery(form);
       var request = getJson(withQuery(frame.dataset.entitiesUrl, query + (filters ? "&" + filters : ""))).then(function (body) {
         // A newer request (the map moved, the filters changed) draws instead: wait for it, so that
