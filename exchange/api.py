@@ -150,8 +150,7 @@ def _is_uuid(text):
 
 
 def _validation_response(error):
-    detail = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
-    return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+    return Response(s.EntityWriteSerializer.errors_from_service(error), status=status.HTTP_400_BAD_REQUEST)
 
 
 class CountryViewSet(viewsets.ReadOnlyModelViewSet):

@@ -1,6 +1,7 @@
 """API serializers: shape and types only. Business rules stay in registry.services and the importer."""
 
 from django.contrib.gis.geos import Point
+from django.core.exceptions import NON_FIELD_ERRORS
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
@@ -157,6 +158,23 @@ class EntityWriteSerializer(serializers.Serializer):
                 continue
             data[name] = Entity._meta.get_field(name).get_default()
         return data
+
+    @staticmethod
+    def errors_from_service(error):
+        """A registry.services ValidationError as {field: messages} in this API's field names.
+
+        The service speaks of the model's `point`; the client sent `latitude` and `longitude`, and a
+        refusal of the point (outside the country, swapped, out of range) names both.
+        """
+        if not hasattr(error, "error_dict"):
+            return {"non_field_errors": error.messages}
+        errors = {}
+        for field, messages in error.message_dict.items():
+            for name in {"point": ("latitude", "longitude"), NON_FIELD_ERRORS: ("non_field_errors",)}.get(
+                field, (field,)
+            ):
+                errors.setdefault(name, []).extend(messages)
+        return errors
 
     def service_data(self):
         """The validated data as registry.services expects it (point built here, lon/lat order explicit)."""

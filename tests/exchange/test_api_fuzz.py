@@ -60,3 +60,18 @@ def test_an_import_mapping_naming_a_column_with_a_nul_character_is_refused_not_a
     message = response.json()["mapping"][0]
     assert "NUL" in message and "name" in message
     assert not ImportBatch.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_refused_point_is_reported_under_latitude_and_longitude_the_fields_the_client_sent(researcher):
+    # The service refuses the model's `point`; the API has no such field.
+    payload = {"country": "VNM", "name": "X", "family": "cooperative", "latitude": 13.75, "longitude": 100.5}
+    outside = as_user(researcher).post("/api/v1/entities/", payload, format="json")
+    assert outside.status_code == 400
+    assert set(outside.json()) == {"latitude", "longitude"}
+    assert "outside" in outside.json()["latitude"][0]
+    swapped = as_user(researcher).post(
+        "/api/v1/entities/", {**payload, "latitude": 105.85, "longitude": 21.03}, format="json"
+    )
+    assert swapped.status_code == 400 and "swapped" in swapped.json()["longitude"][0]
+    assert not Entity.objects.exists()
