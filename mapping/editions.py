@@ -70,6 +70,23 @@ def can_review(user, edition):
     return permissions.is_committee_member(user, edition.country_id)
 
 
+def previous_for(user, edition):
+    """The edition `edition` is compared with for `user`: its previous one if the user may see it, else the
+    latest earlier published edition (None if there is none).
+
+    The previous edition may never have been published: its snapshot (the entities removed since, with their
+    names and points, and its per-area figures) is the committee's, not the readers' of a published edition.
+    """
+    previous = edition.previous
+    if previous is None or can_view_edition(user, previous):
+        return previous
+    return (
+        MapEdition.objects.filter(committee_id=edition.committee_id, number__lt=edition.number, status=Status.PUBLISHED)
+        .order_by("-number")
+        .first()
+    )
+
+
 def visible_editions(user, country):
     editions = MapEdition.objects.filter(committee__country=country).select_related("committee")
     if permissions.is_committee_member(user, country.pk) or permissions.is_coop(user):

@@ -271,6 +271,9 @@ def _edition(request, iso3, number, related=("definition", "previous")):
         _("Edition %(number)s of %(country)s is not published; only its committee members may see it.")
         % {"number": number, "country": country.display_name},
     )
+    if "previous" in related:
+        # What this reader may compare it with: the page's difference, the sheet and the pack all read it.
+        edition.previous = workflow.previous_for(request.user, edition)
     return edition
 
 
