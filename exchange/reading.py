@@ -11,6 +11,7 @@ import abc
 import csv
 import io
 import math
+import os
 import re
 import unicodedata
 import zipfile
@@ -403,8 +404,8 @@ class XlsxParser(Parser):
     """The worksheet of entities of an .xlsx workbook (KoboToolbox XLSX exports included).
 
     Visible sheets before hidden ones (a hidden sheet holds a form's choice lists, not its rows), and among
-    them the first whose header names the entity: a cover or notes sheet before it is passed over; KoboToolbox
-    puts its repeat groups on sheets after the main one. Failing that, the first sheet with a table.
+    them the one most like a table of entities (entity_likeness), the first among equals: a cover or notes
+    sheet before it is passed over, and so are KoboToolbox's repeat groups, on sheets after the main one.
     """
 
     file_format = "xlsx"
@@ -428,16 +429,14 @@ class XlsxParser(Parser):
                 except ImportFileError as error:
                     problem = problem or error
                     continue
-                if chosen is None:
-                    chosen = (sheet.title, table)
-                if "name" in auto_mapping(table.columns):
-                    chosen = (sheet.title, table)
-                    break
+                likeness = (sheet.sheet_state == "visible", *entity_likeness(table.columns))
+                if chosen is None or likeness > chosen[0]:
+                    chosen = (likeness, sheet.title, table)
         finally:
             workbook.close()
         if chosen is None:
             raise problem or ImportFileError(gettext("The workbook is empty."))
-        title, table = chosen
+        _likeness, title, table = chosen
         if len(workbook.worksheets) > 1:
             table.warnings.append(
                 gettext("Read the worksheet %(sheet)s; other worksheets were ignored.") % {"sheet": repr(title)}
@@ -478,18 +477,28 @@ class GeoParser(Parser):
     def parse(self, raw, filename, country=None, declared_encoding=""):
         import pyogrio
 
+        warnings = []
         try:
             if self.file_format == "shapefile":
-                frame = pyogrio.read_dataframe(io.BytesIO(raw), encoding=declared_encoding or None)
+                source, layer, encoding, warnings = _shapefile_source(raw, country, declared_encoding)
+                frame = pyogrio.read_dataframe(source, encoding=encoding)
             else:
-                frame = pyogrio.read_dataframe(io.BytesIO(raw))
+                layer = _entity_layer(raw)
+                frame = pyogrio.read_dataframe(io.BytesIO(raw), layer=layer[0] if layer else None)
+                encoding = "utf-8"
+        except ImportFileError:
+            raise
         except Exception as error:  # pyogrio wraps GDAL's many errors
             raise ImportFileError(
                 gettext("The %(format)s file cannot be read: %(error)s.") % {"format": self.file_format, "error": error}
             ) from error
+        if layer and layer[1]:
+            warnings.append(
+                gettext("Read the layer %(layer)s; the file's other layers were ignored: %(others)s.")
+                % {"layer": repr(layer[0]), "others": ", ".join(repr(other) for other in layer[1])}
+            )
         if len(frame) == 0:
             raise ImportFileError(gettext("The file has no features."))
-        warnings = []
         if frame.crs is not None and frame.crs.to_epsg() != 4326:
             warnings.append(
                 gettext("Coordinates were reprojected from %(crs)s to EPSG:4326 (lon/lat).")
@@ -498,6 +507,12 @@ class GeoParser(Parser):
             frame = frame.to_crs(4326)
         geometry = frame.geometry
         types = geometry.geom_type.to_numpy(dtype=object)
+        # Shapefiles and GeoPackages written by many GIS programs hold each point as a MultiPoint of one.
+        single = (types == "MultiPoint") & (geometry.count_geometries().to_numpy() == 1)
+        if single.any():
+            geometry = geometry.copy()
+            geometry[single] = geometry[single].get_geometry(0)
+            types = geometry.geom_type.to_numpy(dtype=object)
         is_point = types == "Point"
         lon = np.full(len(frame), np.nan)
         lat = np.full(len(frame), np.nan)
@@ -532,9 +547,102 @@ class GeoParser(Parser):
             lon=lon,
             lat=lat,
             row_errors=errors,
-            encoding="utf-8",
+            encoding=encoding or "utf-8",
             warnings=warnings,
         )
+
+
+def entity_likeness(columns):
+    """How much a table with these columns looks like one of entities: (names the entity, fields it fills)."""
+    mapping = auto_mapping(columns)
+    return "name" in mapping, len(mapping)
+
+
+def _choose_layer(layers, fields_of):
+    """(the layer of entities, [the others]) among `layers`: the one most like a table of entities (the first
+    among equals); None for a file of one layer."""
+    if len(layers) < 2:
+        return None
+    likeness = {layer: entity_likeness([str(name) for name in fields_of(layer)]) for layer in layers}
+    chosen = max(layers, key=lambda layer: likeness[layer])  # max() keeps the first of equals
+    return chosen, [layer for layer in layers if layer != chosen]
+
+
+def _entity_layer(raw):
+    """The layer of a GeoPackage (or other multi-layer file) to read, as _choose_layer says."""
+    import pyogrio
+
+    layers = [str(name) for name, _geometry in pyogrio.list_layers(io.BytesIO(raw))]
+    return _choose_layer(layers, lambda layer: pyogrio.read_info(io.BytesIO(raw), layer=layer)["fields"])
+
+
+# A Shapefile's parts are unzipped into memory: a zip announcing more than this (a "zip bomb") is refused.
+MAX_UNZIPPED_BYTES = 2 * 1000 * 1000 * 1000
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+
+def _is_junk(name):
+    # macOS adds "__MACOSX/._coops.shp" beside each file it zips: resource forks, not Shapefiles.
+    return name.startswith("__MACOSX/") or Path(name).name.startswith(".")
+
+
+def _shapefile_source(raw, country, declared_encoding):
+    """(zip of one Shapefile's parts at its root, layer choice, encoding, warnings) from an uploaded zip.
+
+    People zip the folder the Shapefile is in, or several Shapefiles together: GDAL reads neither a
+    Shapefile inside a folder nor says which of several it read. The parts are copied by their place in
+    the archive, never unzipped to disk (names like "../../x" are only names here). Without a .cpg
+    naming its encoding, a .dbf is read in the encoding its text fits (decode_text), as a CSV is.
+    """
+    import pyogrio
+
+    archive = zipfile.ZipFile(io.BytesIO(raw))
+    members = [info for info in archive.infolist() if not info.is_dir() and not _is_junk(info.filename)]
+    if sum(info.file_size for info in members) > MAX_UNZIPPED_BYTES:
+        raise ImportFileError(
+            gettext("The zip archive unpacks to more than %(limit)s MB; it cannot be read.")
+            % {"limit": f"{MAX_UNZIPPED_BYTES / 1e6:,.0f}"}
+        )
+    by_stem = {}
+    for info in members:
+        stem, suffix = os.path.splitext(info.filename)
+        if suffix.lower() in SHAPEFILE_PARTS:
+            by_stem.setdefault(stem, {})[suffix.lower()] = info
+    stems = [stem for stem, parts in by_stem.items() if ".shp" in parts]
+    if not stems:
+        raise ImportFileError(gettext("The zip archive holds no Shapefile (.shp)."))
+
+    def rezipped(stem):
+        stream = io.BytesIO()
+        with zipfile.ZipFile(stream, "w", zipfile.ZIP_STORED) as single:
+            for suffix, info in by_stem[stem].items():
+                single.writestr("entities" + suffix, archive.read(info))
+        return stream.getvalue()
+
+    parts = {stem: rezipped(stem) for stem in stems}
+    layer = _choose_layer(stems, lambda stem: pyogrio.read_info(io.BytesIO(parts[stem]))["fields"])
+    stem = layer[0] if layer else stems[0]
+    warnings = []
+    encoding = declared_encoding or None
+    if encoding is None and ".cpg" not in by_stem[stem] and ".dbf" in by_stem[stem]:
+        encoding, warnings = _dbf_encoding(archive.read(by_stem[stem][".dbf"]), country)
+    return io.BytesIO(parts[stem]), layer, encoding, warnings
+
+
+def _dbf_encoding(dbf, country):
+    """(encoding, warnings) of a .dbf's text, for one that comes without a .cpg.
+
+    Its header's language driver byte is trusted when it names a code page other than "ANSI" (0x57), which
+    means the code page of the Windows that wrote it: Vietnamese, Thai or Cyrillic as well as Western.
+    """
+    if len(dbf) < 32 or dbf[29] not in (0x00, 0x57):
+        return None, []
+    header_size = int.from_bytes(dbf[8:10], "little")
+    text = dbf[header_size:].replace(b"\x00", b" ")
+    if text.isascii():
+        return None, []
+    _decoded, encoding, warnings = decode_text(text, country)
+    return encoding, warnings
 
 
 def parser_for(file_format):

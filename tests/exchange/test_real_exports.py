@@ -119,3 +119,89 @@ def test_a_formatted_cell_far_below_the_data_does_not_make_a_sheet_of_empty_rows
     assert batch.columns == ["name", "family", "latitude", "longitude"]
     assert sorted(batch.rows.values_list("row_number", flat=True)) == [2, 4]
     assert any("1 completely empty line" in warning for warning in batch.warnings)
+
+
+def shapefile_parts(tmp_path, stem, names, points, crs=4326, encoding="UTF-8", family="cooperative"):
+    """The files of a Shapefile of cooperatives (name, family) at `points` (lon, lat in EPSG:4326)."""
+    import geopandas
+    from shapely.geometry import Point
+
+    folder = tmp_path / stem
+    folder.mkdir()
+    frame = geopandas.GeoDataFrame(
+        {"name": names, "family": [family] * len(names)} if family else {"name": names},
+        geometry=[Point(lon, lat) for lon, lat in points],
+        crs=4326,
+    ).to_crs(crs)
+    frame.to_file(folder / f"{stem}.shp", encoding=encoding)
+    return {path.name: path.read_bytes() for path in folder.iterdir()}
+
+
+def zipped(files):
+    import zipfile
+
+    stream = io.BytesIO()
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return stream.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_zipped_folder_of_shapefiles_in_utm_reads_the_entities_and_names_the_layers_left(run_import, tmp_path):
+    coops = shapefile_parts(tmp_path, "coops", ["HTX Đồng Tâm", "HTX Bình"], [(105.85, 21.02), (105.7, 20.9)], 32648)
+    roads = shapefile_parts(tmp_path, "roads", ["Quốc lộ 1"], [(105.8, 21.0)], family=None)
+    files = {f"Hà Nội/{name}": data for name, data in {**roads, **coops}.items()}
+    files["__MACOSX/Hà Nội/._coops.shp"] = b"\x00\x05\x16\x07 resource fork"
+    batch = run_import(zipped(files), filename="hanoi.zip")
+    assert_accounted(batch)
+    assert (batch.rows_in, batch.imported) == (2, 2)
+    entity = Entity.objects.get(name="HTX Đồng Tâm")
+    assert (round(entity.point.x, 5), round(entity.point.y, 5)) == (105.85, 21.02)
+    assert any("'Hà Nội/roads'" in warning and "ignored" in warning for warning in batch.warnings)
+
+
+@pytest.mark.django_db
+def test_a_shapefile_without_a_cpg_is_read_in_its_legacy_encoding(run_import, tmp_path):
+    parts = shapefile_parts(tmp_path, "mng", ["Хоршоо Малчин"], [(106.9, 47.9)], encoding="cp1251")
+    del parts["mng.cpg"]
+    batch = run_import(zipped(parts), filename="mng.zip", country="MNG")
+    assert_accounted(batch)
+    assert batch.imported == 1
+    assert Entity.objects.filter(country_id="MNG", name="Хоршоо Малчин").exists()
+    assert batch.encoding == "cp1251" and any("cp1251" in warning for warning in batch.warnings)
+
+
+@pytest.mark.django_db
+def test_a_zip_that_unpacks_to_too_much_is_refused(run_import, tmp_path, monkeypatch):
+    from exchange import reading
+
+    monkeypatch.setattr(reading, "MAX_UNZIPPED_BYTES", 10_000)
+    parts = shapefile_parts(tmp_path, "coops", ["HTX"], [(105.85, 21.02)])
+    parts["coops.dbf"] += b" " * 20_000
+    batch = run_import(zipped(parts), filename="bomb.zip")
+    assert batch.status == "failed" and "unpacks to more than" in batch.message
+
+
+@pytest.mark.django_db
+def test_a_geopackage_of_several_layers_reads_the_entities_layer(run_import, tmp_path):
+    import geopandas
+    from shapely.geometry import MultiPoint, Point
+
+    path = tmp_path / "survey.gpkg"
+    geopandas.GeoDataFrame({"label": ["boundary marker"]}, geometry=[Point(105.0, 21.0)], crs=4326).to_file(
+        path, layer="markers"
+    )
+    coops = geopandas.GeoDataFrame(
+        {"name": ["HTX Web Mercator"], "family": ["cooperative"]},
+        # A point as many GIS programs write one: a MultiPoint of one point, here in Web Mercator.
+        geometry=[MultiPoint([(106.7, 10.78)])],
+        crs=4326,
+    ).to_crs(3857)
+    coops.to_file(path, layer="cooperatives")
+    batch = run_import(path.read_bytes(), filename="survey.gpkg")
+    assert_accounted(batch)
+    assert (batch.rows_in, batch.imported) == (1, 1), list(batch.rows.values_list("reason", flat=True))
+    entity = Entity.objects.get(name="HTX Web Mercator")
+    assert (round(entity.point.x, 5), round(entity.point.y, 5)) == (106.7, 10.78)
+    assert any("'markers'" in warning for warning in batch.warnings)
