@@ -106,7 +106,9 @@ class EntityWriteSerializer(serializers.Serializer):
     name_local = serializers.CharField(max_length=300, required=False, allow_blank=True)
     name_romanized = serializers.CharField(max_length=300, required=False, allow_blank=True)
     family = serializers.CharField(required=False, help_text="Entity family code, e.g. cooperative")
-    legal_form = serializers.CharField(required=False, allow_blank=True, help_text="Legal form code of the country")
+    legal_form = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, help_text="Legal form code of the country; null for none"
+    )
     registration_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
     registering_authority = serializers.CharField(max_length=200, required=False, allow_blank=True)
     registration_date = serializers.DateField(required=False, allow_null=True)
@@ -132,6 +134,26 @@ class EntityWriteSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         required=False, help_text="The version you read; required when changing an entity (optimistic locking)."
     )
+
+    # What a GET gives that the registry derives: sent back (a GET-change-PUT round trip), it is ignored.
+    # The browsable API's forms add Django's CSRF token.
+    IGNORED_KEYS = frozenset(EntityReadSerializer.Meta.fields) | {"csrfmiddlewaretoken"}
+
+    def to_internal_value(self, data):
+        # DRF drops keys it does not know without a word: a misspelt field ("adress") was "saved" with a 200,
+        # and a PUT then reset the real one. Each is refused by name, with the fields that can be written.
+        unknown = sorted(set(data) - set(self.fields) - self.IGNORED_KEYS) if hasattr(data, "keys") else []
+        errors = {}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            errors = dict(error.detail)
+        if unknown:
+            reason = f"Not a field of an entity; the fields you may send are {', '.join(self.fields)}."
+            errors.update({name: [reason] for name in unknown})
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
 
     def validate(self, attrs):
         if ("longitude" in attrs) != ("latitude" in attrs):

@@ -75,3 +75,43 @@ def test_a_refused_point_is_reported_under_latitude_and_longitude_the_fields_the
     )
     assert swapped.status_code == 400 and "swapped" in swapped.json()["longitude"][0]
     assert not Entity.objects.exists()
+
+
+@pytest.fixture
+def hanoi(db):
+    from django.contrib.gis.geos import Point
+
+    from tests.factories import EntityFactory
+
+    return EntityFactory(name="HTX Hà Nội", address="12 Hàng Bạc", point=Point(105.8542, 21.0285, srid=4326))
+
+
+@pytest.mark.django_db
+def test_a_misspelt_field_is_refused_by_name_not_dropped_with_a_200(researcher, hanoi):
+    api = as_user(researcher)
+    url = f"/api/v1/entities/{hanoi.pk}/"
+    patched = api.patch(url, {"members_totl": 40, "version": hanoi.version}, format="json")
+    assert patched.status_code == 400
+    assert set(patched.json()) == {"members_totl"} and "members_total" in patched.json()["members_totl"][0]
+    # A PUT with a misspelt field would have reset the real one (the address) and answered 200.
+    body = api.get(url).json()
+    del body["address"]
+    replaced = api.put(url, {**body, "adress": "12 Hàng Bạc, Hà Nội"}, format="json")
+    assert replaced.status_code == 400 and set(replaced.json()) == {"adress"}
+    hanoi.refresh_from_db()
+    assert (hanoi.address, hanoi.members_total, hanoi.version) == ("12 Hàng Bạc", None, body["version"])
+
+
+@pytest.mark.django_db
+def test_what_a_get_gives_can_be_sent_back_with_put(researcher, hanoi):
+    api = as_user(researcher)
+    url = f"/api/v1/entities/{hanoi.pk}/"
+    body = api.get(url).json()
+    assert body["legal_form"] is None
+    replaced = api.put(url, {**body, "name": "HTX Hà Nội mới", "registry_number": "VNM-999999"}, format="json")
+    assert replaced.status_code == 200, replaced.content
+    hanoi.refresh_from_db()
+    # The registry number and the area are the registry's: sent back, they are ignored. No legal form reads
+    # as null, and null is taken back as none (it was refused: "This field may not be null").
+    assert (hanoi.name, hanoi.address) == ("HTX Hà Nội mới", "12 Hàng Bạc")
+    assert (hanoi.registry_number, hanoi.legal_form) == (body["registry_number"], None)
