@@ -221,7 +221,9 @@ def _colour(value, breaks):
 def _legend(breaks):
     rows, lower = [], 1
     for index, bound in enumerate(breaks):
-        rows.append({"colour": PALETTE[min(index, len(PALETTE) - 1)], "label": f"{lower:,} – {bound:,}"})
+        # A class of one value reads "1", not "1 – 1".
+        label = f"{bound:,}" if lower >= bound else f"{lower:,} – {bound:,}"
+        rows.append({"colour": PALETTE[min(index, len(PALETTE) - 1)], "label": label})
         lower = bound + 1
     return rows
 
@@ -282,27 +284,91 @@ def draw_map(figures, breaks):
 
     width_km = (east - west) * KM_PER_DEGREE * shrink
     scale_km = _nice_length(width_km / 4)
-    labels = []
+    anchors = []
     for number, area_figure in enumerate(figures, start=1):
         geometry = areas.get(area_figure.area_id)
         if geometry is None:
             continue
         anchor = geometry.representative_point()
-        labels.append(
-            {
-                "number": number,
-                "left": (anchor.x - west) / (east - west) * 100,
-                "top": (north - anchor.y) / (north - south) * 100,
-            }
-        )
+        x_mm = (anchor.x - west) / (east - west) * width_mm
+        y_mm = (north - anchor.y) / (north - south) * height_mm
+        anchors.append((number, x_mm, y_mm, geometry.area))
     return {
         "svg": base64.b64encode(buffer.getvalue()).decode(),
         "width_mm": round(width_mm, 1),
         "height_mm": round(height_mm, 1),
-        "labels": labels,
+        "labels": place_labels(anchors, width_mm, height_mm),
         "scale_km": scale_km,
         "scale_width_mm": round(scale_km / width_km * width_mm, 2),
     }
+
+
+# A label's box on paper (mm): the area numbers are 5.5 pt bold digits on a white pad.
+LABEL_DIGIT_MM = 1.15
+LABEL_PAD_MM = 1.0
+LABEL_HEIGHT_MM = 2.5
+# Where a label that would cover another is tried instead: distances (mm) from its area's anchor, 16 bearings each.
+LABEL_RADII_MM = (3, 4.5, 6, 8, 10, 12.5, 15, 18)
+LABEL_BEARINGS = [math.radians(angle) for angle in range(0, 360, 360 // 16)]
+
+
+def place_labels(anchors, width_mm, height_mm):
+    """Put each area's number where it covers no other number, so small neighbouring areas (Bangkok's, Hà Nội's,
+    Ulaanbaatar's) stay readable. Larger areas are placed first, at their anchor; a number that would cover one
+    already placed, or another area's anchor, moves to the nearest free spot around its anchor and is joined to
+    it by a leader line. `anchors`: (number, x_mm, y_mm, size); positions are returned in mm and per cent."""
+
+    def box(x, y, number):
+        half_width = (len(str(number)) * LABEL_DIGIT_MM + LABEL_PAD_MM) / 2
+        return (x - half_width, y - LABEL_HEIGHT_MM / 2, x + half_width, y + LABEL_HEIGHT_MM / 2)
+
+    def overlaps(first, second):
+        return first[0] < second[2] and second[0] < first[2] and first[1] < second[3] and second[1] < first[3]
+
+    def inside(candidate):
+        return (
+            candidate[0] >= 0.5
+            and candidate[1] >= 0.5
+            and candidate[2] <= width_mm - 0.5
+            and candidate[3] <= height_mm - 0.5
+        )
+
+    dots = {number: (x - 0.6, y - 0.6, x + 0.6, y + 0.6) for number, x, y, _size in anchors}
+    placed, labels = [], []
+    for number, x, y, _size in sorted(anchors, key=lambda anchor: -anchor[3]):
+        others = [dot for other, dot in dots.items() if other != number]
+        spots = [(x, y)] + [
+            (x + radius * math.cos(bearing), y - radius * math.sin(bearing))
+            for radius in LABEL_RADII_MM
+            for bearing in LABEL_BEARINGS
+        ]
+        label_x, label_y = x, y
+        for spot_x, spot_y in spots:
+            candidate = box(spot_x, spot_y, number)
+            if inside(candidate) and not any(overlaps(candidate, taken) for taken in placed + others):
+                label_x, label_y = spot_x, spot_y
+                break
+        placed.append(box(label_x, label_y, number))
+        moved = (label_x, label_y) != (x, y)
+        labels.append(
+            {
+                "number": number,
+                "left": label_x / width_mm * 100,
+                "top": label_y / height_mm * 100,
+                # The leader line runs from the anchor to the label's nearest edge, not under its digits.
+                "leader": (
+                    {
+                        "x1": round(x, 2),
+                        "y1": round(y, 2),
+                        "x2": round(min(max(x, placed[-1][0]), placed[-1][2]), 2),
+                        "y2": round(min(max(y, placed[-1][1]), placed[-1][3]), 2),
+                    }
+                    if moved
+                    else None
+                ),
+            }
+        )
+    return sorted(labels, key=lambda label: label["number"])
 
 
 def pack_context(edition):

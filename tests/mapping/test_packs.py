@@ -100,3 +100,28 @@ def test_the_packs_filter_line_is_in_english_and_in_the_countrys_language():
     text = " ".join(pdf_text(render_pack(filtered, png=False).pdf).split())
     assert "Family: Cooperative" in text
     assert f"{family_vi}: Hợp tác xã" in text
+
+
+def test_area_numbers_on_the_printed_map_never_cover_one_another():
+    """Bangkok's neighbours (or Hà Nội's) are a few millimetres across: their numbers were printed on top of one
+    another. A number that would cover another moves beside its area and keeps a leader line to it."""
+    from mapping.packs import LABEL_DIGIT_MM, LABEL_HEIGHT_MM, LABEL_PAD_MM, place_labels
+
+    crowded = [(number, 50 + (number % 3) * 0.8, 40 + (number // 3) * 0.8, 1.0 / number) for number in range(1, 13)]
+    labels = place_labels(crowded + [(13, 5, 5, 100.0)], width_mm=100, height_mm=80)
+    boxes = []
+    for label in labels:
+        x, y = label["left"], label["top"] * 80 / 100  # per cent of a 100 x 80 mm map
+        half = (len(str(label["number"])) * LABEL_DIGIT_MM + LABEL_PAD_MM) / 2 - 0.01
+        boxes.append((x - half, y - LABEL_HEIGHT_MM / 2, x + half, y + LABEL_HEIGHT_MM / 2))
+    for index, first in enumerate(boxes):
+        for second in boxes[index + 1 :]:
+            assert not (first[0] < second[2] and second[0] < first[2] and first[1] < second[3] and second[1] < first[3])
+    assert labels[12]["leader"] is None  # a number with room stays at its area's anchor, without a line
+    assert sum(label["leader"] is not None for label in labels) >= 10
+
+
+def test_a_legend_class_of_one_value_reads_as_that_value():
+    from mapping.packs import _legend
+
+    assert [row["label"] for row in _legend([1, 4, 30])] == ["1", "2 – 4", "5 – 30"]
