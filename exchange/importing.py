@@ -108,6 +108,10 @@ def _key(value):
 
 
 GEOLOCATION_LIST = r"^\[?\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*\]?$"
+# Day 1 of Excel's (and LibreOffice's) dates is 1900-01-01, counted from 1899-12-30 because of Excel's
+# 29 February 1900; day 10,000 is 1927-05-18: registration dates are later, and no year is that large.
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EXCEL_FIRST_DAY_NUMBER = 10_000
 FOUR_DIGIT_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 DATE_FORMATS = ("%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y")  # besides ISO; a day before its month
 
@@ -306,6 +310,7 @@ class RowValidator:
         era = buddhist_era_range(self.country.pk)
         if era is not None:
             self._read_buddhist_era_dates(raw, parsed, era)
+        self._read_excel_day_numbers(raw, parsed, result)
         today = pd.Timestamp(datetime.date.today())
         earliest = pd.Timestamp(datetime.date(EARLIEST_YEAR, 1, 1))
         bad = ((raw != "") & (parsed.isna() | (parsed > today) | (parsed < earliest))).to_numpy()
@@ -319,6 +324,32 @@ class RowValidator:
         dates = parsed.dt.date.astype(object)
         dates[parsed.isna() | pd.Series(bad)] = None
         return dates
+
+    def _read_excel_day_numbers(self, raw, parsed, result):
+        """Read, in place, the unread dates that are Excel's day numbers (45000 is 2023-03-15): what a date
+        cell becomes when its sheet lost the date format, or was saved as CSV so. From EXCEL_FIRST_DAY_NUMBER
+        only, so that a year (2015) is never taken for a day of 1905."""
+        unread = (parsed.isna() & raw.str.fullmatch(r"\d{5}(\.0+)?", na=False)).to_numpy()
+        if not unread.any():
+            return
+        numbers = pd.to_numeric(raw[unread]).astype(int)
+        last = (pd.Timestamp(datetime.date.today()) - EXCEL_EPOCH).days
+        days = numbers[(numbers >= EXCEL_FIRST_DAY_NUMBER) & (numbers <= last)]
+        if days.empty:
+            return
+        parsed[days.index] = EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
+        example = int(days.iat[0])
+        result.warnings.append(
+            gettext(
+                "%(count)s registration dates are Excel day numbers (a date cell without its date format); "
+                "they were read as dates (%(number)s = %(date)s). Check them."
+            )
+            % {
+                "count": f"{len(days):,}",
+                "number": example,
+                "date": (EXCEL_EPOCH + pd.Timedelta(days=example)).date().isoformat(),
+            }
+        )
 
     def _read_buddhist_era_dates(self, raw, parsed, era):
         """Read again, in place, with the Gregorian year, the dates unread or after today whose four-digit

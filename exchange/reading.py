@@ -249,7 +249,12 @@ def sniff_format(raw, filename):
     suffix = Path(filename or "").suffix.lower()
     if head.startswith((b"{", b"[")) and (suffix in {".geojson", ".json"} or b"Feature" in raw[:100000]):
         return "geojson"
-    if b"\x00" in raw[:4000] and not _looks_utf16(raw) and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+    # NUL bytes in text that has no other control bytes are damage (old database exports pad fields with them),
+    # removed by CsvParser; a binary file has control bytes of every kind.
+    sample = raw[:4000]
+    controls = sum(1 for byte in sample if byte < 32 and byte not in b"\x00\t\n\r")
+    binary = b"\x00" in sample and (controls > len(sample) / 100 or sample.count(b"\x00") > len(sample) * 0.3)
+    if binary and not _looks_utf16(raw) and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ImportFileError(
             gettext("This is a binary file, not a table. Upload %(supported)s.") % {"supported": SUPPORTED}
         )
@@ -295,6 +300,13 @@ class CsvParser(Parser):
 
     def parse(self, raw, filename, country=None, declared_encoding=""):
         text, encoding, warnings = decode_text(raw, country, declared_encoding)
+        if "\x00" in text:
+            lines = sorted({text.count("\n", 0, found.start()) + 1 for found in re.finditer("\x00", text)})
+            warnings.append(
+                gettext("NUL characters (bytes 0, which no text holds) were removed from line(s) %(lines)s.")
+                % {"lines": ", ".join(str(line) for line in lines[:20]) + (", ..." if len(lines) > 20 else "")}
+            )
+            text = text.replace("\x00", "")
         controls = sum(1 for char in text[:5000] if ord(char) < 32 and char not in "\r\n\t")
         if controls > 20:
             raise ImportFileError(

@@ -205,3 +205,29 @@ def test_a_geopackage_of_several_layers_reads_the_entities_layer(run_import, tmp
     entity = Entity.objects.get(name="HTX Web Mercator")
     assert (round(entity.point.x, 5), round(entity.point.y, 5)) == (106.7, 10.78)
     assert any("'markers'" in warning for warning in batch.warnings)
+
+
+@pytest.mark.django_db
+def test_nul_bytes_in_a_csv_are_removed_and_said_not_the_whole_file_refused(run_import):
+    raw = b"name,family,latitude,longitude\nHTX A\x00\x00,cooperative,21.02,105.85\nHTX B,cooperative,21.03,105.86\n"
+    batch = run_import(raw)
+    assert_accounted(batch)
+    assert batch.imported == 2
+    assert Entity.objects.filter(name="HTX A").exists()
+    assert any("NUL" in warning and "line(s) 2" in warning for warning in batch.warnings)
+
+
+@pytest.mark.django_db
+def test_registration_dates_as_excel_day_numbers_are_read_as_dates_and_said(run_import):
+    rows = [
+        ["name", "family", "latitude", "longitude", "registration_date", "_uuid"],
+        ["HTX Ngày số", "cooperative", 21.02, 105.85, 42000, "d-1"],
+        ["HTX Năm", "cooperative", 21.03, 105.86, 2015, "d-2"],
+    ]
+    batch = run_import(xlsx_bytes({"list": rows}), filename="list.xlsx")
+    assert_accounted(batch)
+    assert str(Entity.objects.get(external_id="d-1").registration_date) == "2014-12-27"
+    assert any("42000 = 2014-12-27" in warning for warning in batch.warnings)
+    # A year is no day number: refused, as before, naming the row and the field.
+    row = batch.rows.get(row_number=3)
+    assert (row.outcome, row.field) == ("rejected", "registration_date") and "'2015'" in row.reason
