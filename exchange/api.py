@@ -40,7 +40,7 @@ from .exporting import entity_rows, murmurations_profile, published_murmurations
 from .filters import AdminAreaFilter, EntityBBoxFilter, EntityFilter, ReformProcessFilter, known_code
 from .importing import create_batch
 from .models import ImportBatch, ImportRow
-from .pagination import CheckedLimitOffsetPagination
+from .pagination import PAGE_PARAMETER_BOUNDS, CheckedLimitOffsetPagination
 from .reading import ImportFileError
 
 MAX_FEATURES = 10_000
@@ -122,8 +122,12 @@ class CappedCountPagination(CheckedLimitOffsetPagination):
 
 FEATURE_PAGE_PARAMETERS = [
     OpenApiParameter("in_bbox", str, description="min_lon,min_lat,max_lon,max_lat (EPSG:4326)"),
-    OpenApiParameter("limit", int, description=f"Features a page (default 100, at most {MAX_FEATURES})"),
-    OpenApiParameter("offset", int),
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", **PAGE_PARAMETER_BOUNDS["limit"]},
+        description=f"Features a page (default 100, at most {MAX_FEATURES})",
+    ),
+    OpenApiParameter("offset", {"type": "integer", **PAGE_PARAMETER_BOUNDS["offset"]}),
 ]
 
 

@@ -12,6 +12,8 @@ from rest_framework.pagination import LimitOffsetPagination
 
 # Far past any list this registry holds, and well inside PostgreSQL's bigint.
 MAX_OFFSET = 10**12
+# The values a page's parameters take (a larger limit gives a page of the maximum: it is not refused).
+PAGE_PARAMETER_BOUNDS = {"limit": {"minimum": 1}, "offset": {"minimum": 0, "maximum": MAX_OFFSET}}
 
 
 def _whole_number(request, name, default, minimum, maximum=None):
@@ -45,4 +47,6 @@ class CheckedLimitOffsetPagination(LimitOffsetPagination):
         for parameter in parameters:
             if parameter["name"] == self.limit_query_param:
                 parameter["description"] = f"Rows a page (default {self.default_limit}, at most {self.max_limit})"
+            # What get_limit() and get_offset() refuse with a 400: a client built from the schema must know.
+            parameter["schema"].update(PAGE_PARAMETER_BOUNDS.get(parameter["name"], {}))
         return parameters

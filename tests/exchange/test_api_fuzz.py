@@ -115,3 +115,23 @@ def test_what_a_get_gives_can_be_sent_back_with_put(researcher, hanoi):
     # as null, and null is taken back as none (it was refused: "This field may not be null").
     assert (hanoi.name, hanoi.address) == ("HTX Hà Nội mới", "12 Hàng Bạc")
     assert (hanoi.registry_number, hanoi.legal_form) == (body["registry_number"], None)
+
+
+@pytest.mark.django_db
+def test_the_schema_says_which_page_parameters_are_refused(client):
+    # schemathesis, trusting the schema, sent limit=0 to every list and got the (right) 400.
+    from exchange.pagination import MAX_OFFSET
+
+    paths = client.get("/api/v1/schema/?format=json").json()["paths"]
+    lists = [
+        (path, operation["get"]["parameters"])
+        for path, operation in paths.items()
+        if "get" in operation and any(p["name"] == "limit" for p in operation["get"].get("parameters", []))
+    ]
+    assert {"/api/v1/countries/", "/api/v1/entities/", "/api/v1/map-editions/{id}/entities/"} <= {p for p, _ in lists}
+    for path, parameters in lists:
+        schemas = {parameter["name"]: parameter["schema"] for parameter in parameters}
+        assert schemas["limit"]["minimum"] == 1, path
+        assert (schemas["offset"]["minimum"], schemas["offset"]["maximum"]) == (0, MAX_OFFSET), path
+    for query in ("limit=0", f"offset={MAX_OFFSET + 1}"):
+        assert client.get(f"/api/v1/countries/?{query}").status_code == 400
