@@ -5,14 +5,15 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from registry.permissions import can_edit_legislation
 
+from .access import can_read_assessments
 from .models import Assessment, Instrument, InstrumentLegalForm, Provision, ReformProcess, StageEvent
 
 
 class LegislationAdminMixin:
-    """Editing follows can_edit_legislation; every staff user may look."""
+    """Editing follows can_edit_legislation; reading follows the pages (legislation.access): staff holding a role."""
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
+        return request.user.is_active and request.user.is_staff and can_read_assessments(request.user)
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)

@@ -4,7 +4,7 @@ import pytest
 
 from legislation.models import Assessment, ReformProcess, StageEvent
 from registry.models import CountryRole
-from tests.factories import user_with_role
+from tests.factories import UserFactory, user_with_role
 
 GRID_EDIT = "/legislation/instruments/vnm-coop-2023/assessments/edit/"
 RATING = {"provision": "P6a", "rating": "aligned", "evidence": "Art. 23", "note": "", "assessed_on": "2025-01-15"}
@@ -79,3 +79,10 @@ def test_a_user_without_any_role_gets_403_on_ratings(client_as):
 
     client = client_as(UserFactory(username="nobody"))
     assert client.get("/legislation/instruments/vnm-coop-2023/assessments/").status_code == 403
+
+
+def test_staff_without_a_role_cannot_read_assessments_in_the_admin_either(client):
+    """The pages refuse ratings to users without a role (legislation.access); the admin says the same."""
+    client.force_login(UserFactory(username="staff-no-role", is_staff=True))
+    for url in ["/admin/legislation/assessment/", "/admin/legislation/instrument/", "/legislation/compare/"]:
+        assert client.get(url).status_code == 403, url
