@@ -186,9 +186,9 @@ class AdminAreaViewSet(viewsets.ReadOnlyModelViewSet):
         parameters=FEATURE_PAGE_PARAMETERS,
         responses={(200, GEOJSON): s.FeatureCollectionSerializer},
     ),
-    create=extend_schema(request=s.EntityWriteSerializer, responses={201: s.EntityReadSerializer}),
+    create=extend_schema(request=s.EntityCreateSerializer, responses={201: s.EntityReadSerializer}),
     update=extend_schema(
-        request=s.EntityWriteSerializer,
+        request=s.EntityReplaceSerializer,
         responses={200: s.EntityReadSerializer},
         description="Replaces the entity: give country, name, family, latitude, longitude and the version you "
         "read; every other field left out is reset to its default (blank, or the registry's default choice). "
@@ -275,11 +275,9 @@ class EntityViewSet(
         return Response(murmurations_profile(next(rows), iso2, base_url, published_entity_page(entity)))
 
     def create(self, request, *args, **kwargs):
-        serializer = s.EntityWriteSerializer(data=request.data)
+        serializer = s.EntityCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.service_data()
-        if "country" not in data:
-            return Response({"country": ["Give the entity's country (ISO3)."]}, status=400)
         try:
             entity = create_entity(request.user, data, reason=history.CREATED_THROUGH_API)
         except DjangoValidationError as error:

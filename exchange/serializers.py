@@ -207,6 +207,26 @@ class EntityWriteSerializer(serializers.Serializer):
         return data
 
 
+class EntityCreateSerializer(EntityWriteSerializer):
+    """What POST must give: the fields without which there is no entity; registry.services checks the rest."""
+
+    REQUIRED_TO_CREATE = ("country", "name", "family", "latitude", "longitude")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.REQUIRED_TO_CREATE:
+            self.fields[name].required = True
+
+
+class EntityReplaceSerializer(EntityWriteSerializer):
+    """PUT's body in the schema: the fields a replacement must give (the view names those missing)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.REQUIRED_TO_REPLACE:
+            self.fields[name].required = True
+
+
 class CriterionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Criterion

@@ -135,3 +135,18 @@ def test_the_schema_says_which_page_parameters_are_refused(client):
         assert (schemas["offset"]["minimum"], schemas["offset"]["maximum"]) == (0, MAX_OFFSET), path
     for query in ("limit=0", f"offset={MAX_OFFSET + 1}"):
         assert client.get(f"/api/v1/countries/?{query}").status_code == 400
+
+
+@pytest.mark.django_db
+def test_creating_an_entity_names_every_required_field_missing_as_the_schema_does(client, researcher):
+    # The schema said every field of POST was optional; the server named only the country, then the next one.
+    required = {"country", "name", "family", "latitude", "longitude"}
+    schema = client.get("/api/v1/schema/?format=json").json()
+    body = schema["paths"]["/api/v1/entities/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    component = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+    assert set(component["required"]) == required
+    put = schema["paths"]["/api/v1/entities/{id}/"]["put"]["requestBody"]["content"]["application/json"]["schema"]
+    assert set(schema["components"]["schemas"][put["$ref"].rsplit("/", 1)[1]]["required"]) == required | {"version"}
+    response = as_user(researcher).post("/api/v1/entities/", {}, format="json")
+    assert response.status_code == 400 and set(response.json()) == required
+    assert not Entity.objects.exists()
