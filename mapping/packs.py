@@ -390,6 +390,8 @@ def pack_context(edition):
         {
             "number": number,
             "figure": figure,
+            "entities": _grouped(figure.entities),
+            "members": _grouped(figure.members_total),
             "women_pct": None if figure.women_share is None else round(figure.women_share * 100),
             "change": changes[figure.code].change if figure.code in changes else None,
         }
@@ -404,10 +406,17 @@ def pack_context(edition):
         "legend": _legend(breaks),
         "rows": rows,
         "summary": summary,
+        "total": _grouped(summary.total),
         "diff": diff,
         "filters": _filters_bilingual(country, edition.filters, language),
         "sentences": _sentences(language, edition, summary, diff, timezone.now()),
     }
+
+
+def _grouped(number):
+    """Thousands set apart by a narrow no-break space (2 013): a bilingual page cannot take English's comma,
+    which Vietnamese, Mongolian and Kyrgyz readers take for a decimal sign."""
+    return f"{number:,}".replace(",", "\u202f")
 
 
 def _sentences(language, edition, summary, diff, printed_at):

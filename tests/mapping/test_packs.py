@@ -125,3 +125,12 @@ def test_a_legend_class_of_one_value_reads_as_that_value():
     from mapping.packs import _legend
 
     assert [row["label"] for row in _legend([1, 4, 30])] == ["1", "2 – 4", "5 – 30"]
+
+
+def test_the_packs_change_column_says_what_it_counts_in_both_languages():
+    """Its heading was '± 1', which a committee member could not read as 'change since edition 1'."""
+    edition = edition_with_entities("THA")
+    second = edition_with_entities("THA")
+    text = " ".join(pdf_text(render_pack(second, png=False).pdf).split())
+    assert f"± {edition.number}" not in text
+    assert text.count(f"Changes since edition {edition.number}") >= 2  # the column (on each page) and the heading
