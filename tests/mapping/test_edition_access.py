@@ -6,8 +6,9 @@ from django.urls import reverse
 
 from mapping import editions
 from mapping.filters import MapFilters
-from mapping.models import MapEdition
-from tests.factories import committee_member
+from mapping.models import MapEdition, ReviewComment, SignOff
+from registry.models import CountryRole
+from tests.factories import committee_member, user_with_role
 from tests.mapping.conftest import HANOI, make_entity
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +71,30 @@ def test_committee_members_still_compare_with_the_draft_before(client, published
     first, third = published_after_a_draft
     client.force_login(member)
     assert SECRET in read(client, pages(third)[1]).decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("who", ["committee of another country", "researcher of the country", "COOP"])
+def test_only_the_countrys_committee_comments_signs_off_and_moves_an_edition(client, viet_nam, vn_registry, who):
+    member = committee_member("VNM")
+    edition = editions.change_status(freeze(viet_nam), Status.IN_REVIEW)
+    comment = editions.add_comment(edition, member, "Check Hà Nội")
+    user = {
+        "committee of another country": lambda: committee_member("KHM"),
+        "researcher of the country": lambda: user_with_role(CountryRole.Role.RESEARCHER, "VNM"),
+        "COOP": lambda: user_with_role(CountryRole.Role.COOP),
+    }[who]()
+    client.force_login(user)
+    url = edition.get_absolute_url()
+    for action, data in [
+        ("comments", {"text": "from outside"}),
+        (f"comments/{comment.pk}/resolve", {}),
+        ("sign-off", {"decision": "approve"}),
+        ("status", {"status": "draft"}),
+    ]:
+        assert client.post(url + action, data).status_code == 403, action
+    assert client.post("/maps/VNM/editions/new", {"title": "outside"}).status_code == 403
+    assert ReviewComment.objects.filter(edition=edition).count() == 1
+    assert ReviewComment.objects.get(pk=comment.pk).resolved_at is None
+    assert not SignOff.objects.filter(edition=edition).exists()
+    assert MapEdition.objects.get(pk=edition.pk).status == Status.IN_REVIEW
+    assert MapEdition.objects.count() == 1
