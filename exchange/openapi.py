@@ -14,8 +14,19 @@ ERROR_SCHEMAS = {
     },
     "ValidationErrors": {
         "type": "object",
-        "description": "Each refused field or query parameter, with what was wrong with it.",
-        "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+        "description": "Each refused field or query parameter, with what was wrong with it; for a list "
+        "(such as `sectors`), each refused item by its position from 0.",
+        "additionalProperties": {
+            "oneOf": [
+                {"type": "string"},
+                {"type": "array", "items": {"type": "string"}},
+                {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                    "example": {"0": ["Ensure this field has no more than 1 characters."]},
+                },
+            ]
+        },
     },
 }
 

@@ -150,3 +150,15 @@ def test_creating_an_entity_names_every_required_field_missing_as_the_schema_doe
     response = as_user(researcher).post("/api/v1/entities/", {}, format="json")
     assert response.status_code == 400 and set(response.json()) == required
     assert not Entity.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_refused_list_item_is_answered_as_the_schema_describes_a_refusal(client, researcher):
+    # {"sectors": {"0": [...]}} did not match the documented ValidationErrors (strings or lists of strings).
+    import jsonschema
+
+    schema = client.get("/api/v1/schema/?format=json").json()["components"]["schemas"]["ValidationErrors"]
+    payload = {"country": "VNM", "name": "X", "family": "cooperative", "latitude": 21.03, "longitude": 105.85}
+    response = as_user(researcher).post("/api/v1/entities/", {**payload, "sectors": ["AB"]}, format="json")
+    assert response.status_code == 400 and "0" in response.json()["sectors"]
+    jsonschema.validate(response.json(), schema)
