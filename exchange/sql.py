@@ -171,7 +171,9 @@ def _differs(columns):
         else sql.SQL("e.{col} IS DISTINCT FROM s.{col}").format(col=sql.Identifier(column))
         for column in columns
     ]
-    parts.append(sql.SQL("ST_X(e.point) IS DISTINCT FROM s.lon OR ST_Y(e.point) IS DISTINCT FROM s.lat"))
+    # A point is the same within 1e-9 degrees (0.1 mm): XLSX keeps 16 significant digits, a spreadsheet's CSV 15,
+    # and a reprojected point has 17 (105.86999999999999), which would make every re-import an update.
+    parts.append(sql.SQL("NOT (abs(ST_X(e.point) - s.lon) <= 1e-9 AND abs(ST_Y(e.point) - s.lat) <= 1e-9)"))
     return sql.SQL("(") + sql.SQL(" OR ").join(parts) + sql.SQL(")")
 
 

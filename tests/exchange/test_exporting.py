@@ -257,3 +257,15 @@ def test_an_empty_geopackage_export_is_a_valid_file_with_the_columns(admin):
     path.write_bytes(data)
     info = pyogrio.read_info(path)
     assert info["features"] == 0 and "registry_number" in list(info["fields"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("file_format", ["xlsx", "csv", "geojson", "gpkg", "shapefile"])
+def test_an_export_of_points_with_seventeen_digits_reimports_unchanged(run_import, admin_user, file_format):
+    """A reprojected or computed point has 17 significant digits (105.86999999999999); XLSX keeps 16 and a
+    CSV saved by a spreadsheet 15. Re-importing the export changes nothing and says so."""
+    EntityFactory(name="HTX Bảy", point=Point(105.8 + 0.01 * 7, 21.0285, srid=4326), external_id="p-17")
+    data, _, filename = export(admin_user, Entity.objects.all(), file_format)
+    batch = run_import(data, filename=filename)
+    assert batch.rows_in == batch.unchanged == 1, [(row.outcome, row.reason) for row in batch.rows.all()]
+    assert Entity.history.filter(external_id="p-17").count() == 1
