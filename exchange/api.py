@@ -37,7 +37,15 @@ from . import sql
 from .access import contact_countries, readable_entities, visible_editions
 from .background import start_import
 from .exporting import entity_rows, murmurations_profile, published_murmurations_profile
-from .filters import AdminAreaFilter, EntityBBoxFilter, EntityFilter, ReformProcessFilter, known_code
+from .filters import (
+    AdminAreaFilter,
+    EntityBBoxFilter,
+    EntityFilter,
+    InstrumentFilter,
+    ReformProcessFilter,
+    WorkingDefinitionFilter,
+    known_code,
+)
 from .importing import create_batch
 from .models import ImportBatch, ImportRow
 from .pagination import PAGE_PARAMETER_BOUNDS, CheckedLimitOffsetPagination
@@ -319,7 +327,7 @@ class WorkingDefinitionViewSet(viewsets.ReadOnlyModelViewSet):
     # The model for the schema; get_queryset() decides what a user gets.
     queryset = WorkingDefinition.objects.none()
     serializer_class = s.WorkingDefinitionSerializer
-    filterset_fields = ["country", "status"]
+    filterset_class = WorkingDefinitionFilter
 
     def get_queryset(self):
         from django.db.models import Q
@@ -358,7 +366,7 @@ class InstrumentViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = Instrument.objects.order_by("country", "code")
     serializer_class = s.InstrumentSerializer
-    filterset_fields = ["country", "kind", "subject", "status"]
+    filterset_class = InstrumentFilter
 
 
 class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):

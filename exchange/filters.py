@@ -5,9 +5,9 @@ from django.contrib.gis.geos import Polygon
 from rest_framework.exceptions import ValidationError
 from rest_framework_gis.filters import InBBoxFilter
 
-from legislation.models import ReformProcess, Stage
+from legislation.models import Instrument, ReformProcess, Stage
 from mapping.aggregation import BadMapRequest, parse_bbox
-from registry.models import ISIC_SECTIONS, AdminArea, Country, Entity, EntityFamily, LegalForm
+from registry.models import ISIC_SECTIONS, AdminArea, Country, Entity, EntityFamily, LegalForm, WorkingDefinition
 
 
 def known_code(parameter, value, codes):
@@ -20,6 +20,19 @@ def known_code(parameter, value, codes):
 
 def known_country(parameter, value):
     return known_code(parameter, value.strip().upper(), Country.objects.values_list("iso3", flat=True))
+
+
+class CountryCodeFilter(django_filters.CharFilter):
+    """?country=VNM, any case, on `field_name` (the country's ISO3 key); an unknown code is a 400 naming it."""
+
+    def __init__(self, field_name="country_id", parameter="country", **kwargs):
+        self.parameter = parameter
+        super().__init__(field_name=field_name, help_text="ISO3 code, any case", **kwargs)
+
+    def filter(self, queryset, value):
+        if value in django_filters.constants.EMPTY_VALUES:
+            return queryset
+        return queryset.filter(**{self.field_name: known_country(self.parameter, value)})
 
 
 class EntityFilter(django_filters.FilterSet):
@@ -69,7 +82,7 @@ class EntityFilter(django_filters.FilterSet):
 class AdminAreaFilter(django_filters.FilterSet):
     """?country=VNM&level=1&on=2025-06-30 (areas in force on that date)."""
 
-    country = django_filters.CharFilter(method="filter_country", help_text="ISO3 code, any case")
+    country = CountryCodeFilter()
     on = django_filters.DateFilter(method="filter_on", help_text="Areas in force on this date (YYYY-MM-DD)")
 
     class Meta:
@@ -79,14 +92,34 @@ class AdminAreaFilter(django_filters.FilterSet):
     def filter_on(self, queryset, name, value):
         return queryset.valid_on(value)
 
-    def filter_country(self, queryset, name, value):
-        return queryset.filter(country_id=known_country(name, value))
+
+# The country filters of the other lists read a code as the entities' and areas' do: any case, and an unknown
+# code refused with the known ones. Reform processes answered ?country=XXX with an empty list that read as
+# "no reform here"; definitions and instruments refused ?country=vnm as "Select a valid choice".
+class WorkingDefinitionFilter(django_filters.FilterSet):
+    """?country=VNM&status=adopted"""
+
+    country = CountryCodeFilter()
+
+    class Meta:
+        model = WorkingDefinition
+        fields = ["country", "status"]
+
+
+class InstrumentFilter(django_filters.FilterSet):
+    """?country=VNM&kind=law&subject=cooperatives&status=in_force"""
+
+    country = CountryCodeFilter()
+
+    class Meta:
+        model = Instrument
+        fields = ["country", "kind", "subject", "status"]
 
 
 class ReformProcessFilter(django_filters.FilterSet):
     """?country=VNM&stage=drafting (the stage a process is at now)."""
 
-    country = django_filters.CharFilter(field_name="country__iso3", lookup_expr="iexact")
+    country = CountryCodeFilter()
     stage = django_filters.ChoiceFilter(
         field_name="current_stage", choices=Stage.choices, help_text="The stage the process is at now"
     )

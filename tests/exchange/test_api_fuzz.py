@@ -162,3 +162,18 @@ def test_a_refused_list_item_is_answered_as_the_schema_describes_a_refusal(clien
     response = as_user(researcher).post("/api/v1/entities/", {**payload, "sectors": ["AB"]}, format="json")
     assert response.status_code == 400 and "0" in response.json()["sectors"]
     jsonschema.validate(response.json(), schema)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("endpoint", ["reform-processes", "definitions", "instruments", "areas"])
+def test_every_country_filter_reads_any_case_and_refuses_an_unknown_code(researcher, endpoint):
+    # ?country=XXX on reform processes was an empty 200 ("no reform"); ?country=vnm on definitions and
+    # instruments was a 400 "Select a valid choice", while entities and areas took it.
+    client = as_user(researcher)  # reads the draft definitions of Viet Nam
+    upper = client.get(f"/api/v1/{endpoint}/?country=VNM&limit=1000").json()
+    lower = client.get(f"/api/v1/{endpoint}/?country=vnm&limit=1000").json()
+    assert upper["count"] > 0 and lower == upper
+    assert {row["country"] for row in upper["results"]} == {"VNM"}
+    unknown = client.get(f"/api/v1/{endpoint}/?country=XXX")
+    assert unknown.status_code == 400
+    assert "Unknown code 'XXX'" in unknown.json()["country"][0] and "VNM" in unknown.json()["country"][0]
