@@ -36,7 +36,7 @@ from registry import history
 from registry.calendars import BUDDHIST_ERA_OFFSET, EARLIEST_YEAR, buddhist_era_range
 from registry.digits import LOCAL_DIGIT, ascii_digits
 from registry.location import LocationError, check_point_in_country
-from registry.models import ISIC_SECTIONS, Country, EntityFamily, LegalForm
+from registry.models import ISIC_SECTIONS, Country, Entity, EntityFamily, LegalForm
 from registry.numbering import allocate_registry_numbers
 from registry.spreadsheets import safe_cell
 
@@ -646,6 +646,7 @@ class Importer:
             batch.columns += [name for name in GEOMETRY_COLUMNS if name not in batch.columns]
         self._require_mapping(mapping, table)
         batch.resolved_mapping = mapping
+        self._mapped = set(mapping)
         total = len(table)
         batch.rows_in = total
         self.report("validating", 0, total)
@@ -672,6 +673,8 @@ class Importer:
         frame["row_number"] = table.row_numbers
         frame["new_id"] = random_uuids(total)
         self._duplicate_external_ids(frame, outcome, reason, field_name, duplicate_row, table)
+        if table.file_format == "shapefile":
+            self._keep_text_cut_by_the_dbf(frame, outcome, table)
 
         columns = self._written_columns(mapping)
         staged_mask = outcome == ""
@@ -743,6 +746,57 @@ class Importer:
             reason[index] = "external_id: " + gettext(
                 "%(value)s is also the external id of row %(row)s of this file, which is the one imported"
             ) % {"value": repr(ids.iat[index]), "row": int(first_row[index])}
+
+    def _keep_text_cut_by_the_dbf(self, frame, outcome, table):
+        """A Shapefile's text holds at most DBF_TEXT_BYTES bytes: a longer name or address (a Khmer or Thai name
+        of 85 letters) was cut when the file was written, by our Shapefile export among others. Where such a
+        cut text begins the registry's text of the same entity (same external id), the registry's whole text
+        is kept, so that re-importing an exported Shapefile does not shorten it; the others are said to be
+        perhaps cut."""
+        encoding = table.encoding or "utf-8"
+        text_fields = [name for name in TEXT_FIELDS if name in self._mapped]
+        waiting = outcome == ""
+        cut = {}
+        for name in text_fields:
+            for index in np.flatnonzero(waiting):
+                value = frame[name].iat[index]
+                if value and len(value.encode(encoding, errors="replace")) >= DBF_TEXT_BYTES - 3:
+                    cut.setdefault(int(index), []).append(name)
+        if not cut:
+            return
+        ids = {frame["external_id"].iat[index] for index in cut} - {""}
+        registry = {
+            values["external_id"]: values
+            for values in Entity.objects.filter(country=self.country, external_id__in=ids).values(
+                "external_id", *text_fields
+            )
+        }
+        kept, doubtful = 0, []
+        for index, names in cut.items():
+            known = registry.get(frame["external_id"].iat[index], {})
+            for name in names:
+                value, whole = frame[name].iat[index], known.get(name) or ""
+                if len(whole) > len(value) and whole.startswith(value):
+                    frame.loc[index, name] = whole
+                    kept += 1
+                else:
+                    doubtful.append(f"{frame['row_number'].iat[index]} ({name})")
+        if kept:
+            self.batch.warnings.append(
+                gettext(
+                    "%(count)s texts of the Shapefile were cut at its limit of %(limit)s bytes; the registry's "
+                    "whole texts, which begin with them, were kept."
+                )
+                % {"count": f"{kept:,}", "limit": DBF_TEXT_BYTES}
+            )
+        if doubtful:
+            self.batch.warnings.append(
+                gettext(
+                    "A Shapefile holds at most %(limit)s bytes of text in a field: these texts reach it and may have "
+                    "been cut (row and field): %(rows)s. A GeoPackage or CSV holds the whole text."
+                )
+                % {"limit": DBF_TEXT_BYTES, "rows": ", ".join(doubtful[:20]) + (", ..." if len(doubtful) > 20 else "")}
+            )
 
     def _check_locations(self, cursor, frame, outcome, reason, field_name):
         tolerance = settings.COAST_TOLERANCE_METRES
@@ -874,6 +928,18 @@ class Importer:
         )
         sql.copy_import_rows(cursor, report)
 
+
+# A .dbf text field holds at most this many bytes (GDAL cuts longer text, at a character's end).
+DBF_TEXT_BYTES = 254
+TEXT_FIELDS = (
+    "name",
+    "name_local",
+    "name_romanized",
+    "registering_authority",
+    "address",
+    "contact_name",
+    "source_reference",
+)
 
 # The columns a geographic file's kept rows get for their feature's point (see Importer.run).
 GEOMETRY_COLUMNS = ("longitude", "latitude")

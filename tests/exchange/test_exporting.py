@@ -269,3 +269,28 @@ def test_an_export_of_points_with_seventeen_digits_reimports_unchanged(run_impor
     batch = run_import(data, filename=filename)
     assert batch.rows_in == batch.unchanged == 1, [(row.outcome, row.reason) for row in batch.rows.all()]
     assert Entity.history.filter(external_id="p-17").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_shapefile_export_re_imported_keeps_the_whole_khmer_name_its_dbf_cut(run_import, admin_user):
+    name = "សហគមន៍កសិកម្មភូមិថ្មីឃុំព្រែកថ្មីស្រុកកៀនស្វាយខេត្តកណ្ដាល " * 2  # 120 letters, 354 bytes in UTF-8
+    address = "ផ្ទះលេខ ១២ ផ្លូវ ២៧១ សង្កាត់ទួលទំពូង ខណ្ឌចំការមន រាជធានីភ្នំពេញ " * 3
+    EntityFactory(
+        country_id="KHM", name=name.strip(), address=address, point=Point(104.9, 11.55, srid=4326), external_id="k-1"
+    )
+    data, _, filename = export(admin_user, Entity.objects.all(), "shapefile")
+    batch = run_import(data, filename=filename, country="KHM")
+    assert batch.rows_in == batch.unchanged == 1, [(row.outcome, row.reason) for row in batch.rows.all()]
+    entity = Entity.objects.get(external_id="k-1")
+    assert (entity.name, entity.address) == (name.strip(), address)
+    assert any("were cut at its limit of 254 bytes" in warning for warning in batch.warnings)
+
+
+@pytest.mark.django_db
+def test_a_shapefile_name_at_the_dbf_limit_of_a_new_entity_is_said_to_be_perhaps_cut(run_import, admin_user):
+    EntityFactory(country_id="KHM", name="សហគមន៍ " * 40, point=Point(104.9, 11.55, srid=4326), external_id="k-2")
+    data, _, filename = export(admin_user, Entity.objects.all(), "shapefile")
+    Entity.objects.all().delete()
+    batch = run_import(data, filename=filename, country="KHM")
+    assert batch.imported == 1
+    assert any("may have been cut" in warning and "1 (name)" in warning for warning in batch.warnings)
