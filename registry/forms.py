@@ -8,7 +8,16 @@ from django.utils.translation import gettext_lazy as _
 from leaflet.forms.widgets import LeafletWidget
 
 from .digits import ascii_digits
-from .models import ISIC_SECTIONS, Classification, Country, Entity, EntityFamily, LegalForm, WorkingDefinition
+from .models import (
+    ISIC_SECTIONS,
+    AdminArea,
+    Classification,
+    Country,
+    Entity,
+    EntityFamily,
+    LegalForm,
+    WorkingDefinition,
+)
 from .permissions import editable_countries
 from .services import EDITABLE_FIELDS
 from .signin import SignInCounter, minutes_until
@@ -181,7 +190,10 @@ class EntityFilterForm(forms.Form):
     country = forms.ModelChoiceField(
         Country.objects.all(), required=False, to_field_name="iso3", label=_("Country"), empty_label=_("any")
     )
-    area = forms.IntegerField(required=False, widget=forms.HiddenInput, label=_("Area"))
+    # An area by its id (the country page links to its areas' lists); EntityQuerySet.in_area() takes the area.
+    area = forms.ModelChoiceField(
+        AdminArea.objects.defer("geom"), required=False, widget=forms.HiddenInput, label=_("Area")
+    )
     family = forms.ModelChoiceField(
         EntityFamily.objects.all(), required=False, to_field_name="code", label=_("Family"), empty_label=_("any")
     )

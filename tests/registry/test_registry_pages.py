@@ -280,3 +280,18 @@ def test_entity_page_separates_its_values_and_writes_coordinates_with_a_point(cl
     assert "21.59280, 105.84420" in page
     assert "HTX-123 · Sở Kế hoạch" in page
     assert "Nguyễn Thị A · +84 912 345 678" in page
+
+
+def test_the_list_of_one_area_shows_its_entities_only(client, vnm_entity):
+    """The country page links each area to /registry/?area=ID; an unknown id lists everything, never a 500."""
+    from registry.models import AdminArea, CountryRole
+
+    area = AdminArea.objects.locate(vnm_entity.point).place
+    Entity.objects.filter(pk=vnm_entity.pk).update(admin_area=area)
+    elsewhere = EntityFactory(name="Hợp tác xã Đà Nẵng", point=Point(108.2022, 16.0544, srid=4326))
+    client_for(client, CountryRole.Role.RESEARCHER, "VNM")
+    response = client.get(reverse("registry:entities"), {"area": area.pk})
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert vnm_entity.registry_number in content and elsewhere.registry_number not in content
+    assert client.get(reverse("registry:entities"), {"area": 987654321}).status_code == 200
