@@ -10,7 +10,8 @@ import uuid
 
 import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -151,6 +152,14 @@ class NestingSafeJSONParser(JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError("JSON parse error - the body is nested too deeply to read.") from None
+
+
+@csrf_exempt  # it changes nothing: a POST is answered with the same 404, not with the CSRF page
+def unknown_path(request, *args, **kwargs):
+    """A path under /api/v1/ that names no resource (or an id of the wrong shape): 404 as JSON, as documented."""
+    return JsonResponse(
+        {"detail": "Not found: no resource has this path (the paths are in /api/v1/schema/)."}, status=404
+    )
 
 
 def _is_uuid(text):

@@ -177,3 +177,31 @@ def test_every_country_filter_reads_any_case_and_refuses_an_unknown_code(researc
     unknown = client.get(f"/api/v1/{endpoint}/?country=XXX")
     assert unknown.status_code == 400
     assert "Unknown code 'XXX'" in unknown.json()["country"][0] and "VNM" in unknown.json()["country"][0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/nothing/", "/api/v1/map-editions/1.5/", "/api/v1/countries/V%16N/", "/api/v1/imports/0.5/rows/"],
+)
+def test_a_path_naming_no_resource_is_a_json_404_as_documented(client, path):
+    # Ids of the wrong shape for the route (schemathesis sent floats) got the site's HTML 404 page.
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json" and "Not found" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_a_list_without_its_trailing_slash_is_still_redirected_to_it(client):
+    response = client.get("/api/v1/countries")
+    assert response.status_code == 301 and response["Location"].endswith("/api/v1/countries/")
+
+
+@pytest.mark.django_db
+def test_a_post_to_a_path_naming_no_resource_is_the_same_json_404(researcher):
+    from django.test import Client
+
+    session = Client(enforce_csrf_checks=True)
+    session.force_login(researcher)
+    response = session.post("/api/v1/nothing/", {"a": "b"})
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
