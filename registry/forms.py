@@ -190,10 +190,7 @@ class EntityFilterForm(forms.Form):
     country = forms.ModelChoiceField(
         Country.objects.all(), required=False, to_field_name="iso3", label=_("Country"), empty_label=_("any")
     )
-    # An area by its id (the country page links to its areas' lists); EntityQuerySet.in_area() takes the area.
-    area = forms.ModelChoiceField(
-        AdminArea.objects.defer("geom"), required=False, widget=forms.HiddenInput, label=_("Area")
-    )
+    area = forms.IntegerField(required=False, widget=forms.HiddenInput, label=_("Area"))
     family = forms.ModelChoiceField(
         EntityFamily.objects.all(), required=False, to_field_name="code", label=_("Family"), empty_label=_("any")
     )
@@ -221,7 +218,9 @@ class EntityFilterForm(forms.Form):
         if data.get("country"):
             queryset = queryset.in_country_by_number(data["country"])
         if data.get("area"):
-            queryset = queryset.in_area(data["area"])
+            # An area by its id (the country page links to its areas' lists); in_area() takes the area itself.
+            area = AdminArea.objects.defer("geom").filter(pk=data["area"]).first()
+            queryset = queryset.in_area(area) if area is not None else queryset.none()
         if data.get("family"):
             queryset = queryset.of_family(data["family"])
         if data.get("legal_form"):
