@@ -477,7 +477,13 @@ class ImportUploadSerializer(serializers.Serializer):
     country = serializers.CharField(max_length=3)
     mapping = NestingSafeJSONField(required=False, help_text='{"field": "column"} overriding the automatic mapping')
     dry_run = serializers.BooleanField(required=False, default=False)
-    encoding = serializers.CharField(required=False, allow_blank=True, default="")
+    # As long as the batch keeps it: a longer name was a 500 (varchar overflow) instead of a refusal.
+    encoding = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=ImportBatch._meta.get_field("declared_encoding").max_length,
+    )
     source = serializers.ChoiceField(Entity.Source.choices, required=False, default=Entity.Source.IMPORT)
     duplicate_distance_m = serializers.IntegerField(required=False, default=500, min_value=0, max_value=50000)
 

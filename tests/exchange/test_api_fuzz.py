@@ -205,3 +205,14 @@ def test_a_post_to_a_path_naming_no_resource_is_the_same_json_404(researcher):
     session.force_login(researcher)
     response = session.post("/api/v1/nothing/", {"a": "b"})
     assert response.status_code == 404 and response["Content-Type"] == "application/json"
+
+
+@pytest.mark.django_db
+def test_an_import_encoding_name_longer_than_any_is_refused_not_a_500(researcher):
+    upload = SimpleUploadedFile("a.csv", CSV, content_type="text/csv")
+    response = as_user(researcher).post(
+        "/api/v1/imports/", {"file": upload, "country": "VNM", "encoding": "x" * 31}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "30 characters" in response.json()["encoding"][0]
+    assert not ImportBatch.objects.exists()
