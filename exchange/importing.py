@@ -254,7 +254,11 @@ class RowValidator:
 
     def _integer(self, table, result, name, low=0, high=2_000_000_000):
         raw = self.column(table, name)
-        values = _numbers(raw, r"(?<=\d)[,\s\u00a0\u202f](?=\d{3}\b)", "")  # thousands separators: "1,250", "1 250"
+        # Thousands written with dots, as Vietnamese, Mongolian and Kyrgyz lists do ("1.250"), are no fractions
+        # of a count: the dots go before the number is read.
+        dotted = raw.str.fullmatch(r"\d{1,3}(\.\d{3})+", na=False)
+        written = raw.where(~dotted, raw.str.replace(".", "", regex=False)) if dotted.any() else raw
+        values = _numbers(written, r"(?<=\d)[,\s\u00a0\u202f](?=\d{3}\b)", "")  # thousands: "1,250", "1 250"
         present = (raw != "").to_numpy()
         with np.errstate(invalid="ignore"):
             bad = present & (np.isnan(values) | (values % 1 != 0) | (values < low) | (values > high))

@@ -313,12 +313,7 @@ class CsvParser(Parser):
                 gettext("This file does not read as text in any encoding we know. Upload %(supported)s.")
                 % {"supported": SUPPORTED}
             )
-        sample = text[:20000]
-        first_line = sample.split("\n", 1)[0]
-        counts = {delimiter: first_line.count(delimiter) for delimiter in [",", ";", "\t", "|"]}
-        delimiter = max(counts, key=counts.get)
-        if counts[delimiter] == 0:
-            delimiter = ","
+        delimiter = _delimiter(text[:20000])
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         try:
             records = list(reader)
@@ -328,6 +323,27 @@ class CsvParser(Parser):
                 % {"line": reader.line_num, "error": error}
             ) from error
         return _table_from_records(records, "csv", encoding, delimiter, warnings)
+
+
+DELIMITERS = [",", ";", "\t", "|"]
+
+
+def _delimiter(sample):
+    """The delimiter that splits a line of the first few into the most known column names (a title above
+    the header, "Danh sách hợp tác xã, tỉnh Hà Giang", has commas where the table has semicolons); failing
+    that, the one the first line holds most of, else a comma."""
+    lines = [line for line in re.split(r"\r\n|\r|\n", sample)[:TITLE_LINES_LOOKED_AT] if line.strip()]
+    recognized = {}
+    for delimiter in DELIMITERS:
+        rows = list(csv.reader(lines, delimiter=delimiter))
+        recognized[delimiter] = max((len(auto_mapping(row)) for row in rows if len(row) > 1), default=0)
+    best = max(DELIMITERS, key=recognized.get)
+    if recognized[best] >= 2:
+        return best
+    first_line = lines[0] if lines else ""
+    counts = {delimiter: first_line.count(delimiter) for delimiter in DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
 
 
 # Government lists and survey sheets often open with a title ("Danh sách hợp tác xã tỉnh ...") and a

@@ -231,3 +231,18 @@ def test_registration_dates_as_excel_day_numbers_are_read_as_dates_and_said(run_
     # A year is no day number: refused, as before, naming the row and the field.
     row = batch.rows.get(row_number=3)
     assert (row.outcome, row.field) == ("rejected", "registration_date") and "'2015'" in row.reason
+
+
+@pytest.mark.django_db
+def test_a_semicolon_list_under_a_title_with_commas_is_read_with_semicolons(run_import):
+    raw = (
+        "Danh sách hợp tác xã, tỉnh Hà Giang, năm 2024\n\n"
+        "Tên HTX;Loại;Vĩ độ;Kinh độ;Số thành viên\n"
+        "HTX Một;cooperative;22,8;104,98;1.250\n"
+        "HTX Hai;cooperative;22,81;104,99;35\n"
+    ).encode()
+    batch = run_import(raw)
+    assert_accounted(batch)
+    assert (batch.delimiter, batch.imported) == (";", 2), batch.message
+    # A count with dots between its thousands, as Vietnamese lists write it.
+    assert Entity.objects.get(name="HTX Một").members_total == 1250
