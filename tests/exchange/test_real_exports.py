@@ -246,3 +246,17 @@ def test_a_semicolon_list_under_a_title_with_commas_is_read_with_semicolons(run_
     assert (batch.delimiter, batch.imported) == (";", 2), batch.message
     # A count with dots between its thousands, as Vietnamese lists write it.
     assert Entity.objects.get(name="HTX Một").members_total == 1250
+
+
+@pytest.mark.django_db
+def test_the_import_command_says_which_columns_it_read_and_which_it_left(tmp_path, settings, capsys):
+    from django.core.management import call_command
+
+    settings.MEDIA_ROOT = tmp_path
+    path = tmp_path / "list.csv"
+    path.write_text("Tên HTX,Loại,Vĩ độ,Kinh độ,Tổng số xã viên\nHTX Lệnh,cooperative,21.0285,105.8542,40\n")
+    call_command("import_entities", str(path), "--country", "VNM", "--dry-run")
+    out = capsys.readouterr().out
+    assert "name <- 'Tên HTX'" in out
+    # The members' count went nowhere: the researcher is told, not left to find out from the registry.
+    assert "columns not imported (1): 'Tổng số xã viên'" in out

@@ -13,7 +13,7 @@ from django.utils import translation
 from tqdm import tqdm
 
 from exchange.columns import MappingError, parse_mapping_text
-from exchange.importing import create_batch, run_batch
+from exchange.importing import GEOMETRY_COLUMNS, create_batch, run_batch
 from exchange.models import ImportBatch
 from exchange.reading import ImportFileError
 from registry.models import Country, Entity
@@ -117,6 +117,14 @@ class Command(BaseCommand):
             f"+ {batch.updated} {would}updated + {batch.unchanged} unchanged + {batch.held} held as possible "
             f"duplicates + {batch.rejected} rejected"
         )
+        # The page shows the columns and the field each fills before the import; here it is said after.
+        mapping = batch.resolved_mapping or {}
+        write("columns read: " + ", ".join(f"{field} <- {column!r}" for field, column in mapping.items()))
+        used = set(mapping.values())
+        geometry = batch.file_format in {"geojson", "gpkg", "shapefile"}
+        ignored = [c for c in batch.columns if c not in used and not (geometry and c in GEOMETRY_COLUMNS)]
+        if ignored:
+            write(f"columns not imported ({len(ignored)}): " + ", ".join(repr(column) for column in ignored))
         for warning in batch.warnings:
             write(self.style.WARNING(f"warning: {warning}"))
         problems = batch.rows.exclude(outcome__in=["imported", "updated", "unchanged"]).order_by("row_number")
