@@ -497,7 +497,9 @@ class ImportBatchViewSet(
         return Response(s.ImportBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
-        parameters=[OpenApiParameter("outcome", str, description="imported, updated, unchanged, held or rejected")],
+        parameters=[
+            OpenApiParameter("outcome", str, enum=ImportRow.Outcome.values, description="The rows of this outcome")
+        ],
         responses={200: s.ImportRowSerializer(many=True)},
     )
     @action(detail=True)

@@ -216,3 +216,12 @@ def test_an_import_encoding_name_longer_than_any_is_refused_not_a_500(researcher
     assert response.status_code == 400
     assert "30 characters" in response.json()["encoding"][0]
     assert not ImportBatch.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_schema_lists_the_outcomes_an_import_row_filter_takes(client):
+    # Documented as any string, so a client built from the schema sent "" or "done" and got a 400.
+    paths = client.get("/api/v1/schema/?format=json").json()["paths"]
+    parameters = paths["/api/v1/imports/{id}/rows/"]["get"]["parameters"]
+    outcome = next(parameter for parameter in parameters if parameter["name"] == "outcome")
+    assert set(outcome["schema"]["enum"]) == {"imported", "updated", "unchanged", "held", "rejected"}
