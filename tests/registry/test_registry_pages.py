@@ -296,3 +296,10 @@ def test_the_list_of_one_area_shows_its_entities_only(client, vnm_entity):
     assert vnm_entity.registry_number in content and elsewhere.registry_number not in content
     response = client.get(reverse("registry:entities"), {"area": 987654321})
     assert response.status_code == 200 and vnm_entity.registry_number not in response.content.decode()
+
+
+def test_a_search_that_finds_nothing_offers_no_download(client, vnm_entity):
+    """'0 entities · Download these entities' offered a file with nothing in it."""
+    client = client_for(client, "researcher", "VNM")
+    assert "data-download-these" not in client.get("/registry/?q=zzzz-nothing").content.decode()
+    assert "data-download-these" in client.get("/registry/?q=hoi+an").content.decode()
