@@ -252,8 +252,11 @@ class RowValidator:
             result.reject(index, "contact_email", not_email % {"value": repr(values.iat[index])})
         return values
 
-    def _integer(self, table, result, name, low=0, high=2_000_000_000):
+    def _integer(self, table, result, name, low=0, high=2_000_000_000, read=None):
+        """The column as whole numbers from `low` to `high`; `read`: the cells as they are to be read, when not
+        as written (the reasons quote them as written)."""
         raw = self.column(table, name)
+        raw, shown = (raw if read is None else read), raw
         # Thousands written with dots, as Vietnamese, Mongolian and Kyrgyz lists do ("1.250"), are no fractions
         # of a count: the dots go before the number is read.
         dotted = raw.str.fullmatch(r"\d{1,3}(\.\d{3})+", na=False)
@@ -264,16 +267,20 @@ class RowValidator:
             bad = present & (np.isnan(values) | (values % 1 != 0) | (values < low) | (values > high))
         not_whole = gettext("%(value)s is not a whole number from %(low)s to %(high)s")
         for index in np.flatnonzero(bad):
-            result.reject(index, name, not_whole % {"value": repr(raw.iat[index]), "low": low, "high": high})
+            result.reject(index, name, not_whole % {"value": repr(shown.iat[index]), "low": low, "high": high})
         values[bad | ~present] = np.nan
         return pd.array(np.where(np.isnan(values), None, values).tolist(), dtype="Int64")
 
     def _founded_year(self, table, result):
         today = datetime.date.today()
         era = buddhist_era_range(self.country.pk, today)
+        # A survey that asks when the entity was founded as a date ("2010-05-12", a date cell) gives its year.
+        raw = self.column(table, "founded_year")
+        dates = _parse_dates(raw.where(~raw.str.fullmatch(r"\d+", na=False), ""))
+        read = raw.where(dates.isna(), dates.dt.year.astype("Int64").astype(str))
         if era is None:
-            return self._integer(table, result, "founded_year", low=EARLIEST_YEAR, high=today.year)
-        years = self._integer(table, result, "founded_year", low=EARLIEST_YEAR)
+            return self._integer(table, result, "founded_year", low=EARLIEST_YEAR, high=today.year, read=read)
+        years = self._integer(table, result, "founded_year", low=EARLIEST_YEAR, read=read)
         # Thai lists write B.E. years (2545 for 2002): those are converted. Any other year after today is
         # refused, naming both ranges.
         written = years.to_numpy(dtype="float64", na_value=np.nan)

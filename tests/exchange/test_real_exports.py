@@ -260,3 +260,21 @@ def test_the_import_command_says_which_columns_it_read_and_which_it_left(tmp_pat
     assert "name <- 'Tên HTX'" in out
     # The members' count went nowhere: the researcher is told, not left to find out from the registry.
     assert "columns not imported (1): 'Tổng số xã viên'" in out
+
+
+@pytest.mark.django_db
+def test_a_founding_date_in_the_year_founded_column_gives_its_year(run_import):
+    import datetime
+
+    rows = [
+        ["name", "type", "latitude", "longitude", "founded", "_uuid"],
+        ["HTX Ngày lập", "cooperative", 21.02, 105.85, datetime.datetime(2010, 5, 12), "f-1"],  # a date cell
+        ["HTX Văn bản", "cooperative", 21.03, 105.86, "12/05/2011", "f-2"],
+        ["HTX Tương lai", "cooperative", 21.04, 105.87, "2099-01-01", "f-3"],
+    ]
+    batch = run_import(xlsx_bytes({"list": rows}), filename="list.xlsx")
+    assert_accounted(batch)
+    founded = dict(Entity.objects.values_list("external_id", "founded_year"))
+    assert founded == {"f-1": 2010, "f-2": 2011}
+    row = batch.rows.get(row_number=4)
+    assert row.field == "founded_year" and "'2099-01-01'" in row.reason
