@@ -53,7 +53,9 @@
         frame.dataset.loaded = String(collection.features.length);
       })
       .catch(function (error) {
-        frame.insertAdjacentHTML("beforeend", "<p class='message error'>Map data could not be loaded (" + escapeHtml(error.message) + ").</p>");
+        // The page gives the words in the reader's language (data-load-error); English if absent.
+        var words = frame.dataset.loadError || "Map data could not be loaded:";
+        frame.insertAdjacentHTML("beforeend", "<p class='message error'>" + escapeHtml(words) + " " + escapeHtml(error.message) + "</p>");
       });
   };
 })();
