@@ -24,7 +24,7 @@ from registry.models import (
     family_label,
 )
 
-from . import edition_sheets, packs
+from . import edition_sheets, pack_store
 from . import editions as workflow
 from .aggregation import (
     AREA_CLUSTER_MAX_ZOOM,
@@ -449,9 +449,8 @@ def change_status(request, iso3, number):
 @require_GET
 def edition_pack(request, iso3, number, fmt):
     edition = _edition(request, iso3, number)
-    pack = packs.render_pack(edition, png=fmt == "png")
     filename = f"{edition.country_id}-edition-{edition.number}.{fmt}"
     content_type = "application/pdf" if fmt == "pdf" else "image/png"
-    response = HttpResponse(pack.pdf if fmt == "pdf" else pack.png, content_type=content_type)
+    response = HttpResponse(pack_store.pack_bytes(edition, fmt), content_type=content_type)
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
