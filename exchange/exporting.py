@@ -13,6 +13,7 @@ import datetime
 import functools
 import itertools
 import operator
+import re
 import shutil
 import tempfile
 import zipfile
@@ -176,6 +177,10 @@ def _plain(value):
     return "" if value is None else value
 
 
+# The characters XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE): C0 controls but tab, line feed, return.
+XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def write_xlsx(rows, stream, include_contact=True):
     """A workbook of text and number cells, never formulas, with every value as it is in the registry.
 
@@ -196,7 +201,11 @@ def write_xlsx(rows, stream, include_contact=True):
     columns = _columns(include_contact)
     sheet.append(columns)
     for row in rows:
-        values = (_plain(row.get(column)) for column in columns)
+        values = [_plain(row.get(column)) for column in columns]
+        # XML, and so XLSX, cannot hold most control characters: openpyxl refuses a text that has one, which
+        # failed the whole export. An imported name may hold one (a form feed from an old system): dropped.
+        if XML_ILLEGAL.search("\n".join(v for v in values if v.__class__ is str)):
+            values = [XML_ILLEGAL.sub("", v) if v.__class__ is str else v for v in values]
         sheet.append([text_cell(v) if v.__class__ is str and v.startswith("=") else v for v in values])
     workbook.save(stream)
 

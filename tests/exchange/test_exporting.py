@@ -294,3 +294,16 @@ def test_a_shapefile_name_at_the_dbf_limit_of_a_new_entity_is_said_to_be_perhaps
     batch = run_import(data, filename=filename, country="KHM")
     assert batch.imported == 1
     assert any("may have been cut" in warning and "1 (name)" in warning for warning in batch.warnings)
+
+
+@pytest.mark.django_db
+def test_an_xlsx_export_holds_an_entity_whose_name_has_a_control_character(admin_user):
+    from openpyxl import load_workbook
+
+    EntityFactory(name="HTX \x0cMột", external_id="c-1")  # a form feed, as old systems' lists hold
+    EntityFactory(name="HTX Hai", external_id="c-2")
+    data, _, _ = export(admin_user, Entity.objects.all(), "xlsx")
+    sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    names = {row[rows[0].index("external_id")]: row[rows[0].index("name")] for row in rows[1:]}
+    assert names == {"c-1": "HTX Một", "c-2": "HTX Hai"}
