@@ -769,9 +769,11 @@ class Importer:
         waiting = outcome == ""
         cut = {}
         for name in text_fields:
-            for index in np.flatnonzero(waiting):
+            # A character is at most 4 bytes: only texts of a quarter of the limit or more need encoding.
+            long_enough = waiting & (frame[name].str.len().to_numpy() * 4 >= DBF_TEXT_BYTES - 3)
+            for index in np.flatnonzero(long_enough):
                 value = frame[name].iat[index]
-                if value and len(value.encode(encoding, errors="replace")) >= DBF_TEXT_BYTES - 3:
+                if len(value.encode(encoding, errors="replace")) >= DBF_TEXT_BYTES - 3:
                     cut.setdefault(int(index), []).append(name)
         if not cut:
             return
