@@ -13,6 +13,7 @@ import io
 import math
 import os
 import re
+import tempfile
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -508,8 +509,7 @@ class GeoParser(Parser):
         warnings = []
         try:
             if self.file_format == "shapefile":
-                source, layer, encoding, warnings = _shapefile_source(raw, country, declared_encoding)
-                frame = pyogrio.read_dataframe(source, encoding=encoding)
+                frame, layer, encoding, warnings = _read_shapefile(raw, country, declared_encoding)
             else:
                 layer = _entity_layer(raw)
                 frame = pyogrio.read_dataframe(io.BytesIO(raw), layer=layer[0] if layer else None)
@@ -604,9 +604,12 @@ def _entity_layer(raw):
     return _choose_layer(layers, lambda layer: pyogrio.read_info(io.BytesIO(raw), layer=layer)["fields"])
 
 
-# A Shapefile's parts are unzipped into memory: a zip announcing more than this (a "zip bomb") is refused.
-MAX_UNZIPPED_BYTES = 2 * 1000 * 1000 * 1000
+# A Shapefile's parts are at most 2 GB each (the format's limit); a zip announcing more than this for the one
+# read (a "zip bomb") is refused before anything is unpacked.
+MAX_UNZIPPED_BYTES = 4 * 1000 * 1000 * 1000
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+# Enough of a .dbf's records to tell their encoding.
+DBF_SAMPLE_BYTES = 1_000_000
 
 
 def _is_junk(name):
@@ -614,47 +617,80 @@ def _is_junk(name):
     return name.startswith("__MACOSX/") or Path(name).name.startswith(".")
 
 
-def _shapefile_source(raw, country, declared_encoding):
-    """(zip of one Shapefile's parts at its root, layer choice, encoding, warnings) from an uploaded zip.
+def _read_shapefile(raw, country, declared_encoding):
+    """(frame, layer choice, encoding, warnings) of the Shapefile of entities in an uploaded zip.
 
     People zip the folder the Shapefile is in, or several Shapefiles together: GDAL reads neither a
-    Shapefile inside a folder nor says which of several it read. The parts are copied by their place in
-    the archive, never unzipped to disk (names like "../../x" are only names here). Without a .cpg
-    naming its encoding, a .dbf is read in the encoding its text fits (decode_text), as a CSV is.
+    Shapefile inside a folder nor says which of several it read. The one to read is named inside the
+    zip, which GDAL reads in place (/vsizip/): nothing is unpacked to disk, so names like "../../x" are
+    only names. Without a .cpg naming its encoding, a .dbf is read in the encoding its text fits
+    (decode_text), as a CSV is.
     """
     import pyogrio
 
     archive = zipfile.ZipFile(io.BytesIO(raw))
-    members = [info for info in archive.infolist() if not info.is_dir() and not _is_junk(info.filename)]
+    by_stem = {}
+    for info in archive.infolist():
+        stem, suffix = os.path.splitext(info.filename)
+        if not info.is_dir() and not _is_junk(info.filename) and suffix.lower() in SHAPEFILE_PARTS:
+            by_stem.setdefault(stem.lower(), {})[suffix.lower()] = info
+    shapefiles = {parts[".shp"].filename[:-4]: parts for parts in by_stem.values() if ".shp" in parts}
+    if not shapefiles:
+        raise ImportFileError(gettext("The zip archive holds no Shapefile (.shp)."))
+    if not all(_plain_member(info.filename) for parts in shapefiles.values() for info in parts.values()):
+        # Names GDAL will not look up in a zip ("../../coops.shp", "/data/coops.shp", "C:\\gis\\coops.shp"):
+        # the parts are copied into a zip of plain names, by their place in the archive.
+        _refuse_a_bomb([info for parts in shapefiles.values() for info in parts.values()])
+        raw, shapefiles = _plainly_named(archive, shapefiles)
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    with tempfile.NamedTemporaryFile(suffix=".zip") as stored:
+        stored.write(raw)
+        stored.flush()
+
+        def path(stem):
+            return f"/vsizip/{stored.name}/{shapefiles[stem]['.shp'].filename}"
+
+        layer = _choose_layer(list(shapefiles), lambda stem: pyogrio.read_info(path(stem))["fields"])
+        stem = layer[0] if layer else next(iter(shapefiles))
+        parts = shapefiles[stem]
+        _refuse_a_bomb(parts.values())
+        warnings = []
+        encoding = declared_encoding or None
+        if encoding is None and ".cpg" not in parts and ".dbf" in parts:
+            with archive.open(parts[".dbf"]) as dbf:
+                encoding, warnings = _dbf_encoding(dbf.read(DBF_SAMPLE_BYTES), country)
+        frame = pyogrio.read_dataframe(path(stem), encoding=encoding)
+    return frame, layer, encoding, warnings
+
+
+def _refuse_a_bomb(members):
     if sum(info.file_size for info in members) > MAX_UNZIPPED_BYTES:
         raise ImportFileError(
             gettext("The zip archive unpacks to more than %(limit)s MB; it cannot be read.")
             % {"limit": f"{MAX_UNZIPPED_BYTES / 1e6:,.0f}"}
         )
-    by_stem = {}
-    for info in members:
-        stem, suffix = os.path.splitext(info.filename)
-        if suffix.lower() in SHAPEFILE_PARTS:
-            by_stem.setdefault(stem, {})[suffix.lower()] = info
-    stems = [stem for stem, parts in by_stem.items() if ".shp" in parts]
-    if not stems:
-        raise ImportFileError(gettext("The zip archive holds no Shapefile (.shp)."))
 
-    def rezipped(stem):
-        stream = io.BytesIO()
-        with zipfile.ZipFile(stream, "w", zipfile.ZIP_STORED) as single:
-            for suffix, info in by_stem[stem].items():
-                single.writestr("entities" + suffix, archive.read(info))
-        return stream.getvalue()
 
-    parts = {stem: rezipped(stem) for stem in stems}
-    layer = _choose_layer(stems, lambda stem: pyogrio.read_info(io.BytesIO(parts[stem]))["fields"])
-    stem = layer[0] if layer else stems[0]
-    warnings = []
-    encoding = declared_encoding or None
-    if encoding is None and ".cpg" not in by_stem[stem] and ".dbf" in by_stem[stem]:
-        encoding, warnings = _dbf_encoding(archive.read(by_stem[stem][".dbf"]), country)
-    return io.BytesIO(parts[stem]), layer, encoding, warnings
+def _plain_member(name):
+    parts = name.split("/")
+    return not name.startswith("/") and "\\" not in name and ":" not in name and ".." not in parts
+
+
+def _plainly_named(archive, shapefiles):
+    """(zip bytes, shapefiles) with each Shapefile's parts renamed "layer N/<its file name>"."""
+    stream = io.BytesIO()
+    renamed = {}
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_STORED) as plain:
+        for number, (stem, parts) in enumerate(shapefiles.items(), start=1):
+            base = re.split(r"[\\/]", stem)[-1].replace(":", "_") or "layer"
+            new_stem = f"layer {number}/{base}"
+            for suffix, info in parts.items():
+                plain.writestr(new_stem + suffix, archive.read(info))
+            renamed[new_stem] = parts
+    names = zipfile.ZipFile(io.BytesIO(stream.getvalue()))
+    return stream.getvalue(), {
+        stem: {suffix: names.getinfo(stem + suffix) for suffix in parts} for stem, parts in renamed.items()
+    }
 
 
 def _dbf_encoding(dbf, country):
@@ -666,7 +702,10 @@ def _dbf_encoding(dbf, country):
     if len(dbf) < 32 or dbf[29] not in (0x00, 0x57):
         return None, []
     header_size = int.from_bytes(dbf[8:10], "little")
-    text = dbf[header_size:].replace(b"\x00", b" ")
+    record_size = max(int.from_bytes(dbf[10:12], "little"), 1)
+    records = dbf[header_size:]
+    # Whole records only: a sample cut inside a UTF-8 letter would not read as UTF-8.
+    text = records[: len(records) - len(records) % record_size].replace(b"\x00", b" ")
     if text.isascii():
         return None, []
     _decoded, encoding, warnings = decode_text(text, country)

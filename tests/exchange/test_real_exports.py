@@ -1,6 +1,7 @@
 """Files as KoboToolbox, spreadsheets and GIS programs really write them: every row accounted for, nothing lost."""
 
 import io
+from pathlib import Path
 
 import pytest
 
@@ -278,3 +279,16 @@ def test_a_founding_date_in_the_year_founded_column_gives_its_year(run_import):
     assert founded == {"f-1": 2010, "f-2": 2011}
     row = batch.rows.get(row_number=4)
     assert row.field == "founded_year" and "'2099-01-01'" in row.reason
+
+
+@pytest.mark.django_db
+def test_a_zip_whose_names_climb_out_or_are_absolute_is_read_in_place_and_writes_nothing(run_import, tmp_path):
+    parts = shapefile_parts(tmp_path, "coops", ["HTX Đường dẫn"], [(105.85, 21.02)])
+    escape = tmp_path / "escape"
+    for prefix in ("../../", f"{escape}/"):
+        batch = run_import(zipped({prefix + name: data for name, data in parts.items()}), filename="odd.zip")
+        assert_accounted(batch)
+        assert batch.rows.get().outcome in {"imported", "unchanged"}
+    assert Entity.objects.filter(name="HTX Đường dẫn").count() == 1
+    assert not (Path.cwd().parent.parent / "coops.shp").exists()
+    assert not escape.exists()
