@@ -250,3 +250,14 @@ def test_the_registry_lists_demo_badge_is_in_the_readers_language(client):
         badge = translation.pgettext("demo badge", "demo")
     listing = client.get("/registry/").content.decode()
     assert f">{badge}</span>" in listing and ">demo</span>" not in listing
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LOCAL_LANGUAGES)
+def test_the_sign_in_page_says_why_a_page_asked_for_it_in_the_readers_language(client, language):
+    """Anyone opening the registry got a bare sign-in form that said neither why nor where the public maps are."""
+    client.post("/i18n/setlang/", {"language": language, "next": "/"})
+    page = client.get("/registry/", follow=True).content.decode()
+    assert 'class="lead login-why"' in page and 'href="/maps/"' in page
+    assert "This page is for signed-in users" not in page
+    assert "login-why" not in client.get("/accounts/login/").content.decode()
