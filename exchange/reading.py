@@ -314,7 +314,11 @@ class CsvParser(Parser):
                 gettext("This file does not read as text in any encoding we know. Upload %(supported)s.")
                 % {"supported": SUPPORTED}
             )
-        delimiter = _delimiter(text[:20000])
+        # Excel writes its list separator as a first line "sep=;" (and reads it back so): taken, then left out.
+        hint = re.match(r"sep=([,;\t|])[ \t]*(\r\n|\r|\n)", text)
+        delimiter = hint.group(1) if hint else _delimiter(text[:20000])
+        if hint:
+            text = hint.group(2) + text[hint.end() :]  # an empty line 1, so that lines keep their numbers
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         try:
             records = list(reader)

@@ -292,3 +292,13 @@ def test_a_zip_whose_names_climb_out_or_are_absolute_is_read_in_place_and_writes
     assert Entity.objects.filter(name="HTX Đường dẫn").count() == 1
     assert not (Path.cwd().parent.parent / "coops.shp").exists()
     assert not escape.exists()
+
+
+@pytest.mark.django_db
+def test_excel_s_sep_line_gives_the_delimiter_and_is_no_header(run_import):
+    raw = "sep=;\r\nP;Q;R;S\r\nHTX Một;cooperative;21,02;105,85\r\n".encode()
+    mapping = {"name": "P", "family": "Q", "latitude": "R", "longitude": "S"}
+    batch = run_import(raw, mapping=mapping)
+    assert_accounted(batch)
+    assert (batch.delimiter, batch.columns, batch.imported) == (";", ["P", "Q", "R", "S"], 1)
+    assert batch.rows.get().row_number == 3  # the line the file shows it on
