@@ -303,3 +303,12 @@ def test_a_search_that_finds_nothing_offers_no_download(client, vnm_entity):
     client = client_for(client, "researcher", "VNM")
     assert "data-download-these" not in client.get("/registry/?q=zzzz-nothing").content.decode()
     assert "data-download-these" in client.get("/registry/?q=hoi+an").content.decode()
+
+
+def test_a_refused_entity_form_lists_what_to_correct_at_its_top(client):
+    """The location's error lay two screens below the button, in the ink colour: nothing said the save had failed."""
+    client = client_for(client, "researcher", "VNM")
+    page = client.post(reverse("registry:entity-create"), form_data(point="")).content.decode()
+    top = page.index('class="notice error form-problems"')
+    assert top < page.index('name="country"')
+    assert 'href="#point-latitude"' in page[top:]
