@@ -280,14 +280,25 @@ def _frame_from_rows(header, rows):
 
 
 def _unique_headers(header):
+    """The header's names made unique ("name", "name (2)"), never taking a name the header has itself."""
+    names = [
+        (str(name).strip() if name is not None else "") or f"column {position}"
+        for position, name in enumerate(header, start=1)
+    ]
+    taken = set(names)
     seen = {}
     result = []
-    for position, name in enumerate(header, start=1):
-        name = str(name).strip() if name is not None else ""
-        name = name or f"column {position}"
+    for name in names:
         if name in seen:
-            seen[name] += 1
-            name = f"{name} ({seen[name]})"
+            number = seen[name]
+            while True:
+                number += 1
+                renamed = f"{name} ({number})"
+                if renamed not in taken:
+                    break
+            seen[name] = number
+            taken.add(renamed)
+            name = renamed
         else:
             seen[name] = 1
         result.append(name)

@@ -8,7 +8,7 @@ import pytest
 from exchange.columns import auto_mapping
 from registry.models import Entity
 
-from .conftest import assert_accounted
+from .conftest import assert_accounted, csv_bytes
 
 
 def xlsx_bytes(sheets):
@@ -302,3 +302,17 @@ def test_excel_s_sep_line_gives_the_delimiter_and_is_no_header(run_import):
     assert_accounted(batch)
     assert (batch.delimiter, batch.columns, batch.imported) == (";", ["P", "Q", "R", "S"], 1)
     assert batch.rows.get().row_number == 3  # the line the file shows it on
+
+
+@pytest.mark.django_db
+def test_repeated_headers_get_names_of_their_own_and_a_rejected_row_keeps_every_cell(run_import):
+    rows = [
+        ["name", "family", "latitude", "longitude", "note (2)", "note", "note"],
+        ["HTX Ghi chú", "", "21.02", "105.85", "second", "first", "third"],  # rejected: no family
+    ]
+    batch = run_import(csv_bytes(rows))
+    assert_accounted(batch)
+    assert batch.columns == ["name", "family", "latitude", "longitude", "note (2)", "note", "note (3)"]
+    row = batch.rows.get()
+    assert row.outcome == "rejected"
+    assert [row.data[column] for column in batch.columns[4:]] == ["second", "first", "third"]
