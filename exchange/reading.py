@@ -457,6 +457,7 @@ class XlsxParser(Parser):
     def parse(self, raw, filename, country=None, declared_encoding=""):
         from openpyxl import load_workbook
 
+        _refuse_a_bomb(zipfile.ZipFile(io.BytesIO(raw)).infolist())
         try:
             workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises many kinds for a damaged workbook
@@ -620,7 +621,7 @@ def _entity_layer(raw):
 
 
 # A Shapefile's parts are at most 2 GB each (the format's limit); a zip announcing more than this for the one
-# read (a "zip bomb") is refused before anything is unpacked.
+# read, or a workbook for all its parts (a "zip bomb"), is refused before anything is unpacked.
 MAX_UNZIPPED_BYTES = 4 * 1000 * 1000 * 1000
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 # Enough of a .dbf's records to tell their encoding.

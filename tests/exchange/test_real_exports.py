@@ -316,3 +316,13 @@ def test_repeated_headers_get_names_of_their_own_and_a_rejected_row_keeps_every_
     row = batch.rows.get()
     assert row.outcome == "rejected"
     assert [row.data[column] for column in batch.columns[4:]] == ["second", "first", "third"]
+
+
+@pytest.mark.django_db
+def test_a_workbook_that_unpacks_to_too_much_is_refused(run_import, monkeypatch):
+    from exchange import reading
+
+    monkeypatch.setattr(reading, "MAX_UNZIPPED_BYTES", 10_000)
+    rows = [["name", "family", "latitude", "longitude"]] + [["HTX", "cooperative", 21.02, 105.85]] * 500
+    batch = run_import(xlsx_bytes({"list": rows}), filename="big.xlsx")
+    assert batch.status == "failed" and "unpacks to more than" in batch.message
