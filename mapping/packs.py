@@ -37,7 +37,9 @@ from .filters import MapFilters  # noqa: E402
 PALETTE = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
 EMPTY_COLOUR = "#f2f2f2"
 MAP_WIDTH_MM = 170
-MAP_MAX_HEIGHT_MM = 175
+# Tallest map first; the first page also holds the title, the two lines of edition facts (long when an edition has
+# many filters), scale, legend and both credit lines, so a lower one is tried when they do not all fit (render_pack).
+MAP_MAX_HEIGHTS_MM = (175, 155, 135, 115)
 KM_PER_DEGREE = 111.32
 
 # Labels of the printed pack in each country's language. Translations are the
@@ -250,7 +252,7 @@ def _nice_length(km):
     return magnitude
 
 
-def draw_map(figures, breaks):
+def draw_map(figures, breaks, max_height_mm=MAP_MAX_HEIGHTS_MM[0]):
     """The choropleth as SVG (no text) and where things are on it, for the HTML overlay."""
     areas = {
         area.pk: shapely.from_wkb(bytes(area.geom.simplify(0.003, preserve_topology=True).wkb))
@@ -262,7 +264,7 @@ def draw_map(figures, breaks):
     # Plate carrée stretched by 1/cos(mid-latitude): true shape at the centre of a country-sized map.
     shrink = math.cos(math.radians((south + north) / 2))
     aspect = (north - south) / ((east - west) * shrink)
-    width_mm = MAP_WIDTH_MM if MAP_WIDTH_MM * aspect <= MAP_MAX_HEIGHT_MM else MAP_MAX_HEIGHT_MM / aspect
+    width_mm = MAP_WIDTH_MM if MAP_WIDTH_MM * aspect <= max_height_mm else max_height_mm / aspect
     height_mm = width_mm * aspect
     figure = plt.figure(figsize=(width_mm / 25.4, height_mm / 25.4))
     axes = figure.add_axes((0, 0, 1, 1))
@@ -371,7 +373,7 @@ def place_labels(anchors, width_mm, height_mm):
     return sorted(labels, key=lambda label: label["number"])
 
 
-def pack_context(edition):
+def pack_context(edition, map_max_height_mm=MAP_MAX_HEIGHTS_MM[0]):
     country = edition.committee.country
     language = country.language or "en"
     summary = EditionSource(edition).summary()
@@ -402,7 +404,7 @@ def pack_context(edition):
         "country": country,
         "language": language,
         "labels": labels,
-        "map": draw_map(figures, breaks),
+        "map": draw_map(figures, breaks, map_max_height_mm),
         "legend": _legend(breaks),
         "rows": rows,
         "summary": summary,
@@ -457,12 +459,19 @@ def render_pack(edition, png=True):
     """Render the edition's pack; PNG (the map page, via poppler's pdftoppm) only when asked."""
     from weasyprint import HTML
 
-    context = pack_context(edition)
-    html = render_to_string("mapping/pack.html", context)
-    document = HTML(string=html).render()
+    for max_height_mm in MAP_MAX_HEIGHTS_MM:
+        context = pack_context(edition, max_height_mm)
+        document = HTML(string=render_to_string("mapping/pack.html", context)).render()
+        if _map_page_fits(document):
+            break
     pdf = add_search_layer(document.write_pdf(), _logical_strings(context), page_index=len(document.pages) - 1)
     image = pdf_page_png(pdf) if png else None
     return Pack(pdf=pdf, png=image, page_count=len(document.pages))
+
+
+def _map_page_fits(document):
+    """Whether the map page kept all it holds: the area table (anchor "areas") starts on the second page, not later."""
+    return any("areas" in page.anchors for page in document.pages[:2])
 
 
 def _logical_strings(context):

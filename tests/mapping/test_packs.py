@@ -134,3 +134,20 @@ def test_the_packs_change_column_says_what_it_counts_in_both_languages():
     text = " ".join(pdf_text(render_pack(second, png=False).pdf).split())
     assert f"± {edition.number}" not in text
     assert text.count(f"Changes since edition {edition.number}") >= 2  # the column (on each page) and the heading
+
+
+def test_the_map_page_keeps_its_legend_and_both_credit_lines_with_many_filters():
+    """A Thai edition with many filters pushed the Thai credit line onto a second page, otherwise blank."""
+    edition_with_entities("THA")
+    country = Country.objects.get(pk="THA")
+    filters = "family=cooperative,self_help_group,social_enterprise,association&sector=A,C,G,K"
+    filters += "&status=active,dormant,unknown&verification=unverified"
+    edition = editions.freeze_edition(
+        editions.committee_for(country),
+        MapFilters.parse(country, QueryDict(filters)),
+        "Cooperatives, self-help groups, social enterprises and associations in agriculture, manufacturing, trade "
+        "and finance: a draft for the committee to review",
+    )
+    first_page = PdfReader(io.BytesIO(render_pack(edition, png=False).pdf)).pages[0].extract_text()
+    assert "Legend" in first_page and "Natural Earth" in first_page
+    assert "ตัวเลขบนแผนที่อ้างอิงถึงตาราง" in first_page.replace("\n", "")
