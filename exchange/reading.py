@@ -527,9 +527,14 @@ class GeoParser(Parser):
             if self.file_format == "shapefile":
                 frame, layer, encoding, warnings = _read_shapefile(raw, country, declared_encoding)
             else:
+                encoding = "utf-8"
+                if self.file_format == "geojson" and not _is_utf8(raw):
+                    # GeoJSON is UTF-8 by its standard, yet files saved by older programs come in the
+                    # writer's code page; GDAL then stops on the first such byte. Read as a CSV would be.
+                    text, encoding, warnings = decode_text(raw, country, declared_encoding)
+                    raw = text.encode("utf-8")
                 layer = _entity_layer(raw)
                 frame = pyogrio.read_dataframe(io.BytesIO(raw), layer=layer[0] if layer else None)
-                encoding = "utf-8"
         except ImportFileError:
             raise
         except Exception as error:  # pyogrio wraps GDAL's many errors
@@ -610,6 +615,14 @@ def _choose_layer(layers, fields_of):
     likeness = {layer: entity_likeness([str(name) for name in fields_of(layer)]) for layer in layers}
     chosen = max(layers, key=lambda layer: likeness[layer])  # max() keeps the first of equals
     return chosen, [layer for layer in layers if layer != chosen]
+
+
+def _is_utf8(raw):
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _entity_layer(raw):

@@ -326,3 +326,25 @@ def test_a_workbook_that_unpacks_to_too_much_is_refused(run_import, monkeypatch)
     rows = [["name", "family", "latitude", "longitude"]] + [["HTX", "cooperative", 21.02, 105.85]] * 500
     batch = run_import(xlsx_bytes({"list": rows}), filename="big.xlsx")
     assert batch.status == "failed" and "unpacks to more than" in batch.message
+
+
+@pytest.mark.django_db
+def test_a_geojson_saved_in_a_legacy_code_page_is_read_in_it_and_said(run_import):
+    import json
+
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [106.9, 47.9]},
+                "properties": {"name": "Хоршоо Малчин", "family": "cooperative"},
+            }
+        ],
+    }
+    raw = json.dumps(collection, ensure_ascii=False).encode("cp1251")
+    batch = run_import(raw, filename="herders.geojson", country="MNG")
+    assert_accounted(batch)
+    assert batch.imported == 1, batch.message
+    assert Entity.objects.filter(country_id="MNG", name="Хоршоо Малчин").exists()
+    assert batch.encoding == "cp1251" and any("not UTF-8" in warning for warning in batch.warnings)
