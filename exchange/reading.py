@@ -685,11 +685,14 @@ def _read_shapefile(raw, country, declared_encoding):
         _refuse_a_bomb(parts.values())
         warnings = []
         encoding = declared_encoding or None
-        if encoding is None and ".cpg" not in parts and ".dbf" in parts:
+        cpg = archive.read(parts[".cpg"]).decode("ascii", "replace").strip() if ".cpg" in parts else ""
+        # A .cpg naming a code page is trusted; one saying UTF-8 only if the text is (programs write it for
+        # any file).
+        if encoding is None and ".dbf" in parts and cpg.lower().replace("-", "") in {"", "utf8"}:
             with archive.open(parts[".dbf"]) as dbf:
-                encoding, warnings = _dbf_encoding(dbf.read(DBF_SAMPLE_BYTES), country)
+                encoding, warnings = _dbf_encoding(dbf.read(DBF_SAMPLE_BYTES), country, cpg)
         frame = pyogrio.read_dataframe(path(stem), encoding=encoding)
-    return frame, layer, encoding, warnings
+    return frame, layer, encoding or cpg.lower() or None, warnings
 
 
 def _refuse_a_bomb(members):
@@ -722,22 +725,24 @@ def _plainly_named(archive, shapefiles):
     }
 
 
-def _dbf_encoding(dbf, country):
-    """(encoding, warnings) of a .dbf's text, for one that comes without a .cpg.
+def _dbf_encoding(dbf, country, cpg=""):
+    """(encoding, warnings) of a .dbf's text, for one that comes without a .cpg or with one saying UTF-8
+    (`cpg`); None: as GDAL reads it.
 
-    Its header's language driver byte is trusted when it names a code page other than "ANSI" (0x57), which
-    means the code page of the Windows that wrote it: Vietnamese, Thai or Cyrillic as well as Western.
+    Without a .cpg, the header's language driver byte is trusted when it names a code page other than "ANSI"
+    (0x57), which means the code page of the Windows that wrote it: Vietnamese, Thai or Cyrillic as well as
+    Western.
     """
-    if len(dbf) < 32 or dbf[29] not in (0x00, 0x57):
+    if len(dbf) < 32 or (not cpg and dbf[29] not in (0x00, 0x57)):
         return None, []
     header_size = int.from_bytes(dbf[8:10], "little")
     record_size = max(int.from_bytes(dbf[10:12], "little"), 1)
     records = dbf[header_size:]
     # Whole records only: a sample cut inside a UTF-8 letter would not read as UTF-8.
     text = records[: len(records) - len(records) % record_size].replace(b"\x00", b" ")
-    if text.isascii():
+    if text.isascii() or (cpg and _is_utf8(text)):
         return None, []
-    _decoded, encoding, warnings = decode_text(text, country)
+    _decoded, encoding, warnings = decode_text(text, country, cpg)
     return encoding, warnings
 
 

@@ -348,3 +348,14 @@ def test_a_geojson_saved_in_a_legacy_code_page_is_read_in_it_and_said(run_import
     assert batch.imported == 1, batch.message
     assert Entity.objects.filter(country_id="MNG", name="Хоршоо Малчин").exists()
     assert batch.encoding == "cp1251" and any("not UTF-8" in warning for warning in batch.warnings)
+
+
+@pytest.mark.django_db
+def test_a_shapefile_whose_cpg_says_utf8_of_a_windows_1251_dbf_is_read_in_1251(run_import, tmp_path):
+    parts = shapefile_parts(tmp_path, "mng", ["Хоршоо Малчин"], [(106.9, 47.9)], encoding="cp1251")
+    parts["mng.cpg"] = b"UTF-8"  # what some programs write whatever the encoding
+    batch = run_import(zipped(parts), filename="mng.zip", country="MNG")
+    assert_accounted(batch)
+    assert batch.imported == 1, batch.message
+    assert Entity.objects.filter(country_id="MNG", name="Хоршоо Малчин").exists()
+    assert batch.encoding == "cp1251" and any("declared as UTF-8" in warning for warning in batch.warnings)
