@@ -1,6 +1,7 @@
 """API filters: each query parameter parsed in its filter, a bad value answered with a clean 400."""
 
 import django_filters
+from django import forms
 from django.contrib.gis.geos import Polygon
 from rest_framework.exceptions import ValidationError
 from rest_framework_gis.filters import InBBoxFilter
@@ -20,6 +21,13 @@ def known_code(parameter, value, codes):
 
 def known_country(parameter, value):
     return known_code(parameter, value.strip().upper(), Country.objects.values_list("iso3", flat=True))
+
+
+class WholeNumberFilter(django_filters.NumberFilter):
+    """An id or a level: a whole number. django-filter's NumberFilter reads a decimal, and ?level=1.5 was
+    answered as ?level=1 (PostgreSQL rounds it), not refused."""
+
+    field_class = forms.IntegerField
 
 
 class CountryCodeFilter(django_filters.CharFilter):
@@ -43,7 +51,7 @@ class EntityFilter(django_filters.FilterSet):
     legal_form = django_filters.CharFilter(method="filter_legal_form", help_text="Legal form code")
     status = django_filters.ChoiceFilter(choices=Entity.Status.choices)
     verification = django_filters.ChoiceFilter(choices=Entity.Verification.choices)
-    admin_area = django_filters.NumberFilter(field_name="admin_area_id")
+    admin_area = WholeNumberFilter(field_name="admin_area_id")
     external_id = django_filters.CharFilter()
     sector = django_filters.CharFilter(method="filter_sector", help_text="ISIC Rev.4 section letter")
     q = django_filters.CharFilter(
@@ -83,6 +91,7 @@ class AdminAreaFilter(django_filters.FilterSet):
     """?country=VNM&level=1&on=2025-06-30 (areas in force on that date)."""
 
     country = CountryCodeFilter()
+    level = WholeNumberFilter(help_text="1 = province, oblast or aimag; 2 = district")
     on = django_filters.DateFilter(method="filter_on", help_text="Areas in force on this date (YYYY-MM-DD)")
 
     class Meta:

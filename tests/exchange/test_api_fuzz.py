@@ -225,3 +225,13 @@ def test_the_schema_lists_the_outcomes_an_import_row_filter_takes(client):
     parameters = paths["/api/v1/imports/{id}/rows/"]["get"]["parameters"]
     outcome = next(parameter for parameter in parameters if parameter["name"] == "outcome")
     assert set(outcome["schema"]["enum"]) == {"imported", "updated", "unchanged", "held", "rejected"}
+
+
+@pytest.mark.django_db
+def test_a_level_or_area_id_that_is_not_a_whole_number_is_refused_not_rounded(client, researcher):
+    # ?level=1.5 was answered with the provinces (level 1), as if it had been asked for.
+    level = client.get("/api/v1/areas/?level=1.5")
+    assert level.status_code == 400 and "whole number" in level.json()["level"][0]
+    assert client.get("/api/v1/areas/?level=2").status_code == 200
+    area = as_user(researcher).get("/api/v1/entities/?admin_area=12.5")
+    assert area.status_code == 400 and "whole number" in area.json()["admin_area"][0]
