@@ -3,6 +3,8 @@
 import django_filters
 from django import forms
 from django.contrib.gis.geos import Polygon
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework_gis.filters import InBBoxFilter
 
@@ -23,6 +25,7 @@ def known_country(parameter, value):
     return known_code(parameter, value.strip().upper(), Country.objects.values_list("iso3", flat=True))
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class WholeNumberFilter(django_filters.NumberFilter):
     """An id or a level: a whole number. django-filter's NumberFilter reads a decimal, and ?level=1.5 was
     answered as ?level=1 (PostgreSQL rounds it), not refused."""

@@ -235,3 +235,5 @@ def test_a_level_or_area_id_that_is_not_a_whole_number_is_refused_not_rounded(cl
     assert client.get("/api/v1/areas/?level=2").status_code == 200
     area = as_user(researcher).get("/api/v1/entities/?admin_area=12.5")
     assert area.status_code == 400 and "whole number" in area.json()["admin_area"][0]
+    parameters = client.get("/api/v1/schema/?format=json").json()["paths"]["/api/v1/entities/"]["get"]["parameters"]
+    assert next(p for p in parameters if p["name"] == "admin_area")["schema"]["type"] == "integer"
