@@ -133,6 +133,11 @@ def decode_text(raw, country=None, declared=""):
         utf8_ok = True
     except UnicodeDecodeError:
         utf8_ok = False
+    declared_utf8 = declared.strip().lower().replace("_", "-") in {"", "utf-8", "utf8"}
+    if not utf8_ok and declared_utf8:
+        mostly = _mostly_utf8(raw, country)
+        if mostly is not None:
+            return mostly
     if declared:
         declared_norm = declared.strip().lower().replace("_", "-")
         if declared_norm in {"utf-8", "utf8"} and utf8_ok:
@@ -193,6 +198,34 @@ def decode_text(raw, country=None, declared=""):
         )
     warnings.append(warning % {"declared": declared, "encoding": encoding})
     return _nfc_if_legacy(decoded, encoding), encoding, warnings
+
+
+def _mostly_utf8(raw, country):
+    """(text, "utf-8", warnings) for a UTF-8 file with a few lines in a legacy code page (lists put together
+    from several sources), or None. Read whole in the code page, its UTF-8 names would all be garbled
+    ("Há»£p tĂ¡c xĂ£"): the lines that are UTF-8 are read so, the others in the code page they fit."""
+    lines = raw.splitlines(keepends=True)
+    good, bad = [], []
+    for number, line in enumerate(lines, start=1):
+        try:
+            good.append(line.decode("utf-8") if not line.isascii() else None)
+        except UnicodeDecodeError:
+            bad.append(number)
+            good.append(None)
+    utf8_lines = sum(1 for line in good if line is not None)
+    if not bad or utf8_lines <= len(bad):
+        return None
+    legacy = _best_legacy(b"".join(lines[number - 1] for number in bad), country, every_country=True)
+    encoding = legacy[1] if legacy is not None and legacy[0] > 0 else WESTERN_FALLBACKS[0]
+    for number in bad:
+        good[number - 1] = _nfc_if_legacy(lines[number - 1].decode(encoding, errors="replace"), encoding)
+    text = "".join(line if line is not None else lines[index].decode("ascii") for index, line in enumerate(good))
+    shown = ", ".join(str(number) for number in bad[:20]) + (", ..." if len(bad) > 20 else "")
+    warning = gettext(
+        "Line(s) %(lines)s are not UTF-8 like the rest of the file; they were read as %(encoding)s. "
+        "Check that their names look right."
+    ) % {"lines": shown, "encoding": encoding}
+    return text, "utf-8", [warning]
 
 
 def _best_legacy(raw, country, every_country=False):

@@ -359,3 +359,16 @@ def test_a_shapefile_whose_cpg_says_utf8_of_a_windows_1251_dbf_is_read_in_1251(r
     assert batch.imported == 1, batch.message
     assert Entity.objects.filter(country_id="MNG", name="Хоршоо Малчин").exists()
     assert batch.encoding == "cp1251" and any("declared as UTF-8" in warning for warning in batch.warnings)
+
+
+@pytest.mark.django_db
+def test_a_utf8_list_with_one_line_pasted_from_a_windows_1258_file_keeps_every_name(run_import):
+    rows = [f"Hợp tác xã Nông nghiệp số {number},cooperative,21.{number:02d},105.85" for number in range(5)]
+    raw = ("name,family,latitude,longitude\n" + "\n".join(rows) + "\n").encode()
+    raw += "HTX Làng Mai,cooperative,21.50,105.85\n".encode("cp1258")  # "à" is one byte, 0xE0, in Windows-1258
+    batch = run_import(raw)
+    assert_accounted(batch)
+    assert batch.imported == 6
+    names = set(Entity.objects.values_list("name", flat=True))
+    assert "Hợp tác xã Nông nghiệp số 3" in names and "HTX Làng Mai" in names
+    assert any("Line(s) 7 are not UTF-8" in warning for warning in batch.warnings)
