@@ -261,3 +261,13 @@ def test_the_sign_in_page_says_why_a_page_asked_for_it_in_the_readers_language(c
     assert 'class="lead login-why"' in page and 'href="/maps/"' in page
     assert "This page is for signed-in users" not in page
     assert "login-why" not in client.get("/accounts/login/").content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["th", "vi"])
+def test_the_language_menu_names_english_in_english_on_every_page(client, language):
+    """On a Thai page the menu offered 'อังกฤษ', on a Vietnamese one 'Tiếng Anh': no way back for an English reader."""
+    client.post("/i18n/setlang/", {"language": language, "next": "/"})
+    page = client.get("/").content.decode()
+    assert '<option value="en" lang="en">English</option>' in page
+    assert '<option value="th" lang="th"' in page and ">ไทย</option>" in page
