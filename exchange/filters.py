@@ -33,6 +33,25 @@ class WholeNumberFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+class _TrueOrFalseField(forms.CharField):
+    TRUE, FALSE = ("true", "1"), ("false", "0")
+
+    def to_python(self, value):
+        value = super().to_python(value).strip().lower()
+        if value in self.TRUE + self.FALSE:
+            return value in self.TRUE
+        if value:
+            raise forms.ValidationError(f"must be true or false, got {value[:40]!r}")
+        return None
+
+
+class TrueOrFalseFilter(django_filters.BooleanFilter):
+    """?is_demo=true|false. django-filter's BooleanFilter reads anything else (maybe, null, yes) as no filter
+    at all, and answered with every row as if it had been asked for."""
+
+    field_class = _TrueOrFalseField
+
+
 class CountryCodeFilter(django_filters.CharFilter):
     """?country=VNM, any case, on `field_name` (the country's ISO3 key); an unknown code is a 400 naming it."""
 
@@ -135,6 +154,7 @@ class ReformProcessFilter(django_filters.FilterSet):
     stage = django_filters.ChoiceFilter(
         field_name="current_stage", choices=Stage.choices, help_text="The stage the process is at now"
     )
+    is_demo = TrueOrFalseFilter(help_text="true: only the demo processes; false: only the others")
 
     class Meta:
         model = ReformProcess

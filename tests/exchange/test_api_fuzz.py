@@ -237,3 +237,18 @@ def test_a_level_or_area_id_that_is_not_a_whole_number_is_refused_not_rounded(cl
     assert area.status_code == 400 and "whole number" in area.json()["admin_area"][0]
     parameters = client.get("/api/v1/schema/?format=json").json()["paths"]["/api/v1/entities/"]["get"]["parameters"]
     assert next(p for p in parameters if p["name"] == "admin_area")["schema"]["type"] == "integer"
+
+
+@pytest.mark.django_db
+def test_is_demo_takes_true_or_false_and_refuses_anything_else(client):
+    from legislation.models import ReformProcess
+
+    every = client.get("/api/v1/reform-processes/").json()["count"]
+    demo = ReformProcess.objects.filter(is_demo=True).count()
+    assert client.get("/api/v1/reform-processes/?is_demo=true").json()["count"] == demo
+    assert client.get("/api/v1/reform-processes/?is_demo=False").json()["count"] == every - demo
+    # "maybe" was read as no filter: every process, as if that had been asked for.
+    refused = client.get("/api/v1/reform-processes/?is_demo=maybe")
+    assert refused.status_code == 400 and "true or false" in refused.json()["is_demo"][0]
+    parameters = client.get("/api/v1/schema/?format=json").json()["paths"]["/api/v1/reform-processes/"]["get"]
+    assert next(p for p in parameters["parameters"] if p["name"] == "is_demo")["schema"]["type"] == "boolean"
