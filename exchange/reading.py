@@ -662,7 +662,11 @@ def _entity_layer(raw):
     """The layer of a GeoPackage (or other multi-layer file) to read, as _choose_layer says."""
     import pyogrio
 
-    layers = [str(name) for name, _geometry in pyogrio.list_layers(io.BytesIO(raw))]
+    listed = pyogrio.list_layers(io.BytesIO(raw))
+    # A GeoPackage may hold tables without geometry (attribute tables) besides its layers: never those.
+    layers = [str(name) for name, geometry in listed if geometry is not None]
+    if len(layers) == 1 and len(listed) > 1:
+        return layers[0], []
     return _choose_layer(layers, lambda layer: pyogrio.read_info(io.BytesIO(raw), layer=layer)["fields"])
 
 

@@ -372,3 +372,23 @@ def test_a_utf8_list_with_one_line_pasted_from_a_windows_1258_file_keeps_every_n
     names = set(Entity.objects.values_list("name", flat=True))
     assert "Hợp tác xã Nông nghiệp số 3" in names and "HTX Làng Mai" in names
     assert any("Line(s) 7 are not UTF-8" in warning for warning in batch.warnings)
+
+
+@pytest.mark.django_db
+def test_a_geopackage_s_attribute_table_is_never_taken_for_its_layer_of_entities(run_import, tmp_path):
+    import geopandas
+    import pandas
+    import pyogrio
+    from shapely.geometry import Point
+
+    path = tmp_path / "survey.gpkg"
+    geopandas.GeoDataFrame(
+        {"name": ["HTX Lớp"], "family": ["cooperative"]}, geometry=[Point(105.85, 21.02)], crs=4326
+    ).to_file(path, layer="cooperatives")
+    # A table without geometry whose columns look even more like entities (contacts with coordinates).
+    contacts = pandas.DataFrame({"name": ["Bà Lan"], "family": ["x"], "latitude": [21.0], "longitude": [105.8]})
+    pyogrio.write_dataframe(contacts, path, layer="contacts")
+    batch = run_import(path.read_bytes(), filename="survey.gpkg")
+    assert_accounted(batch)
+    assert (batch.rows_in, batch.imported) == (1, 1), batch.message
+    assert Entity.objects.filter(name="HTX Lớp").exists()
