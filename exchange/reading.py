@@ -579,7 +579,7 @@ class GeoParser(Parser):
                 gettext("Read the layer %(layer)s; the file's other layers were ignored: %(others)s.")
                 % {"layer": repr(layer[0]), "others": ", ".join(repr(other) for other in layer[1])}
             )
-        if len(frame) == 0:
+        if len(frame) == 0 or not hasattr(frame, "geometry"):  # no rows, or a table without geometry
             raise ImportFileError(gettext("The file has no features."))
         if frame.crs is not None and frame.crs.to_epsg() != 4326:
             warnings.append(

@@ -392,3 +392,14 @@ def test_a_geopackage_s_attribute_table_is_never_taken_for_its_layer_of_entities
     assert_accounted(batch)
     assert (batch.rows_in, batch.imported) == (1, 1), batch.message
     assert Entity.objects.filter(name="HTX Lớp").exists()
+
+
+@pytest.mark.django_db
+def test_a_geopackage_of_only_a_table_without_geometry_fails_with_a_reason(run_import, tmp_path):
+    import pandas
+    import pyogrio
+
+    path = tmp_path / "contacts.gpkg"
+    pyogrio.write_dataframe(pandas.DataFrame({"name": ["Bà Lan"], "family": ["cooperative"]}), path, layer="contacts")
+    batch = run_import(path.read_bytes(), filename="contacts.gpkg")
+    assert (batch.status, batch.message) == ("failed", "The file has no features.")
