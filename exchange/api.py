@@ -9,6 +9,8 @@ limit/offset with a hard cap of MAX_FEATURES features a response
 import uuid
 
 import orjson
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -16,10 +18,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAuthenticated, NotFound, ParseError, PermissionDenied
+from rest_framework.exceptions import APIException, NotAuthenticated, NotFound, ParseError, PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import exception_handler
 
 from legislation.access import can_read_assessments
 from legislation.models import Assessment, Instrument, ReformProcess
@@ -154,6 +157,36 @@ class NestingSafeJSONParser(JSONParser):
             raise ParseError("JSON parse error - the body is nested too deeply to read.") from None
 
 
+class RequestTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request is too large."
+    default_code = "too_large"
+
+
+def api_exception_handler(exc, context):
+    """DRF's exception handler, with Django's refusals of an oversized request answered in JSON as well.
+
+    Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE, or more than DATA_UPLOAD_MAX_NUMBER_FIELDS
+    fields or parameters, with a SuspiciousOperation that DRF passes on: the client got the site's HTML
+    400 page, not a reason it could read.
+    """
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge(
+            f"The request body is larger than the {settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20:g} MB the API "
+            "reads (a file uploaded to imports/ does not count)."
+        )
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = RequestTooLarge(f"The request has too many fields or parameters ({exc}).")
+    return exception_handler(exc, context)
+
+
+class RequestLimitsMixin:
+    """Every viewset of the API: an oversized request is refused in JSON (api_exception_handler)."""
+
+    def get_exception_handler(self):
+        return api_exception_handler
+
+
 @csrf_exempt  # it changes nothing: a POST is answered with the same 404, not with the CSRF page
 def unknown_path(request, *args, **kwargs):
     """A path under /api/v1/ that names no resource (or an id of the wrong shape): 404 as JSON, as documented."""
@@ -174,7 +207,7 @@ def _validation_response(error):
     return Response(s.EntityWriteSerializer.errors_from_service(error), status=status.HTTP_400_BAD_REQUEST)
 
 
-class CountryViewSet(viewsets.ReadOnlyModelViewSet):
+class CountryViewSet(RequestLimitsMixin, viewsets.ReadOnlyModelViewSet):
     """The five countries (public reference data)."""
 
     queryset = Country.objects.order_by("iso3")
@@ -186,7 +219,7 @@ class CountryViewSet(viewsets.ReadOnlyModelViewSet):
         return super().get_object()
 
 
-class AdminAreaViewSet(viewsets.ReadOnlyModelViewSet):
+class AdminAreaViewSet(RequestLimitsMixin, viewsets.ReadOnlyModelViewSet):
     """Administrative areas with their validity dates (public reference data); `?on=` for a date."""
 
     queryset = AdminArea.objects.order_by("country", "level", "code", "valid_from")
@@ -218,6 +251,7 @@ class AdminAreaViewSet(viewsets.ReadOnlyModelViewSet):
     ),
 )
 class EntityViewSet(
+    RequestLimitsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -330,7 +364,7 @@ class EntityViewSet(
         return self._read(entity)
 
 
-class WorkingDefinitionViewSet(viewsets.ReadOnlyModelViewSet):
+class WorkingDefinitionViewSet(RequestLimitsMixin, viewsets.ReadOnlyModelViewSet):
     """Working definitions: adopted and superseded ones for everyone; drafts to the country's readers."""
 
     # The model for the schema; get_queryset() decides what a user gets.
@@ -350,7 +384,7 @@ class WorkingDefinitionViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class ClassificationViewSet(viewsets.ReadOnlyModelViewSet):
+class ClassificationViewSet(RequestLimitsMixin, viewsets.ReadOnlyModelViewSet):
     """Classifications of entities against definitions: the country's readers only."""
 
     # The model for the schema; get_queryset() decides what a user gets.
@@ -370,7 +404,7 @@ class ClassificationViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class InstrumentViewSet(viewsets.ReadOnlyModelViewSet):
+class InstrumentViewSet(RequestLimitsMixin, viewsets.ReadOnlyModelViewSet):
     """Legal instruments (public law: everyone reads them)."""
 
     queryset = Instrument.objects.order_by("country", "code")
@@ -378,7 +412,7 @@ class InstrumentViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = InstrumentFilter
 
 
-class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
+class AssessmentViewSet(RequestLimitsMixin, viewsets.ReadOnlyModelViewSet):
     """R193 assessments: any user holding a role (legislation.access.can_read_assessments)."""
 
     # The model for the schema; get_queryset() decides what a user gets.
@@ -400,7 +434,7 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
     ),
     retrieve=extend_schema(description="One map edition; 404 when it is not published and you may not see it."),
 )
-class MapEditionViewSet(viewsets.ReadOnlyModelViewSet):
+class MapEditionViewSet(RequestLimitsMixin, viewsets.ReadOnlyModelViewSet):
     """Map editions as the edition pages show them (mapping.editions decides who sees which), with their snapshots."""
 
     # The model for the schema; get_queryset() decides what a user gets.
@@ -448,7 +482,7 @@ class MapEditionViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(EditionSource(edition).summary().as_dict(query.validated_data["measure"]))
 
 
-class ReformProcessViewSet(viewsets.ReadOnlyModelViewSet):
+class ReformProcessViewSet(RequestLimitsMixin, viewsets.ReadOnlyModelViewSet):
     """Cooperative-law reform processes with their timelines (public, as the reform pages)."""
 
     queryset = ReformProcess.objects.prefetch_related("events", "targets").order_by("country", "started_on", "title")
@@ -457,7 +491,11 @@ class ReformProcessViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ImportBatchViewSet(
-    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    RequestLimitsMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """File imports: upload (researchers of the country), then poll the batch for progress and outcome."""
 

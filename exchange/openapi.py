@@ -35,6 +35,7 @@ REFUSALS = {
     "401": ("No valid credentials: sign in, or send a valid token (Authorization: Token ...).", "Error"),
     "403": ("Signed in, but without the role this needs in the entity's country.", "Error"),
     "404": ("Nothing with this id that you may read.", "Error"),
+    "413": ("The request body is too large, or has too many fields.", "Error"),
     "429": ("Too many requests: wait for the number of seconds in the Retry-After header.", "Error"),
 }
 WRITING_METHODS = {"post", "put", "patch", "delete"}
@@ -66,6 +67,8 @@ def add_error_responses(result, generator, request, public):
                 codes.append("403")
             if "{" in path:
                 codes.append("404")
+            if method in WRITING_METHODS - {"delete"}:
+                codes.append("413")
             responses = operation.setdefault("responses", {})
             for code in sorted(codes):
                 responses.setdefault(code, _refusal(code))

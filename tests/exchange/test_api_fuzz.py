@@ -252,3 +252,25 @@ def test_is_demo_takes_true_or_false_and_refuses_anything_else(client):
     assert refused.status_code == 400 and "true or false" in refused.json()["is_demo"][0]
     parameters = client.get("/api/v1/schema/?format=json").json()["paths"]["/api/v1/reform-processes/"]["get"]
     assert next(p for p in parameters["parameters"] if p["name"] == "is_demo")["schema"]["type"] == "boolean"
+
+
+@pytest.mark.django_db
+def test_a_body_larger_than_the_api_reads_is_refused_in_json_not_with_the_html_error_page(researcher, hanoi, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 2**20
+    body = json.dumps({"sectors": ["A"] * 500_000, "version": hanoi.version})  # 3 MB
+    response = as_user(researcher).generic(
+        "PATCH", f"/api/v1/entities/{hanoi.pk}/", body, content_type="application/json"
+    )
+    assert response.status_code == 413 and response["Content-Type"] == "application/json"
+    assert "larger than the 2 MB" in response.json()["detail"]
+    hanoi.refresh_from_db()
+    assert hanoi.sectors == []
+
+
+@pytest.mark.django_db
+def test_too_many_query_parameters_are_refused_in_json(client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
+    response = client.get("/api/v1/countries/?" + "&".join(f"p{n}=1" for n in range(101)))
+    assert response.status_code == 413 and "too many fields" in response.json()["detail"]
+    schema = client.get("/api/v1/schema/?format=json").json()
+    assert "413" in schema["paths"]["/api/v1/entities/"]["post"]["responses"]
