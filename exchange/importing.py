@@ -431,6 +431,11 @@ class RowValidator:
         form_names = ", ".join(sorted({form.code for form in self.legal_forms.values()})) or gettext("none recorded")
         family = self.families.get(_norm(family_text)) if family_text else None
         form = self.legal_forms.get(_norm(form_text)) if form_text else None
+        if family_text and family is None and not form_text and _norm(family_text) in self.legal_forms:
+            # A national list's "type" column ("Loại hình", "ประเภท") names the legal form, in the law's words
+            # ("Hợp tác xã", "สหกรณ์"): the form is recorded, and its family.
+            form = self.legal_forms[_norm(family_text)]
+            family_text = ""
         if family_text and family is None:
             problems.append(
                 (

@@ -403,3 +403,21 @@ def test_a_geopackage_of_only_a_table_without_geometry_fails_with_a_reason(run_i
     pyogrio.write_dataframe(pandas.DataFrame({"name": ["Bà Lan"], "family": ["cooperative"]}), path, layer="contacts")
     batch = run_import(path.read_bytes(), filename="contacts.gpkg")
     assert (batch.status, batch.message) == ("failed", "The file has no features.")
+
+
+@pytest.mark.django_db
+def test_a_type_column_naming_legal_forms_in_the_law_s_words_records_the_form_and_its_family(run_import):
+    rows = [
+        ["Tên HTX", "Loại hình", "Vĩ độ", "Kinh độ"],
+        ["HTX Nông nghiệp Tân Phú", "Hợp tác xã", "21.02", "105.85"],
+        ["THT Rau sạch", "Tổ hợp tác", "21.03", "105.86"],
+        ["Nhóm Xanh", "Câu lạc bộ", "21.04", "105.87"],  # neither a family nor a legal form: refused, as before
+    ]
+    batch = run_import(csv_bytes(rows))
+    assert_accounted(batch)
+    assert batch.imported == 2
+    forms = dict(Entity.objects.values_list("name", "legal_form__code"))
+    assert forms == {"HTX Nông nghiệp Tân Phú": "cooperative", "THT Rau sạch": "cooperative_group"}
+    assert set(Entity.objects.values_list("family__code", flat=True)) == {"cooperative"}
+    row = batch.rows.get(row_number=4)
+    assert row.field == "family" and "'Câu lạc bộ' is not an entity family" in row.reason
