@@ -98,7 +98,31 @@ class EntityReadSerializer(serializers.ModelSerializer):
         return data
 
 
-class EntityWriteSerializer(serializers.Serializer):
+class RefusesUnknownFields:
+    """A serializer mixin: each key of the request that is not a field is refused by name (400).
+
+    DRF drops keys it does not know without a word: a misspelt field ("adress") was "saved" with a 200 and
+    a PUT then reset the real one; an upload with "dryrun" was imported for real.
+    """
+
+    ignored_keys = frozenset({"csrfmiddlewaretoken"})  # added by the browsable API's forms
+
+    def to_internal_value(self, data):
+        unknown = sorted(set(data) - set(self.fields) - self.ignored_keys) if hasattr(data, "keys") else []
+        errors = {}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            errors = dict(error.detail)
+        if unknown:
+            reason = f"Not a field this request takes; the fields are {', '.join(self.fields)}."
+            errors.update({name: [reason] for name in unknown})
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
+class EntityWriteSerializer(RefusesUnknownFields, serializers.Serializer):
     """What a client sends to create or change an entity; registry.services validates the meaning."""
 
     country = serializers.CharField(max_length=3, required=False)
@@ -136,24 +160,7 @@ class EntityWriteSerializer(serializers.Serializer):
     )
 
     # What a GET gives that the registry derives: sent back (a GET-change-PUT round trip), it is ignored.
-    # The browsable API's forms add Django's CSRF token.
-    IGNORED_KEYS = frozenset(EntityReadSerializer.Meta.fields) | {"csrfmiddlewaretoken"}
-
-    def to_internal_value(self, data):
-        # DRF drops keys it does not know without a word: a misspelt field ("adress") was "saved" with a 200,
-        # and a PUT then reset the real one. Each is refused by name, with the fields that can be written.
-        unknown = sorted(set(data) - set(self.fields) - self.IGNORED_KEYS) if hasattr(data, "keys") else []
-        errors = {}
-        try:
-            value = super().to_internal_value(data)
-        except serializers.ValidationError as error:
-            errors = dict(error.detail)
-        if unknown:
-            reason = f"Not a field of an entity; the fields you may send are {', '.join(self.fields)}."
-            errors.update({name: [reason] for name in unknown})
-        if errors:
-            raise serializers.ValidationError(errors)
-        return value
+    ignored_keys = RefusesUnknownFields.ignored_keys | set(EntityReadSerializer.Meta.fields)
 
     def validate(self, attrs):
         if ("longitude" in attrs) != ("latitude" in attrs):
@@ -472,7 +479,7 @@ class NestingSafeJSONField(serializers.JSONField):
             self.fail("too_deep")
 
 
-class ImportUploadSerializer(serializers.Serializer):
+class ImportUploadSerializer(RefusesUnknownFields, serializers.Serializer):
     file = serializers.FileField()
     country = serializers.CharField(max_length=3)
     mapping = NestingSafeJSONField(required=False, help_text='{"field": "column"} overriding the automatic mapping')

@@ -274,3 +274,14 @@ def test_too_many_query_parameters_are_refused_in_json(client, settings):
     assert response.status_code == 413 and "too many fields" in response.json()["detail"]
     schema = client.get("/api/v1/schema/?format=json").json()
     assert "413" in schema["paths"]["/api/v1/entities/"]["post"]["responses"]
+
+
+@pytest.mark.django_db
+def test_an_upload_with_a_misspelt_option_is_refused_not_imported_for_real(researcher):
+    upload = SimpleUploadedFile("a.csv", CSV, content_type="text/csv")
+    response = as_user(researcher).post(
+        "/api/v1/imports/", {"file": upload, "country": "VNM", "dryrun": "true"}, format="multipart"
+    )
+    assert response.status_code == 400 and set(response.json()) == {"dryrun"}
+    assert "dry_run" in response.json()["dryrun"][0]
+    assert not ImportBatch.objects.exists()
