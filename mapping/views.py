@@ -294,7 +294,12 @@ def edition_list(request, iso3):
 
 @require_GET
 def edition_detail(request, iso3, number):
-    edition = _edition(request, iso3, number)
+    return _edition_page(request, _edition(request, iso3, number))
+
+
+def _edition_page(request, edition, typed=None, status=200):
+    """The edition's page. `typed`: what a refused comment or sign-off held (the form's field names and values),
+    shown again in its form so that nothing the member wrote is lost."""
     source = EditionSource(edition)
     diff = workflow.edition_diff(edition)
     can_review = workflow.can_review(request.user, edition)
@@ -316,8 +321,9 @@ def edition_detail(request, iso3, number):
         "decisions": SignOff.Decision.choices,
         "today": datetime.date.today(),
         "popup_vocabulary": _popup_vocabulary(edition.committee.country),
+        "typed": typed or {},
     }
-    return render(request, "mapping/edition_detail.html", context)
+    return render(request, "mapping/edition_detail.html", context, status=status)
 
 
 @require_GET
@@ -390,35 +396,44 @@ def _review_edition(request, iso3, number):
     return edition
 
 
-def _run(request, edition, action):
+def _run(request, edition, action, typed_fields=()):
+    """Run a review action, then back to the edition's page. Refused, the page is shown again (400) with the
+    reason, and with what the form held (`typed_fields` of the POST) filled in again."""
     try:
         action()
     except workflow.EditionError as error:
         messages.error(request, str(error))
+        if typed_fields:
+            typed = {name: request.POST.get(name, "") for name in typed_fields}
+            return _edition_page(request, edition, typed=typed, status=400)
     return redirect(edition)
+
+
+def _comment_target(edition, area, entity_number):
+    """(area id, entity id) a comment's form names; EditionError naming what it cannot find."""
+    try:
+        area_id = int(area) if area else None
+    except ValueError:
+        raise workflow.EditionError(_("Choose an area from the list.")) from None
+    if not entity_number:
+        return area_id, None
+    match = edition.snapshot_entities.filter(registry_number=entity_number.strip().upper()).first()
+    if match is None:
+        raise workflow.EditionError(
+            _("No entity numbered “%(number)s” is in this edition.") % {"number": entity_number}
+        )
+    return area_id, match.entity_id
 
 
 @require_POST
 def add_comment(request, iso3, number):
     edition = _review_edition(request, iso3, number)
-    area_id = request.POST.get("area") or None
-    entity_id = request.POST.get("entity") or None
-    try:
-        area_id = int(area_id) if area_id else None
-    except ValueError:
-        messages.error(request, _("Choose an area from the list."))
-        return redirect(edition)
-    if entity_id:
-        match = edition.snapshot_entities.filter(registry_number=entity_id.strip().upper()).first()
-        if match is None:
-            messages.error(request, _("No entity numbered “%(number)s” is in this edition.") % {"number": entity_id})
-            return redirect(edition)
-        entity_id = match.entity_id
-    return _run(
-        request,
-        edition,
-        lambda: workflow.add_comment(edition, request.user, request.POST.get("text"), area_id, entity_id),
-    )
+
+    def comment():
+        area_id, entity_id = _comment_target(edition, request.POST.get("area"), request.POST.get("entity"))
+        workflow.add_comment(edition, request.user, request.POST.get("text"), area_id, entity_id)
+
+    return _run(request, edition, comment, typed_fields=("area", "entity", "text"))
 
 
 @require_POST
@@ -437,6 +452,7 @@ def sign_off(request, iso3, number):
         lambda: workflow.record_signoff(
             edition, request.user, request.POST.get("decision", ""), request.POST.get("note", "")
         ),
+        typed_fields=("decision", "note"),
     )
 
 

@@ -1,0 +1,64 @@
+"""A refused comment or sign-off shows the edition page again with the reason and with what the member wrote."""
+
+import pytest
+from django.utils.html import escape
+
+from mapping.models import MapEdition, ReviewComment, SignOff
+from tests.factories import committee_member
+from tests.mapping.test_edition_access import freeze
+
+pytestmark = pytest.mark.django_db
+Status = MapEdition.Status
+LONG_COMMENT = "Hội An's cooperatives are counted twice: see the district office's list of 3 March.\nPlease check."
+
+
+@pytest.fixture
+def member(client, viet_nam):
+    member = committee_member("VNM")
+    client.force_login(member)
+    return member
+
+
+@pytest.fixture
+def edition(viet_nam, vn_registry, member):
+    edition = freeze(viet_nam)
+    edition.status = Status.IN_REVIEW
+    edition.save(update_fields=["status"])
+    return edition
+
+
+def test_a_comment_on_an_unknown_entity_is_refused_and_its_text_kept_in_the_form(client, edition, vn_registry):
+    area_id = str(vn_registry[0].admin_area_id)
+    response = client.post(
+        edition.get_absolute_url() + "comments", {"text": LONG_COMMENT, "entity": "VNM-999999", "area": area_id}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "No entity numbered “VNM-999999” is in this edition." in page
+    assert f">{escape(LONG_COMMENT)}</textarea>" in page
+    assert 'value="VNM-999999"' in page
+    assert f'<option value="{area_id}" selected>' in page
+    assert not ReviewComment.objects.exists()
+
+
+def test_a_comment_with_no_text_is_refused_naming_why(client, edition):
+    response = client.post(edition.get_absolute_url() + "comments", {"text": "   ", "entity": ""})
+    assert response.status_code == 400
+    assert "A comment needs some text." in response.content.decode()
+
+
+def test_an_accepted_comment_goes_back_to_the_page(client, edition, vn_registry):
+    response = client.post(
+        edition.get_absolute_url() + "comments", {"text": "Fine", "entity": vn_registry[0].registry_number}
+    )
+    assert response.status_code == 302 and response.url == edition.get_absolute_url()
+    assert ReviewComment.objects.get().text == "Fine"
+
+
+def test_a_refused_sign_off_keeps_its_note(client, edition):
+    note = "Approved, provided the Huế figures are corrected."
+    response = client.post(edition.get_absolute_url() + "sign-off", {"decision": "maybe", "note": note})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Unknown decision" in page and f">{escape(note)}</textarea>" in page
+    assert not SignOff.objects.exists()
