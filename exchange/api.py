@@ -144,7 +144,8 @@ FEATURE_PAGE_PARAMETERS = [
 
 
 class NestingSafeJSONParser(JSONParser):
-    """DRF's JSON parser, refusing a body nested too deep to read with a 400 instead of a 500.
+    """DRF's JSON parser, refusing with a 400 instead of a 500 a body nested too deep to read, or holding a
+    lone surrogate.
 
     Python's json module gives up past the interpreter's recursion limit (about 1,000 levels of arrays or
     objects) with a RecursionError, which DRF's parser does not catch: a 200 kB body of brackets was a 500.
@@ -152,9 +153,18 @@ class NestingSafeJSONParser(JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
-            return super().parse(stream, media_type, parser_context)
+            data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError("JSON parse error - the body is nested too deeply to read.") from None
+        if (found := s.lone_surrogate(data)) is not None:
+            # JSON may write half of a UTF-16 pair ("\ud800"): no character, and neither UTF-8, PostgreSQL nor
+            # the response that quotes a refused value back can carry one (that response was a 500).
+            where, code_point = found
+            raise ParseError(
+                f"JSON parse error - {where} holds a lone surrogate (U+{code_point:04X}), half of a UTF-16 pair "
+                "and no character."
+            )
+        return data
 
 
 class RequestTooLarge(APIException):

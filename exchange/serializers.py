@@ -1,5 +1,7 @@
 """API serializers: shape and types only. Business rules stay in registry.services and the importer."""
 
+import re
+
 from django.contrib.gis.geos import Point
 from django.core.exceptions import NON_FIELD_ERRORS
 from drf_spectacular.utils import extend_schema_serializer
@@ -12,6 +14,28 @@ from registry.models import AdminArea, Classification, Country, Criterion, Entit
 
 from .columns import FIELDS_BY_NAME
 from .models import ImportBatch, ImportRow
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(data, whole="the body"):
+    """(where, code point) of a lone surrogate in parsed JSON (in a key or a string), or None.
+
+    `where` names the key holding it, or `whole` when it is not under a key.
+    """
+    pending = [(whole, data)]
+    while pending:  # not recursive: the JSON may be nested almost as deep as the interpreter's limit
+        where, value = pending.pop()
+        if isinstance(value, str):
+            if match := _SURROGATE.search(value):
+                return where, ord(match.group())
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                pending.append((f"the key {key.encode('unicode_escape').decode()!r}", key))
+                pending.append((f"'{key.encode('unicode_escape').decode()}'", item))
+        elif isinstance(value, list):
+            pending.extend((where, item) for item in value)
+    return None
 
 
 class CountrySerializer(serializers.ModelSerializer):
@@ -468,15 +492,23 @@ class ImportBatchSerializer(serializers.ModelSerializer):
 
 
 class NestingSafeJSONField(serializers.JSONField):
-    """DRF's JSONField, refusing text nested too deep to read (a RecursionError in json.loads, a 500) with a 400."""
+    """DRF's JSONField, refusing with a 400 text nested too deep to read (a RecursionError in json.loads, a 500)
+    or holding a lone surrogate (which PostgreSQL and the response quoting it back cannot carry, a 500)."""
 
-    default_error_messages = {"too_deep": "The JSON is nested too deeply to read."}
+    default_error_messages = {
+        "too_deep": "The JSON is nested too deeply to read.",
+        "surrogate": "{where} holds a lone surrogate (U+{code_point:04X}), half of a UTF-16 pair and no character.",
+    }
 
     def to_internal_value(self, data):
         try:
-            return super().to_internal_value(data)
+            value = super().to_internal_value(data)
         except RecursionError:
             self.fail("too_deep")
+        if (found := lone_surrogate(value, whole=f"the {self.field_name}")) is not None:
+            where, code_point = found
+            self.fail("surrogate", where=where[:1].upper() + where[1:], code_point=code_point)
+        return value
 
 
 class ImportUploadSerializer(RefusesUnknownFields, serializers.Serializer):

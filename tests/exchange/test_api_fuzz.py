@@ -285,3 +285,33 @@ def test_an_upload_with_a_misspelt_option_is_refused_not_imported_for_real(resea
     assert response.status_code == 400 and set(response.json()) == {"dryrun"}
     assert "dry_run" in response.json()["dryrun"][0]
     assert not ImportBatch.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ('"status": "\\ud800"', "'status'"),  # DRF's refusal quoted it back: the response could not be encoded
+        ('"x\\udfff": 1', "the key 'x\\\\udfff'"),
+        ('"sectors": ["\\ud800"]', "'sectors'"),
+    ],
+)
+def test_a_json_lone_surrogate_is_refused_naming_where_not_a_500(researcher, body, where):
+    payload = '{"country": "VNM", "name": "X", "family": "cooperative", "latitude": 21.03, "longitude": 105.85, '
+    response = as_user(researcher).generic(
+        "POST", "/api/v1/entities/", payload + body + "}", content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    detail = response.json()["detail"]
+    assert "lone surrogate" in detail and where in detail, detail
+    assert not Entity.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_import_mapping_with_a_lone_surrogate_is_refused_naming_mapping(researcher):
+    upload = SimpleUploadedFile("a.csv", CSV, content_type="text/csv")
+    response = as_user(researcher).post(
+        "/api/v1/imports/", {"file": upload, "country": "VNM", "mapping": '{"nam\\ud800e": "x"}'}, format="multipart"
+    )
+    assert response.status_code == 400 and "lone surrogate" in response.json()["mapping"][0]
+    assert not ImportBatch.objects.exists()
