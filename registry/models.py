@@ -416,6 +416,11 @@ class Entity(models.Model):
     def get_absolute_url(self):
         return reverse("registry:entity", args=[self.pk])
 
+    def sector_choices(self):
+        """(code, title in the reader's language) of each ISIC section the entity works in, as pages show them."""
+        titles = dict(ISIC_SECTIONS)
+        return [(code, titles.get(code, "")) for code in self.sectors]
+
 
 class WorkingDefinition(models.Model):
     """One version of a country's national working definition of the SSE."""

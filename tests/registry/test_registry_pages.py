@@ -312,3 +312,12 @@ def test_a_refused_entity_form_lists_what_to_correct_at_its_top(client):
     top = page.index('class="notice error form-problems"')
     assert top < page.index('name="country"')
     assert 'href="#point-latitude"' in page[top:]
+
+
+def test_entity_page_names_its_sectors_in_the_readers_language(client):
+    """The page showed the bare section letters ("A, C"), which no committee member or researcher reads."""
+    entity = EntityFactory(sectors=["A", "C"])
+    client = client_for(client, "researcher", "VNM")
+    client.cookies["django_language"] = "vi"
+    page = client.get(entity.get_absolute_url()).content.decode()
+    assert "A Nông nghiệp, lâm nghiệp và thủy sản; C Công nghiệp chế biến, chế tạo" in page
