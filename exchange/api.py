@@ -50,7 +50,7 @@ from .filters import (
     WorkingDefinitionFilter,
     known_code,
 )
-from .importing import create_batch
+from .importing import create_batch, read_upload
 from .models import ImportBatch, ImportRow
 from .pagination import PAGE_PARAMETER_BOUNDS, CheckedLimitOffsetPagination
 from .reading import ImportFileError
@@ -531,7 +531,7 @@ class ImportBatchViewSet(
                 request.user,
                 country,
                 data["file"].name,
-                data["file"].read(),
+                read_upload(data["file"], via="api"),
                 via="api",
                 mapping=data.get("mapping") or {},
                 dry_run=data["dry_run"],

@@ -987,18 +987,32 @@ def missing_from_mapping(mapping, columns, has_geometry):
     return None
 
 
-def create_batch(user, country, filename, raw, *, via="page", mapping=None, dry_run=False, **options):
-    """Record an uploaded file as a batch (status 'uploaded' or 'queued'); refuses an oversized or empty file."""
-    if not isinstance(country, Country):
-        country = Country.objects.get(pk=country)
-    if len(raw) > max_upload_bytes() and via != "command":
+def read_upload(upload, via):
+    """The bytes of an uploaded file (the page's or the API's), refused before they are read when the file is
+    over the limit: Django has already spooled it to disk, and reading it would hold all of it in memory only
+    to refuse it."""
+    _refuse_oversized(upload.size, via)
+    return upload.read()
+
+
+def _refuse_oversized(size, via):
+    """ImportFileError when `size` bytes are over the upload limit (the command, run by an administrator on
+    the server, has none)."""
+    if size > max_upload_bytes() and via != "command":
         raise ImportFileError(
             gettext(
                 "The file is %(size)s MB; the largest file accepted here is %(limit)s MB. "
                 "Split it, or ask an administrator to use the import command."
             )
-            % {"size": f"{len(raw) / 1e6:,.1f}", "limit": f"{max_upload_bytes() / 1e6:,.1f}"}
+            % {"size": f"{size / 1e6:,.1f}", "limit": f"{max_upload_bytes() / 1e6:,.1f}"}
         )
+
+
+def create_batch(user, country, filename, raw, *, via="page", mapping=None, dry_run=False, **options):
+    """Record an uploaded file as a batch (status 'uploaded' or 'queued'); refuses an oversized or empty file."""
+    if not isinstance(country, Country):
+        country = Country.objects.get(pk=country)
+    _refuse_oversized(len(raw), via)
     if not raw:
         raise ImportFileError(gettext("The file is empty."))
     batch = ImportBatch(

@@ -31,7 +31,7 @@ from .export_jobs import (
 from .exporting import FORMATS, prepare_export
 from .forms import ExportForm, MappingForm, UploadForm
 from .held_rows import compare_held_rows
-from .importing import create_batch, missing_from_mapping, preview, rejected_rows_csv, resolve_held_row
+from .importing import create_batch, missing_from_mapping, preview, read_upload, rejected_rows_csv, resolve_held_row
 from .models import ExportJob, ImportBatch, ImportRow
 from .reading import ImportFileError
 
@@ -57,7 +57,7 @@ def index(request):
                     request.user,
                     data["country"],
                     upload.name,
-                    upload.read(),
+                    read_upload(upload, via="page"),
                     via="page",
                     entity_source=data["source"],
                     description=data["description"],

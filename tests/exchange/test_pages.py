@@ -283,3 +283,25 @@ def test_a_held_row_is_shown_beside_the_entity_it_may_duplicate(researcher, run_
     assert '<tr><th scope="row">Entity family</th><td>Cooperative</td><td>Cooperative</td></tr>' in comparison
     assert '<tr><th scope="row">Name (local script)</th><td>—</td>' in comparison  # blank in the file: no conflict
     assert "+84 912" not in comparison
+
+
+@pytest.mark.django_db
+def test_an_oversized_upload_is_refused_on_the_page_and_through_the_api(researcher, settings, tmp_path):
+    from rest_framework.test import APIClient
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.EXCHANGE_MAX_UPLOAD_BYTES = 1000
+    raw = b"name,family,latitude,longitude\n" + b"HTX,cooperative,21.0285,105.8542\n" * 100
+    page = logged_in(researcher).post(
+        "/data/",
+        {"country": "VNM", "file": SimpleUploadedFile("big.csv", raw), "source": "survey", "duplicate_distance_m": 500},
+    )
+    assert page.status_code == 200
+    assert "the largest file accepted here is 0.0 MB" in page.content.decode()
+    api = APIClient()
+    api.force_authenticate(researcher)
+    response = api.post(
+        "/api/v1/imports/", {"file": SimpleUploadedFile("big.csv", raw), "country": "VNM"}, format="multipart"
+    )
+    assert response.status_code == 400 and "largest file accepted" in response.json()["file"][0]
+    assert not ImportBatch.objects.exists() and not any(tmp_path.rglob("*.csv"))
