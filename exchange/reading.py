@@ -349,7 +349,7 @@ class CsvParser(Parser):
             lines = sorted({text.count("\n", 0, found.start()) + 1 for found in re.finditer("\x00", text)})
             warnings.append(
                 gettext("NUL characters (bytes 0, which no text holds) were removed from line(s) %(lines)s.")
-                % {"lines": ", ".join(str(line) for line in lines[:20]) + (", ..." if len(lines) > 20 else "")}
+                % {"lines": _number_list(lines)}
             )
             text = text.replace("\x00", "")
         controls = sum(1 for char in text[:5000] if ord(char) < 32 and char not in "\r\n\t")
@@ -372,6 +372,11 @@ class CsvParser(Parser):
                 % {"line": reader.line_num, "error": error}
             ) from error
         return _table_from_records(records, "csv", encoding, delimiter, warnings)
+
+
+def _number_list(numbers, shown=20):
+    """'3, 7, 12' of line or feature numbers, the first `shown` of them and '...' for the rest."""
+    return ", ".join(str(number) for number in numbers[:shown]) + (", ..." if len(numbers) > shown else "")
 
 
 DELIMITERS = [",", ";", "\t", "|"]
@@ -566,6 +571,16 @@ class GeoParser(Parser):
                     # writer's code page; GDAL then stops on the first such byte. Read as a CSV would be.
                     text, encoding, warnings = decode_text(raw, country, declared_encoding)
                     raw = text.encode("utf-8")
+                if self.file_format == "geojson":
+                    raw, removed_from = _without_nul_escapes(raw)
+                    if removed_from:
+                        warnings.append(
+                            gettext(
+                                "NUL characters (bytes 0, which no text holds) were removed from feature(s) "
+                                "%(features)s."
+                            )
+                            % {"features": _number_list(removed_from)}
+                        )
                 layer = _entity_layer(raw)
                 frame = pyogrio.read_dataframe(io.BytesIO(raw), layer=layer[0] if layer else None)
         except ImportFileError:
@@ -648,6 +663,40 @@ def _choose_layer(layers, fields_of):
     likeness = {layer: entity_likeness([str(name) for name in fields_of(layer)]) for layer in layers}
     chosen = max(layers, key=lambda layer: likeness[layer])  # max() keeps the first of equals
     return chosen, [layer for layer in layers if layer != chosen]
+
+
+# A JSON "\u0000" escape (a NUL character), not preceded by an odd number of backslashes (which would make it
+# the text "\u0000" itself).
+_JSON_NUL_ESCAPE = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def _without_nul_escapes(raw):
+    """The GeoJSON without its NUL characters, and the numbers of the features that held any.
+
+    GDAL reads text as C strings, so a property holding a NUL came in cut short at it ("HTX\u0000 Hội An" as
+    "HTX"), silently; without the NUL the whole text is read, and the features are named in a warning.
+    """
+    if not _JSON_NUL_ESCAPE.search(raw):
+        return raw, []
+    import orjson
+
+    try:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return raw, []  # not JSON after all: GDAL's own refusal says so
+    features = document.get("features", []) if isinstance(document, dict) else []
+    holding = [number for number, feature in enumerate(features, start=1) if _holds_nul(feature)]
+    return _JSON_NUL_ESCAPE.sub(rb"\1", raw), holding
+
+
+def _holds_nul(value):
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def _is_utf8(raw):

@@ -421,3 +421,27 @@ def test_a_type_column_naming_legal_forms_in_the_law_s_words_records_the_form_an
     assert set(Entity.objects.values_list("family__code", flat=True)) == {"cooperative"}
     row = batch.rows.get(row_number=4)
     assert row.field == "family" and "'Câu lạc bộ' is not an entity family" in row.reason
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_a_geojson_property_is_removed_and_said_not_the_text_cut_short(run_import):
+    import json
+
+    def feature(name, lon):
+        return {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lon, 21.02]},
+            "properties": {"name": name, "family": "cooperative"},
+        }
+
+    # The second name holds the six characters \u0000 as text (an escaped backslash): kept as written.
+    collection = {
+        "type": "FeatureCollection",
+        "features": [feature("HTX\x00 Hội An", 105.85), feature("HTX \\u0000 literal", 105.86)],
+    }
+    batch = run_import(json.dumps(collection, ensure_ascii=False).encode(), filename="nul.geojson")
+    assert_accounted(batch)
+    assert batch.imported == 2, batch.message
+    assert Entity.objects.filter(name="HTX Hội An").exists()  # GDAL had cut it to "HTX"
+    assert Entity.objects.filter(name="HTX \\u0000 literal").exists()
+    assert any("NUL" in warning and "feature(s) 1." in warning for warning in batch.warnings)
