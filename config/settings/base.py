@@ -234,7 +234,7 @@ REST_FRAMEWORK = {
     # Token first: DRF takes the first class's WWW-Authenticate header, so a request without valid
     # credentials gets 401 (sign in again) rather than 403 (not allowed), which clients tell apart.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "exchange.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],

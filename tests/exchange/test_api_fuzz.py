@@ -315,3 +315,15 @@ def test_an_import_mapping_with_a_lone_surrogate_is_refused_naming_mapping(resea
     )
     assert response.status_code == 400 and "lone surrogate" in response.json()["mapping"][0]
     assert not ImportBatch.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_token_holding_a_nul_character_is_refused_as_invalid_not_a_500(researcher):
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.create(user=researcher)
+    client = APIClient()
+    response = client.get("/api/v1/entities/", HTTP_AUTHORIZATION="Token abc\x00def")
+    assert response.status_code == 401 and response.json()["detail"] == "Invalid token."
+    schema = client.get("/api/v1/schema/", {"format": "json"}).json()
+    assert "tokenAuth" in schema["components"]["securitySchemes"]  # still documented for clients
