@@ -1,16 +1,22 @@
 """Admin for staff. Only the COOP unit and administrators change legislation data (registry.permissions)."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry.permissions import can_edit_legislation
 
 from .access import can_read_assessments
 from .models import Assessment, Instrument, InstrumentLegalForm, Provision, ReformProcess, StageEvent
+from .reform import refresh_current_stage
 
 
 class LegislationAdminMixin:
     """Editing follows can_edit_legislation; reading follows the pages (legislation.access): staff holding a role."""
+
+    # As the pages' forms: a link typed without a scheme is https (and no Django 6 deprecation warning).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff and can_read_assessments(request.user)
@@ -26,6 +32,13 @@ class LegislationAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return can_edit_legislation(request.user)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # django-simple-history hides the Revert button from readers but saves whatever is posted to this page
+        # when they may view the history: a reader must not be able to revert (change) a rating or a stage.
+        if request.method == "POST" and not can_edit_legislation(request.user):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class LegalFormInline(LegislationAdminMixin, admin.TabularInline):
@@ -64,3 +77,8 @@ class ReformProcessAdmin(LegislationAdminMixin, SimpleHistoryAdmin):
     list_filter = ["country", "current_stage"]
     readonly_fields = ["current_stage"]
     inlines = [StageEventInline]
+
+    def save_related(self, request, form, formsets, change):
+        # Stages added, redated or deleted in the inline move the current stage, as record_stage does on the pages.
+        super().save_related(request, form, formsets, change)
+        refresh_current_stage(form.instance)

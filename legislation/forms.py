@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .assessments import record_assessment
 from .models import Confidence, Instrument, Provision, Rating, ReformProcess, Stage
-from .reform import check_stage_date, check_start_date, record_stage, save_process
+from .reform import check_stage_date, record_stage, save_process
 
 
 class AssessmentForm(forms.Form):
@@ -83,15 +83,8 @@ class ReformProcessForm(forms.ModelForm):
         self.fields["targets"].required = False
 
     def save(self, commit=True):
+        # The start date is checked against the process's stages by ReformProcess.clean (run by is_valid).
         return save_process(self.instance, self.cleaned_data["targets"])
-
-    def clean(self):
-        data = super().clean()
-        try:
-            check_start_date(self.instance, data.get("started_on"))
-        except ValidationError as error:
-            self.add_error(None, error)
-        return data
 
 
 class StageEventForm(forms.Form):

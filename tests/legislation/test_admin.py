@@ -1,0 +1,125 @@
+"""The admin follows the pages: only COOP and administrators change legislation data, and a stage entered there
+obeys the same rules (date not before the process started, current stage kept in step) with a message, not a 500."""
+
+import datetime
+
+import pytest
+
+from legislation.models import Assessment, Instrument, ReformProcess
+from registry.models import CountryRole
+from tests.factories import user_with_role
+
+from .factories import ReformProcessFactory, rate
+
+
+def staff(role, country=None):
+    return user_with_role(role, country, is_staff=True)
+
+
+@pytest.mark.parametrize(("role", "country"), [("committee", "VNM"), ("researcher", "THA")])
+def test_staff_reader_cannot_change_a_rating_through_the_admin_history_revert(client, role, country):
+    (assessment,) = rate(Instrument.objects.get(code="vnm-coop-2023"), {"P6a": "aligned"})
+    version = assessment.history.get()
+    client.force_login(staff(role, country))
+    url = f"/admin/legislation/assessment/{assessment.pk}/history/{version.history_id}/"
+    assert client.get(url).status_code == 200  # readers may look at an old version
+    response = client.post(
+        url,
+        {
+            "instrument": assessment.instrument_id,
+            "provision": assessment.provision_id,
+            "rating": "not_aligned",
+            "evidence": "tampered",
+            "assessed_on": "2025-01-01",
+        },
+    )
+    assert response.status_code == 403
+    assessment.refresh_from_db()
+    assert (assessment.rating, assessment.evidence) == ("aligned", "")
+    assert assessment.history.count() == 1
+
+
+def process_change_data(process, started_on, events, new_event=None):
+    """The admin change form of a process with its stage inline, as a browser posts it."""
+    data = {
+        "country": process.country_id,
+        "title": process.title,
+        "started_on": started_on,
+        "note": process.note,
+        "is_demo": "",
+        "events-TOTAL_FORMS": str(len(events) + (1 if new_event else 0)),
+        "events-INITIAL_FORMS": str(len(events)),
+        "events-MIN_NUM_FORMS": "0",
+        "events-MAX_NUM_FORMS": "1000",
+    }
+    rows = [{"id": event.pk, **{k: getattr(event, k) for k in ("stage", "occurred_on", "note")}} for event in events]
+    if new_event:
+        rows.append(new_event)
+    for index, row in enumerate(rows):
+        data.update(
+            {
+                f"events-{index}-id": row.get("id", ""),
+                f"events-{index}-process": process.pk,
+                f"events-{index}-stage": row["stage"],
+                f"events-{index}-occurred_on": str(row["occurred_on"]),
+                f"events-{index}-date_confidence": "H",
+                f"events-{index}-note": row.get("note", ""),
+            }
+        )
+    return data
+
+
+@pytest.fixture
+def coop_admin(client):
+    client.force_login(staff(CountryRole.Role.COOP))
+    return client
+
+
+def test_admin_stage_dated_before_the_process_started_is_refused_on_the_field(coop_admin):
+    process = ReformProcessFactory(started_on=datetime.date(2024, 3, 1))
+    data = process_change_data(
+        process, "2024-03-01", [], {"stage": "drafting", "occurred_on": "2024-01-15", "note": "typed note"}
+    )
+    response = coop_admin.post(f"/admin/legislation/reformprocess/{process.pk}/change/", data)
+    assert response.status_code == 200  # the form again, not a 500
+    page = response.content.decode()
+    assert "before the process started" in page
+    assert "typed note" in page
+    assert not process.events.exists()
+
+
+def test_admin_cannot_move_the_start_after_a_stage(coop_admin):
+    process = ReformProcessFactory(started_on=datetime.date(2024, 3, 1))
+    coop_admin.post(
+        f"/admin/legislation/reformprocess/{process.pk}/change/",
+        process_change_data(process, "2024-03-01", [], {"stage": "drafting", "occurred_on": "2024-04-01"}),
+    )
+    events = list(process.events.all())
+    response = coop_admin.post(
+        f"/admin/legislation/reformprocess/{process.pk}/change/", process_change_data(process, "2024-06-01", events)
+    )
+    assert response.status_code == 200
+    assert "it cannot start after that" in response.content.decode()
+    process.refresh_from_db()
+    assert process.started_on == datetime.date(2024, 3, 1)
+
+
+def test_admin_stages_keep_the_current_stage_in_step(coop_admin):
+    process = ReformProcessFactory(started_on=datetime.date(2024, 3, 1))
+    url = f"/admin/legislation/reformprocess/{process.pk}/change/"
+    response = coop_admin.post(
+        url, process_change_data(process, "2024-03-01", [], {"stage": "drafting", "occurred_on": "2024-04-01"})
+    )
+    assert response.status_code == 302
+    process.refresh_from_db()
+    assert process.current_stage == "drafting"
+    coop_admin.post(
+        url,
+        process_change_data(
+            process, "2024-03-01", list(process.events.all()), {"stage": "submitted", "occurred_on": "2024-09-01"}
+        ),
+    )
+    process.refresh_from_db()
+    assert process.current_stage == "submitted"
+    assert ReformProcess.objects.get(pk=process.pk).get_current_stage_display() == "Submitted to the legislature"
+    assert Assessment.objects.count() == 0
