@@ -8,6 +8,7 @@ import datetime
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.urls import reverse
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from registry import permissions
-from registry.models import CountryRole
+from registry.models import AdminArea, CountryRole
 
 from . import sql
 from .aggregation import AREA_AGGREGATES, LiveSource
@@ -124,9 +125,24 @@ def freeze_edition(committee, filters, title, user=None, day=None):
         created_by=user,
     )
     source = LiveSource(committee.country, filters, day)
-    sql.insert_snapshot(edition.pk, sql.compile_source(source.snapshot_rows()))
-    _store_area_figures(edition, source.areas())
+    areas = source.areas()
+    sql.insert_snapshot(
+        edition.pk, sql.compile_source(source.snapshot_rows()), _placed_on(committee.country, areas, day)
+    )
+    _store_area_figures(edition, areas)
     return edition
+
+
+def _placed_on(country, areas, day):
+    """insert_snapshot's `placed_on` for an edition on the boundary set `areas` (those in force on `day`).
+
+    Entities store their area in the boundary set in force today; an edition on another set (Viet Nam's 63
+    provinces before 2025-07-01, say) places them in its own areas, or they would all be in no area.
+    """
+    in_force = set(AdminArea.objects.in_country(country).of_level(1).current().values_list("pk", flat=True))
+    if {area.pk for area in areas} == in_force:
+        return None
+    return country.pk, day, settings.COAST_TOLERANCE_METRES
 
 
 def _store_area_figures(edition, areas):

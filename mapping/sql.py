@@ -97,17 +97,39 @@ def _fill(template, **parts):
 # The frozen snapshot of an edition, written in one statement from the
 # filtered source. The fingerprint covers every public field shown, so two
 # editions' rows differ in fingerprint exactly when what a reader sees differs.
+# `placed.area` is the entity's area in the edition's boundary set: the stored
+# FK (_IN_STORED_AREA) when that set is the one in force, which the FK is kept
+# for; else (_IN_AREA_ON_DAY) the area of that day found as
+# registry.location.assign_admin_areas finds it (containing area, else the
+# nearest within the coast tolerance). The spatial join runs once, at freeze.
 _INSERT_SNAPSHOT = """
 INSERT INTO mapping_editionentity (
   edition_id, entity_id, registry_number, name, name_local, family_name, legal_form_name, status,
   verification, members_total, members_women, sectors, outcome, point, admin_area_id, fingerprint)
 SELECT %s, s.entity, s.registry_number, s.name, s.name_local, s.family_name, COALESCE(s.legal_form_name, ''),
        s.status, s.verification, s.members_total, s.members_women, array_to_string(s.sectors, ','),
-       COALESCE(s.outcome, ''), s.geom, s.area,
+       COALESCE(s.outcome, ''), s.geom, placed.area,
        md5(concat_ws('|', s.registry_number, s.name, s.name_local, s.family_name, s.legal_form_name, s.status,
                      s.verification, s.members_total, s.members_women, array_to_string(s.sectors, ','),
-                     s.outcome, ST_AsText(s.geom), s.area))
+                     s.outcome, ST_AsText(s.geom), placed.area))
 FROM ({source}) s
+CROSS JOIN LATERAL ({placement}) placed
+"""
+_IN_STORED_AREA = "SELECT s.area AS area"
+# Parameters: country, day, day, country, day, day, tolerance (metres).
+_IN_AREA_ON_DAY = """
+SELECT COALESCE(
+  (SELECT a.id FROM registry_adminarea a
+    WHERE a.country_id = %s AND a.level = 1
+      AND (a.valid_from IS NULL OR a.valid_from <= %s) AND (a.valid_to IS NULL OR a.valid_to >= %s)
+      AND ST_Intersects(a.geom, s.geom)
+    ORDER BY a.id LIMIT 1),
+  (SELECT a.id FROM registry_adminarea a
+    WHERE a.country_id = %s AND a.level = 1
+      AND (a.valid_from IS NULL OR a.valid_from <= %s) AND (a.valid_to IS NULL OR a.valid_to >= %s)
+      AND ST_DWithin(a.geom::geography, s.geom::geography, %s)
+    ORDER BY ST_Distance(a.geom::geography, s.geom::geography) LIMIT 1)
+) AS area
 """
 
 
@@ -249,11 +271,21 @@ def signed_in_points(session_key, now, source, count_source, envelope, points_ma
     return session_and_user[0], tuple(session_and_user[1:]), row[-2], int(row[-1])
 
 
-def insert_snapshot(edition_id, source):
-    """Copy the source rows into an edition's snapshot; returns the number of rows written."""
+def insert_snapshot(edition_id, source, placed_on=None):
+    """Copy the source rows into an edition's snapshot; returns the number of rows written.
+
+    `placed_on`: None when the edition's boundary set is the one in force (each row keeps its stored area);
+    else (country iso3, day, coast tolerance in metres), to place each row in the areas in force on that day.
+    """
     sql, params = source
+    if placed_on is None:
+        statement, placement_params = _INSERT_SNAPSHOT.replace("{placement}", _IN_STORED_AREA), []
+    else:
+        country, day, tolerance = placed_on
+        statement = _INSERT_SNAPSHOT.replace("{placement}", _IN_AREA_ON_DAY)
+        placement_params = [country, day, day, country, day, day, tolerance]
     with connection.cursor() as cursor:
-        cursor.execute(_fill(_INSERT_SNAPSHOT, source=sql), [edition_id, *params])
+        cursor.execute(_fill(statement, source=sql), [edition_id, *params, *placement_params])
         return cursor.rowcount
 
 

@@ -1,5 +1,7 @@
 """Map editions: frozen snapshots, exact differences, status flow, comments and sign-off."""
 
+import datetime
+
 import pytest
 from django.http import QueryDict
 from django.test import Client
@@ -148,3 +150,20 @@ def test_the_demo_publishes_one_edition_for_the_public_and_leaves_one_to_review(
     draft_page = member.get("/maps/VNM/editions/2/").content.decode()
     assert "Nothing changed: the same entities, with the same values, in the same areas." in draft_page
     assert 'id="diff-areas"' not in draft_page
+
+
+def test_edition_frozen_on_an_earlier_boundary_date_places_entities_in_that_days_provinces(viet_nam, vn_registry):
+    # Viet Nam had 63 provinces until 2025-06-30; entities store their area among today's 34.
+    edition = editions.freeze_edition(
+        editions.committee_for(viet_nam),
+        MapFilters.parse(viet_nam, QueryDict("")),
+        "Before the merger",
+        day=datetime.date(2025, 6, 30),
+    )
+    figures = {figure.name: figure.entities for figure in edition.area_figures.all()}
+    assert len(figures) == 63
+    assert (edition.total_entities, edition.unplaced_entities) == (11, 1)  # only the entity at sea
+    assert sum(figures.values()) == 10
+    assert figures["Hà Nội"] == 5 and figures["Đà Nẵng"] == 2
+    old_areas = set(edition.area_figures.values_list("admin_area_id", flat=True))
+    assert set(edition.snapshot_entities.exclude(admin_area=None).values_list("admin_area_id", flat=True)) <= old_areas
