@@ -39,6 +39,11 @@ class EditionError(ValueError):
     """A workflow step that is not allowed now; the message says why in plain words."""
 
 
+def _typed_text(text):
+    """What a member typed, trimmed, without NUL characters (no text holds them; PostgreSQL refuses them)."""
+    return (text or "").replace("\x00", "").strip()
+
+
 # --- committees -------------------------------------------------------------
 
 
@@ -109,6 +114,12 @@ def freeze_edition(committee, filters, title, user=None, day=None):
     if filters.country_id != committee.country_id:
         raise EditionError("The filters belong to another country's map.")
     day = day or datetime.date.today()
+    title = _typed_text(title)
+    limit = MapEdition._meta.get_field("title").max_length
+    if len(title) > limit:
+        too_long = _("%(length)s characters; at most %(limit)s are allowed") % {"length": len(title), "limit": limit}
+        field = _("Title")
+        raise EditionError(f"{field}: {too_long}")
     # Lock the committee row so that two freezes cannot take the same number.
     Committee.objects.select_for_update().get(pk=committee.pk)
     last = committee.editions.aggregate(last=Max("number"))["last"] or 0
@@ -116,7 +127,7 @@ def freeze_edition(committee, filters, title, user=None, day=None):
     edition = MapEdition.objects.create(
         committee=committee,
         number=last + 1,
-        title=title.strip() or f"Edition {last + 1}",
+        title=title or f"Edition {last + 1}",
         filters=filters.as_query(),
         definition=filters.definition,
         boundary_date=day,
@@ -184,7 +195,7 @@ def _require_open_for_review(edition):
 def add_comment(edition, author, text, area_id=None, entity_id=None):
     """A comment on the edition, on one of its areas (`area_id`) or on one of its entities (`entity_id`)."""
     _require_open_for_review(edition)
-    text = (text or "").strip()
+    text = _typed_text(text)
     if not text:
         raise EditionError(_("A comment needs some text."))
     if area_id and entity_id:
@@ -201,6 +212,11 @@ def add_comment(edition, author, text, area_id=None, entity_id=None):
     return ReviewComment.objects.create(
         edition=edition, author=author, text=text, target=target, admin_area_id=area_id or None, entity_id=entity_id
     )
+
+
+def entity_numbered(edition, registry_number):
+    """The edition's snapshot row of the entity numbered `registry_number` (any case), or None."""
+    return edition.snapshot_entities.filter(registry_number=_typed_text(registry_number).upper()).first()
 
 
 def resolve_comment(comment, user):
@@ -222,7 +238,7 @@ def record_signoff(edition, member, decision, note="", on=None):
     signoff, _created = SignOff.objects.update_or_create(
         edition=edition,
         member=member,
-        defaults={"decision": decision, "note": note.strip(), "decided_on": on or datetime.date.today()},
+        defaults={"decision": decision, "note": _typed_text(note), "decided_on": on or datetime.date.today()},
     )
     return signoff
 

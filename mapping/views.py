@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -245,9 +246,15 @@ def freeze(request, iso3):
         filters = MapFilters.parse(country, QueryDict(request.POST.get("query", "")))
     except FilterError as error:
         return render(request, "mapping/bad_filter.html", {"country": country, "error": error}, status=400)
-    edition = workflow.freeze_edition(
-        workflow.committee_for(country), filters, request.POST.get("title", ""), user=request.user
-    )
+    try:
+        edition = workflow.freeze_edition(
+            workflow.committee_for(country), filters, request.POST.get("title", ""), user=request.user
+        )
+    except workflow.EditionError as error:
+        messages.error(request, str(error))
+        # Back to the map under the same filters, the reason shown above it.
+        query = QueryDict(request.POST.get("query", "")).urlencode()
+        return redirect(f"{reverse('mapping:map', args=[country.iso3])}?{query}")
     messages.success(
         request,
         _("Edition %(number)s frozen with %(total)s entities.")
@@ -417,7 +424,7 @@ def _comment_target(edition, area, entity_number):
         raise workflow.EditionError(_("Choose an area from the list.")) from None
     if not entity_number:
         return area_id, None
-    match = edition.snapshot_entities.filter(registry_number=entity_number.strip().upper()).first()
+    match = workflow.entity_numbered(edition, entity_number)
     if match is None:
         raise workflow.EditionError(
             _("No entity numbered “%(number)s” is in this edition.") % {"number": entity_number}

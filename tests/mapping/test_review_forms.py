@@ -62,3 +62,29 @@ def test_a_refused_sign_off_keeps_its_note(client, edition):
     page = response.content.decode()
     assert "Unknown decision" in page and f">{escape(note)}</textarea>" in page
     assert not SignOff.objects.exists()
+
+
+def test_a_nul_character_in_a_comment_sign_off_note_or_entity_number_is_dropped_not_a_server_error(
+    client, edition, vn_registry
+):
+    number = vn_registry[0].registry_number
+    response = client.post(edition.get_absolute_url() + "comments", {"text": "Hội\x00 An", "entity": f"{number}\x00"})
+    assert response.status_code == 302
+    comment = ReviewComment.objects.get()
+    assert (comment.text, comment.entity_id) == ("Hội An", vn_registry[0].pk)
+    response = client.post(edition.get_absolute_url() + "sign-off", {"decision": "approve", "note": "Đ\x00úng"})
+    assert response.status_code == 302
+    assert SignOff.objects.get().note == "Đúng"
+
+
+def test_freezing_with_a_title_too_long_is_refused_naming_the_title_and_the_limit(client, viet_nam, member):
+    response = client.post("/maps/VNM/editions/new", {"query": "status=active", "title": "Họp " * 100}, follow=True)
+    assert response.redirect_chain[-1][0] == "/maps/VNM/?status=active"
+    assert "Title: 399 characters; at most 300 are allowed" in response.content.decode()
+    assert not MapEdition.objects.exists()
+
+
+def test_a_nul_character_in_an_edition_title_is_dropped(client, viet_nam, vn_registry, member):
+    response = client.post("/maps/VNM/editions/new", {"query": "", "title": "Họp\x00 tháng 3"})
+    assert response.status_code == 302
+    assert MapEdition.objects.get().title == "Họp tháng 3"
