@@ -150,14 +150,20 @@ class AreaSummary:
     unplaced: int
     total: int
 
+    def classed_values(self, measure):
+        """The areas' values that fall in a class: not those the map draws as "none" or "no data" (an area with
+        no entities, no members, or no women reported); a share of 0% women is a figure."""
+        values = [figure.value(measure) for figure in self.areas if figure.entities]
+        return [value for value in values if value is not None and (value or measure == "women_share")]
+
     def as_dict(self, measure="entities"):
         return {
             "areas": [figure.as_dict() for figure in self.areas],
             "unplaced": self.unplaced,
             "total": self.total,
             "measure": measure,
-            # Empty areas get their own "none" colour; classes split the areas that have entities.
-            "breaks": class_breaks([figure.value(measure) for figure in self.areas if figure.entities]),
+            # Empty areas get their own "none" colour; classes split the areas that have a figure.
+            "breaks": class_breaks(self.classed_values(measure)),
         }
 
 
@@ -517,7 +523,9 @@ def _area_clusters(source):
         if figure.entities and figure.area_id in anchors
     ]
     if summary.unplaced:
-        rows = source.cluster_rows().filter(admin_area__isnull=True)
+        # In no area of the map: no area, or one not in force (a stale area, or another boundary set), as
+        # the summary counts them. exclude() keeps the rows with no area.
+        rows = source.cluster_rows().exclude(admin_area__in=[figure.area_id for figure in summary.areas])
         geojson, _ = sql.grid_clusters(sql.compile_source(rows), cell_degrees(AREA_CLUSTER_MAX_ZOOM))
         features.extend(orjson.loads(geojson)["features"])
     collection = orjson.dumps({"type": "FeatureCollection", "features": features})
