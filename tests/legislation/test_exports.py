@@ -1,6 +1,7 @@
 """Exports contain what the pages show: the matrix and grids as CSV and XLSX, the country brief as PDF."""
 
 import csv
+import datetime
 import io
 
 from openpyxl import load_workbook
@@ -78,3 +79,23 @@ def test_country_brief_pdf_contains_the_instrument_titles_and_the_summary(client
         assert " ".join(instrument.title.split()) in flat, instrument.title
     assert "Share aligned of applicable provisions: 50%" in flat
     assert "Cambodia" in flat
+
+
+def brief_text(client, iso3):
+    response = client.get(f"/legislation/countries/{iso3}/brief.pdf")
+    return " ".join("\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages).split())
+
+
+def test_country_brief_marks_every_fact_from_a_secondary_source(client_as, committee):
+    """The brief marks M and L facts as the pages do: a number, a date, a status or a legal form, not only titles."""
+    client = client_as(committee)
+    law = Instrument.objects.get(code="kgz-coop-2004")  # title, number, adoption date and status all H
+    law.in_force_on = datetime.date(2004, 7, 1)
+    law.in_force_confidence = "H"
+    law.save()
+    before = brief_text(client, "KGZ").count("secondary source")
+    Instrument.objects.filter(pk=law.pk).update(
+        number_confidence="M", adopted_confidence="M", in_force_confidence="M", status_confidence="M"
+    )
+    law.legal_form_links.update(confidence="M")
+    assert brief_text(client, "KGZ").count("secondary source") == before + 5
