@@ -13,6 +13,7 @@ decides where it can, and the rest are flagged for review. `outcome_changes`
 shows what adoption changed.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -227,14 +228,63 @@ def editable(definition):
     return definition.status == Status.DRAFT
 
 
+CRITERION_CODE = re.compile(r"^[-a-zA-Z0-9_]+\Z")
+
+
+def clean_criteria(rows):
+    """Check criteria rows (dicts: code, statement, principle, required) as a researcher typed them.
+
+    Raises ValidationError({"criteria": [...]}) naming each row (its position and code) and what is wrong:
+    a code too long or not made of letters a-z, digits, hyphens and underscores (it names the criterion's
+    result in every classification), a code given twice (the second row would silently replace the first),
+    an empty statement, an unknown principle.
+    """
+    code_length = Criterion._meta.get_field("code").max_length
+    principles = set(Criterion.Principle.values)
+    problems = []
+    seen = set()
+    for position, row in enumerate(rows, start=1):
+        code = row["code"]
+        where = gettext("Criterion %(position)s (%(code)s)") % {"position": position, "code": code}
+        if len(code) > code_length:
+            problems.append(
+                gettext("%(where)s: the code has %(length)s characters; at most %(limit)s.")
+                % {"where": where, "length": len(code), "limit": code_length}
+            )
+        elif not CRITERION_CODE.match(code):
+            problems.append(
+                gettext("%(where)s: a code holds only letters a-z, digits, hyphens and underscores (no spaces).")
+                % {"where": where}
+            )
+        elif code in seen:
+            problems.append(
+                gettext("%(where)s: another criterion above has the same code; give each criterion its own code.")
+                % {"where": where}
+            )
+        seen.add(code)
+        if not row["statement"].strip():
+            problems.append(gettext("%(where)s: write its statement.") % {"where": where})
+        if row["principle"] not in principles:
+            problems.append(
+                gettext("%(where)s: choose one of the ILC 2022 principles, not %(value)s.")
+                % {"where": where, "value": repr(row["principle"])}
+            )
+    if problems:
+        raise ValidationError({"criteria": problems})
+
+
 @transaction.atomic
 def save_criteria(user, definition, rows):
-    """Replace the criteria of a draft with `rows` (dicts: code, statement, principle, required)."""
+    """Replace the criteria of a draft with `rows` (dicts: code, statement, principle, required).
+
+    Nothing is written when a row is refused (clean_criteria).
+    """
     require(
         can_edit_registry(user, definition.country_id), gettext("You may edit only the definitions of your countries.")
     )
     if not editable(definition):
-        raise ValidationError({"criteria": "Only a draft can be edited: make a new version instead."})
+        raise ValidationError({"criteria": gettext("Only a draft can be edited: make a new version instead.")})
+    clean_criteria(rows)
     kept = set()
     for position, row in enumerate(rows, start=1):
         criterion, _ = Criterion.objects.get_or_create(

@@ -240,11 +240,12 @@ class DefinitionForm(forms.ModelForm):
     class Meta:
         model = WorkingDefinition
         fields = ["title", "text"]
+        labels = {"title": _("Title"), "text": _("Text")}
 
 
 class AdoptionForm(forms.Form):
-    adopted_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    adopted_by = forms.CharField(max_length=300, initial="National advisory committee")
+    adopted_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("Adopted on"))
+    adopted_by = forms.CharField(max_length=300, initial="National advisory committee", label=_("Adopted by"))
 
 
 class SignInForm(AuthenticationForm):

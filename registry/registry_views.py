@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import classification as classifying
 from .forms import AdoptionForm, DefinitionForm, EntityFilterForm, EntityForm
 from .history import entity_history
-from .models import Classification, Country, Entity, WorkingDefinition
+from .models import Classification, Country, Criterion, Entity, WorkingDefinition
 from .pagination import CappedPaginator
 from .permissions import (
     can_edit_registry,
@@ -173,14 +174,24 @@ def definition_detail(request, pk):
     require(can_read_registry(request.user, definition.country_id), _("You may not read this country's definitions."))
     can_edit = can_edit_registry(request.user, definition.country_id)
     form = DefinitionForm(request.POST or None, instance=definition)
+    adoption_form = AdoptionForm(request.POST if request.POST.get("action") == "adopt" else None)
+    typed_criteria = None
     if request.method == "POST":
         require(can_edit, _("You may edit only the definitions of your countries."))
+        if request.POST.get("action") == "save":
+            typed_criteria = _typed_criteria(request.POST)
         try:
-            _definition_action(request, definition, form)
+            # One transaction: a refused criterion leaves the title and text as they were too.
+            with transaction.atomic():
+                _definition_action(request, definition, form, adoption_form, typed_criteria)
         except ValidationError as error:
-            messages.error(request, " ".join(" ".join(v) for v in error.message_dict.values()))
+            messages.error(request, _refusal_text(error, form, adoption_form))
         else:
             return redirect("registry:definition", pk=definition.pk)
+    if typed_criteria is not None:  # refused: the rows as typed, nothing lost
+        criteria = [Criterion(definition=definition, **row) for row in typed_criteria]
+    else:
+        criteria = definition.criteria.all()
     previous, changes = classifying.outcome_changes(definition)
     return render(
         request,
@@ -188,39 +199,61 @@ def definition_detail(request, pk):
         {
             "definition": definition,
             "form": form,
-            "adoption_form": AdoptionForm(),
+            "adoption_form": adoption_form,
             "can_edit": can_edit,
             "editable": classifying.editable(definition),
-            "criteria": definition.criteria.all(),
-            "principles": definition.criteria.model.Principle.choices,
+            "criteria": criteria,
+            "principles": Criterion.Principle.choices,
             "previous": previous,
             "changes": changes,
         },
     )
 
 
-def _definition_action(request, definition, form):
+def _typed_criteria(post):
+    """The criteria editor's rows as typed (a row whose code box is empty is left out: that removes it)."""
+    statements = post.getlist("criterion-statement")
+    principles = post.getlist("criterion-principle")
+    required = set(post.getlist("criterion-required"))
+    return [
+        {
+            "code": code.strip(),
+            "statement": statements[i].strip() if i < len(statements) else "",
+            "principle": principles[i] if i < len(principles) else "",
+            "required": str(i) in required,
+        }
+        for i, code in enumerate(post.getlist("criterion-code"))
+        if code.strip()
+    ]
+
+
+def _refusal_text(error, *forms):
+    """A refusal's messages, each after the label of the field it is about (a form's field, else none)."""
+    labels = {name: field.label for form in forms for name, field in form.fields.items()}
+    parts = []
+    for field, field_messages in error.message_dict.items():
+        label = labels.get(field)
+        text = " ".join(field_messages)
+        parts.append(f"{label}: {text}" if label else text)
+    return " ".join(parts)
+
+
+def _definition_action(request, definition, form, adoption_form, typed_criteria):
     action = request.POST.get("action")
     user = request.user
     if action == "save":
         if not classifying.editable(definition):
-            raise ValidationError({"status": "Only a draft can be edited: make a new version instead."})
-        if not form.is_valid():
-            raise ValidationError(form.errors)
+            raise ValidationError({"status": _("Only a draft can be edited: make a new version instead.")})
+        errors = {} if form.is_valid() else dict(form.errors)
+        try:
+            classifying.clean_criteria(typed_criteria)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        if errors:
+            raise ValidationError(errors)
         definition._history_user = user
         form.save()
-        codes = request.POST.getlist("criterion-code")
-        rows = [
-            {
-                "code": code.strip(),
-                "statement": request.POST.getlist("criterion-statement")[i].strip(),
-                "principle": request.POST.getlist("criterion-principle")[i],
-                "required": str(i) in request.POST.getlist("criterion-required"),
-            }
-            for i, code in enumerate(codes)
-            if code.strip()
-        ]
-        classifying.save_criteria(user, definition, rows)
+        classifying.save_criteria(user, definition, typed_criteria)
         messages.success(request, _("Definition saved."))
     elif action == "submit":
         classifying.submit_for_review(user, definition)
@@ -228,11 +261,10 @@ def _definition_action(request, definition, form):
     elif action == "return":
         classifying.return_to_draft(user, definition)
     elif action == "adopt":
-        adoption = AdoptionForm(request.POST)
-        if not adoption.is_valid():
-            raise ValidationError(adoption.errors)
+        if not adoption_form.is_valid():
+            raise ValidationError(adoption_form.errors)
         report = classifying.adopt(
-            user, definition, adoption.cleaned_data["adopted_on"], adoption.cleaned_data["adopted_by"]
+            user, definition, adoption_form.cleaned_data["adopted_on"], adoption_form.cleaned_data["adopted_by"]
         )
         messages.success(request, str(report))
     elif action == "new_version":
@@ -242,7 +274,7 @@ def _definition_action(request, definition, form):
         )
         definition.pk = new.pk
     else:
-        raise ValidationError({"action": f"Unknown action {action!r}."})
+        raise ValidationError({"action": _("Unknown action %(action)s.") % {"action": repr(action)}})
 
 
 @login_required

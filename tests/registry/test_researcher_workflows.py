@@ -100,3 +100,68 @@ def test_ticking_the_not_a_duplicate_box_on_the_warned_form_saves_the_entity(cli
     saved = client.post(reverse("registry:entity-create"), form.fields)
     assert saved.status_code == 302
     assert Entity.objects.filter(name="HTX Che Thai Nguyen").exists()
+
+
+def criteria_post(title="Viet Nam working definition", rows=(), action="save"):
+    """The definition editor's POST: parallel lists, the required boxes by row index, as the page sends them."""
+    data = {"title": title, "text": "", "action": action, "criterion-code": [], "criterion-statement": []}
+    data["criterion-principle"], data["criterion-required"] = [], []
+    for index, (code, statement, principle, required) in enumerate(rows):
+        data["criterion-code"].append(code)
+        data["criterion-statement"].append(statement)
+        data["criterion-principle"].append(principle)
+        if required:
+            data["criterion-required"].append(str(index))
+    return data
+
+
+@pytest.fixture
+def vnm_draft():
+    from registry.models import WorkingDefinition
+
+    return WorkingDefinition.objects.get(country_id="VNM", version=1)
+
+
+def test_a_criterion_code_too_long_is_refused_by_row_and_nothing_is_saved(client, vnm_draft):
+    client = researcher(client)
+    before = list(vnm_draft.criteria.values_list("code", flat=True))
+    rows = [("democratic", "Members control it.", "democratic_governance", True), ("x" * 60, "Long.", "other", True)]
+    response = client.post(reverse("registry:definition", args=[vnm_draft.pk]), criteria_post("Renamed", rows))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Criterion 2" in content and "at most 40" in content
+    vnm_draft.refresh_from_db()
+    assert vnm_draft.title != "Renamed"
+    assert list(vnm_draft.criteria.values_list("code", flat=True)) == before
+
+
+def test_two_criteria_with_one_code_are_refused_rather_than_one_replacing_the_other(client, vnm_draft):
+    client = researcher(client)
+    rows = [
+        ("autonomy", "Independent of the state.", "autonomy", True),
+        ("autonomy", "Own statutes.", "autonomy", False),
+    ]
+    response = client.post(reverse("registry:definition", args=[vnm_draft.pk]), criteria_post(rows=rows))
+    content = response.content.decode()
+    assert response.status_code == 200 and "Criterion 2 (autonomy)" in content and "same code" in content
+    assert not vnm_draft.criteria.filter(statement="Own statutes.").exists()
+
+
+def test_a_criterion_without_a_statement_or_with_spaces_in_its_code_is_refused(client, vnm_draft):
+    client = researcher(client)
+    rows = [("open membership", "Anyone may join.", "voluntary_cooperation", True), ("registered", "", "other", True)]
+    content = client.post(reverse("registry:definition", args=[vnm_draft.pk]), criteria_post(rows=rows)).content
+    content = content.decode()
+    assert "Criterion 1 (open membership)" in content and "no spaces" in content
+    assert "Criterion 2 (registered): write its statement." in content
+    assert not vnm_draft.criteria.filter(code="registered").exists()
+
+
+def test_a_refused_definition_keeps_every_row_typed_and_names_the_empty_title(client, vnm_draft):
+    client = researcher(client)
+    rows = [("reinvests", "Reinvests at least half of its surplus.", "primacy_of_people", True)]
+    response = client.post(reverse("registry:definition", args=[vnm_draft.pk]), criteria_post("", rows))
+    content = response.content.decode()
+    assert response.status_code == 200 and "Title: This field is required." in content
+    assert 'value="reinvests"' in content and "Reinvests at least half of its surplus." in content
+    assert not vnm_draft.criteria.filter(code="reinvests").exists()
