@@ -22,11 +22,23 @@ from .matrix import build_matrix, grid_for, instruments_in_force_by_country
 from .models import Instrument, Rating
 from .rating import COLOURS, scale_rows
 from .reform import timeline
-from .summary import summary_for
+from .summary import percent_of, summary_for
+
+
+class Percent:
+    """A share (0..1) in a cell: "27%" in CSV, a number formatted as a percentage in XLSX (so it can be summed)."""
+
+    def __init__(self, fraction):
+        self.fraction = fraction
+
+    def __str__(self):
+        return f"{percent_of(self.fraction)}%"
 
 
 def safe_cell(value):
-    """The value as a spreadsheet should hold it: text, never a formula."""
+    """The value as a spreadsheet should hold it: a number stays a number; anything else is text, never a formula."""
+    if isinstance(value, int | float | Percent) and not isinstance(value, bool):
+        return value
     return spreadsheet_cell("" if value is None else str(value))
 
 
@@ -51,8 +63,8 @@ def _rating_text(assessment):
 
 
 def _share_text(summary):
-    percent = summary.share_aligned_percent
-    return "n/a" if percent is None else f"{percent}%"
+    share = summary.share_aligned
+    return "n/a" if share is None else Percent(share)
 
 
 @translation.override("en")
@@ -137,7 +149,10 @@ def to_xlsx(table):
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for cells, ratings in zip(table.rows, table.ratings, strict=True):
-        sheet.append(cells)
+        sheet.append([cell.fraction if isinstance(cell, Percent) else cell for cell in cells])
+        for column, cell in enumerate(cells, start=1):
+            if isinstance(cell, Percent):
+                sheet.cell(row=sheet.max_row, column=column).number_format = "0%"
         for column, rating in enumerate(ratings, start=1):
             if rating:
                 sheet.cell(row=sheet.max_row, column=column).fill = PatternFill(

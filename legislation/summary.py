@@ -6,11 +6,18 @@ not rated "not applicable". Provisions not yet rated are counted apart
 half-finished review does not look worse (or better) than it is.
 """
 
+import math
 from dataclasses import dataclass, field
 
 from django.db.models import Count
 
 from .models import Assessment, Provision, Rating
+
+
+def percent_of(fraction):
+    """A share as a whole percentage, a half rounded up as people and spreadsheets do (1 of 8: 13%, not
+    Python's round-half-to-even 12%, which would differ from the XLSX export's percentage format)."""
+    return math.floor(100 * fraction + 0.5)
 
 
 @dataclass
@@ -43,8 +50,7 @@ class Summary:
 
     @property
     def share_aligned_percent(self):
-        share = self.share_aligned
-        return None if share is None else round(100 * share)
+        return None if self.applicable == 0 else percent_of(self.aligned / self.applicable)
 
     def rows(self):
         """(value, label, count) for every rating, in scale order."""

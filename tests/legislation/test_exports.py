@@ -46,7 +46,7 @@ def test_matrix_csv_and_xlsx_hold_the_ratings_and_share_the_dashboard_shows(clie
             "not yet rated",
         )
         share_row = next(row for row in rows if row[3] == "Share aligned of applicable provisions")
-        assert share_row[column] == "50%"
+        assert share_row[column] in ("50%", 0.5)  # text in CSV, a number formatted 0% in XLSX
         header_of = {title.split(":")[0] for title in header[4:]}
         assert len(header_of) == 5
 
@@ -66,7 +66,8 @@ def test_grid_exports_list_every_provision_with_evidence_and_neutralize_formulas
         assert p6a[4] == '\'=HYPERLINK("http://evil.example","x")'
         assert p6a[5] == "'@SUM(A1)"
         assert len([row for row in table[1:] if row[0]]) == 25
-    assert all(cell.data_type == "s" for row in sheet.iter_rows() for cell in row if cell.value)
+    text_cells = [cell for row in sheet.iter_rows() for cell in row if cell.value and cell.number_format != "0%"]
+    assert all(cell.data_type == "s" for cell in text_cells)  # nothing typed by a user becomes a formula
 
 
 def test_country_brief_pdf_contains_the_instrument_titles_and_the_summary(client_as, committee):
@@ -99,3 +100,30 @@ def test_country_brief_marks_every_fact_from_a_secondary_source(client_as, commi
     )
     law.legal_form_links.update(confidence="M")
     assert brief_text(client, "KGZ").count("secondary source") == before + 5
+
+
+def test_matrix_xlsx_counts_and_share_are_numbers_a_spreadsheet_can_add_up(client_as, committee):
+    rate(
+        Instrument.objects.get(code="vnm-coop-2023"),
+        {"P1": "aligned", "P2": "aligned", "P3a": "partly_aligned", "P5": "not_applicable"},
+    )
+    sheet, rows = read_xlsx(client_as(committee).get("/legislation/matrix.xlsx"))
+    column = next(i for i, title in enumerate(rows[0]) if "Law on Cooperatives 2023" in title)
+    aligned_row = next(i for i, row in enumerate(rows) if row[3] == "Count: Aligned")
+    share_row = next(i for i, row in enumerate(rows) if row[3] == "Share aligned of applicable provisions")
+    count = sheet.cell(row=aligned_row + 1, column=column + 1)
+    share = sheet.cell(row=share_row + 1, column=column + 1)
+    assert (count.value, count.data_type) == (2, "n")  # was the text "2": SUM() gave 0
+    assert share.value == 2 / 3 and share.number_format == "0%"
+    csv_rows = read_csv(client_as(committee).get("/legislation/matrix.csv"))
+    assert csv_rows[share_row][column] == "67%" and csv_rows[aligned_row][column] == "2"
+
+
+def test_share_aligned_rounds_a_half_up_on_the_page_and_in_the_exports(client_as, committee):
+    """1 aligned of 8 applicable is 12.5%: shown as 13% everywhere (Python's round() gave 12%, Excel shows 13%)."""
+    instrument = Instrument.objects.get(code="vnm-coop-2023")
+    rate(instrument, {"P1": "aligned"} | dict.fromkeys(["P2", "P3a", "P3b", "P4", "P5", "P6a", "P6b"], "not_addressed"))
+    client = client_as(committee)
+    assert "13%" in client.get("/legislation/").content.decode()
+    grid = read_csv(client.get("/legislation/instruments/vnm-coop-2023/assessments.csv"))
+    assert grid[-1][2:4] == ["Share aligned of applicable provisions", "13%"]
