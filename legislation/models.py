@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from registry.models import Country, LegalForm
 
-from .managers import InstrumentQuerySet
+from .managers import InstrumentQuerySet, ProvisionQuerySet
 
 
 class Confidence(models.TextChoices):
@@ -252,6 +252,7 @@ class Provision(models.Model):
     confidence = confidence_field("H where the wording follows R193 closely (DOMAIN.md), else M.")
     sort_order = models.PositiveSmallIntegerField(unique=True)
 
+    objects = ProvisionQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

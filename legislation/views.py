@@ -109,7 +109,8 @@ def instrument_list(request):
     )
     country = request.GET.get("country", "").upper()
     if country:
-        instruments = instruments.filter(country_id=country)
+        # An unknown code lists nothing, as an unknown country has no instruments (a NUL would fail in SQL).
+        instruments = instruments.filter(country_id=country) if country.isalpha() else instruments.none()
     return render(
         request,
         "legislation/instrument_list.html",
@@ -172,7 +173,7 @@ def assessment_grid(request, code):
 def assessment_edit(request, code):
     instrument = _instrument(code)
     key = request.POST.get("provision") or request.GET.get("provision", "")
-    provision = Provision.objects.filter(key=key).first()
+    provision = Provision.objects.with_key(key).first()
     existing = instrument.assessments.filter(provision=provision).first() if provision else None
     if request.method == "POST":
         form = AssessmentForm(request.POST)
@@ -205,8 +206,8 @@ def comparison(request):
     before_code, after_code = request.GET.get("before", ""), request.GET.get("after", "")
     result, error = None, None
     if before_code or after_code:
-        before = instruments.filter(code=before_code).first()
-        after = instruments.filter(code=after_code).first()
+        before = instruments.with_code(before_code).first()
+        after = instruments.with_code(after_code).first()
         if before is None or after is None:
             missing = before_code if before is None else after_code
             error = gettext("No instrument with the code %(code)s: choose both instruments from the lists.") % {

@@ -104,3 +104,17 @@ def test_process_targets_must_be_of_the_same_country(client_as, coop):
     response = client_as(coop).post("/legislation/countries/KGZ/processes/", payload)
     assert response.status_code == 400
     assert not ReformProcess.objects.filter(country_id="KGZ").exists()
+
+
+def test_a_nul_character_in_a_code_or_key_is_answered_not_a_500(client_as, coop):
+    """Codes and keys come from query strings and URLs; PostgreSQL cannot compare text holding a NUL."""
+    client = client_as(coop)
+    compare = client.get("/legislation/compare/?before=vnm-coop-2012%00&after=vnm-coop-2023")
+    assert compare.status_code == 400
+    assert "No instrument with the code" in compare.content.decode()
+    listing = client.get("/legislation/instruments/?country=VN%00")
+    assert listing.status_code == 200 and "Law on Cooperatives 2023" not in listing.content.decode()
+    form = client.get("/legislation/instruments/vnm-coop-2023/assessments/edit/?provision=P1%00")
+    assert form.status_code == 200
+    assert client.get("/legislation/countries/VN%00M/").status_code == 404
+    assert client.get("/legislation/countries/vnm/").status_code == 200
