@@ -20,7 +20,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 
 from . import sql
 from .models import Classification, Criterion, WorkingDefinition
@@ -64,18 +65,29 @@ def classify(user, entity, definition, results, note=""):
     """
     require(can_edit_registry(user, entity.country_id), gettext("You may classify only entities of your countries."))
     if definition.country_id != entity.country_id:
-        raise ValidationError({"definition": f"{definition} is not a definition of {entity.country.name}."})
+        raise ValidationError(
+            {
+                "definition": gettext("v%(version)s is not a definition of %(country)s.")
+                % {"version": definition.version, "country": entity.country.display_name}
+            }
+        )
     criteria = list(definition.criteria.all())
     codes = {criterion.code for criterion in criteria}
     errors = {}
     cleaned = {}
     for code, entry in results.items():
         if code not in codes:
-            errors[code] = [f"{code!r} is not a criterion of {definition}."]
+            errors[code] = [
+                gettext("%(code)s is not a criterion of v%(version)s.")
+                % {"code": repr(code), "version": definition.version}
+            ]
             continue
         entry = entry if isinstance(entry, dict) else {"result": entry}
         if entry.get("result", UNKNOWN) not in RESULTS:
-            errors[code] = [f"Result must be one of {', '.join(RESULTS)}, not {entry.get('result')!r}."]
+            errors[code] = [
+                gettext("The result must be one of %(known)s, not %(value)s.")
+                % {"known": ", ".join(RESULTS), "value": repr(entry.get("result"))}
+            ]
             continue
         cleaned[code] = {"result": entry.get("result", UNKNOWN), "evidence": str(entry.get("evidence", "")).strip()}
     if errors:
@@ -133,8 +145,29 @@ class AdoptionReport:
     classified: int
 
     def __str__(self):
-        previous = f", superseding v{self.previous.version}" if self.previous else ""
-        return f"v{self.definition.version} adopted{previous}; {self.classified:,} entities re-classified"
+        """What the definition page says after adoption, in the reader's language."""
+        values = {
+            "version": self.definition.version,
+            "count": number_format(self.classified, force_grouping=True),
+            "previous": self.previous.version if self.previous else None,
+        }
+        if self.previous:
+            return (
+                ngettext(
+                    "v%(version)s adopted, superseding v%(previous)s; %(count)s entity re-classified",
+                    "v%(version)s adopted, superseding v%(previous)s; %(count)s entities re-classified",
+                    self.classified,
+                )
+                % values
+            )
+        return (
+            ngettext(
+                "v%(version)s adopted; %(count)s entity re-classified",
+                "v%(version)s adopted; %(count)s entities re-classified",
+                self.classified,
+            )
+            % values
+        )
 
 
 @transaction.atomic
@@ -146,15 +179,15 @@ def adopt(user, definition, adopted_on, adopted_by):
     errors = {}
     if definition.status != Status.UNDER_REVIEW:
         errors["status"] = [
-            f"Only a version under committee review can be adopted; v{definition.version} is "
-            f"{definition.get_status_display().lower()}."
+            gettext("Only a version under committee review can be adopted; v%(version)s is %(status)s.")
+            % {"version": definition.version, "status": str(definition.get_status_display()).lower()}
         ]
     if not adopted_on:
-        errors["adopted_on"] = ["Give the date of adoption."]
+        errors["adopted_on"] = [gettext("Give the date of adoption.")]
     if not (adopted_by or "").strip():
-        errors["adopted_by"] = ["Name the body that adopted it (e.g. the national advisory committee)."]
+        errors["adopted_by"] = [gettext("Name the body that adopted it (e.g. the national advisory committee).")]
     if not definition.criteria.filter(required=True).exists():
-        errors["criteria"] = ["A definition needs at least one required criterion before it can be adopted."]
+        errors["criteria"] = [gettext("A definition needs at least one required criterion before it can be adopted.")]
     if errors:
         raise ValidationError(errors)
     previous = (
@@ -194,6 +227,16 @@ def reclassify(definition, previous, user=None):
         return cursor.rowcount
 
 
+NOT_CLASSIFIED = "not_classified"
+
+
+def outcome_label(outcome):
+    """An outcome code as outcome_changes() gives it (or NOT_CLASSIFIED), in the reader's language."""
+    if outcome == NOT_CLASSIFIED:
+        return pgettext("outcome", "Not classified")
+    return str(Outcome(outcome).label) if outcome in Outcome.values else outcome
+
+
 def outcome_changes(definition):
     """Rows (before, after, needs_review, count) comparing `definition` with the version it superseded."""
     previous = (
@@ -215,8 +258,16 @@ def _change_status(user, definition, allowed_from, to):
         gettext("You may change only the definitions of your countries."),
     )
     if definition.status not in allowed_from:
-        current = definition.get_status_display().lower()
-        raise ValidationError({"status": f"v{definition.version} is {current}: it cannot go to {to.label.lower()}."})
+        raise ValidationError(
+            {
+                "status": gettext("v%(version)s is %(status)s: it cannot go to %(target)s.")
+                % {
+                    "version": definition.version,
+                    "status": str(definition.get_status_display()).lower(),
+                    "target": str(to.label).lower(),
+                }
+            }
+        )
     definition.status = to
     definition._history_user = user
     definition.save()

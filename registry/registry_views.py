@@ -193,6 +193,8 @@ def definition_detail(request, pk):
     else:
         criteria = definition.criteria.all()
     previous, changes = classifying.outcome_changes(definition)
+    label = classifying.outcome_label
+    changes = [(label(before), label(after), review, count) for before, after, review, count in changes]
     return render(
         request,
         "registry/definition_detail.html",

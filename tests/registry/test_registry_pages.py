@@ -134,7 +134,7 @@ def test_definition_editor_adopts_and_shows_what_changed(client, vnm_entity):
     definition.refresh_from_db()
     assert definition.status == "adopted"
     content = client.get(url).content.decode()
-    assert "What adoption changed" in content and "undetermined" in content
+    assert "What adoption changed" in content and "<td>Undetermined</td>" in content
 
 
 def test_classification_form_records_the_outcome(client, vnm_entity):

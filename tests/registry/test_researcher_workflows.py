@@ -165,3 +165,19 @@ def test_a_refused_definition_keeps_every_row_typed_and_names_the_empty_title(cl
     assert response.status_code == 200 and "Title: This field is required." in content
     assert 'value="reinvests"' in content and "Reinvests at least half of its surplus." in content
     assert not vnm_draft.criteria.filter(code="reinvests").exists()
+
+
+def test_adoption_and_what_it_changed_read_in_the_researchers_language(client, vnm_draft):
+    EntityFactory()
+    client = researcher(client)
+    client.cookies["django_language"] = "vi"
+    url = reverse("registry:definition", args=[vnm_draft.pk])
+    client.post(url, {"action": "submit"})
+    again = client.post(url, {"action": "submit"}, follow=True).content.decode()
+    assert "cannot go to" not in again and "không thể chuyển sang" in again
+    page = client.post(url, {"action": "adopt", "adopted_on": "2025-03-01", "adopted_by": "NAC"}, follow=True)
+    content = page.content.decode()
+    assert "Đã thông qua v1; đã phân loại lại 1 tổ chức" in content
+    changes = content[content.index("<table", content.index("Những thay đổi do việc thông qua")) :]
+    assert "Chưa phân loại" in changes and "Chưa xác định" in changes
+    assert "not_classified" not in changes and "undetermined" not in changes
