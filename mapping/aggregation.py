@@ -167,12 +167,14 @@ class AreaSummary:
         }
 
 
-# Fields aggregated per area; the women share's denominator counts only the
-# members of entities that report how many of their members are women.
+# Fields aggregated per area; the women share counts only entities that report
+# both their members and how many of them are women (as the triggers of
+# AreaEntityCount do, migration 0007): women of an entity with no total would
+# have no denominator, and pushed shares past 100%.
 AREA_AGGREGATES = {
     "n_entities": Count("*"),  # COUNT(*) keeps the scan index-only (the id is not in the covering index)
     "sum_members": Sum("members_total"),
-    "sum_women": Sum("members_women"),
+    "sum_women": Sum("members_women", filter=Q(members_total__isnull=False)),
     "sum_members_with_gender": Sum("members_total", filter=Q(members_women__isnull=False)),
 }
 

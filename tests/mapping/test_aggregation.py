@@ -6,11 +6,12 @@ import orjson
 import pytest
 from django.http import QueryDict
 
-from mapping import aggregation
+from mapping import aggregation, editions
 from mapping.aggregation import LiveSource, class_breaks, entity_layer, parse_bbox
 from mapping.filters import MapFilters
 from registry.location import assign_admin_areas
-from tests.mapping.conftest import make_entity
+from registry.models import Classification
+from tests.mapping.conftest import HANOI, make_entity
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +157,15 @@ def test_members_classes_leave_out_areas_the_map_draws_as_none(viet_nam, vn_regi
     breaks = summary.as_dict("members")["breaks"]
     assert breaks[0] > 0  # no legend class "0" coloured like areas with members: those areas are "none"
     assert breaks == [10, 30, 100]
+
+
+@pytest.mark.parametrize("query", ["", "outcome=qualifies,does_not_qualify,undetermined"])
+def test_women_share_leaves_out_women_of_entities_with_no_total_members(viet_nam, vn_registry, definition, query):
+    women_only = make_entity(HANOI, family=vn_registry[0].family, members_women=50)  # no total: no denominator
+    assign_admin_areas(country=viet_nam)
+    Classification.objects.create(entity=women_only, definition=definition, outcome="undetermined")
+    source = live(viet_nam, query)
+    ha_noi = next(figure for figure in source.summary().areas if figure.entities == 6)
+    assert ha_noi.women_share == pytest.approx(0.6)  # 60 women of 100 members; 110 of 100 with the 50
+    edition = editions.freeze_edition(editions.committee_for(viet_nam), source.filters, "")
+    assert edition.area_figures.get(admin_area_id=ha_noi.area_id).women_share == pytest.approx(0.6)

@@ -22,7 +22,7 @@ def live_counts(country_id):
         .annotate(
             n=Count("*"),
             members=Sum("members_total"),
-            women=Sum("members_women"),
+            women=Sum("members_women", filter=Q(members_total__isnull=False)),
             with_gender=Sum("members_total", filter=Q(members_women__isnull=False)),
         )
     )
@@ -55,6 +55,17 @@ def entities(lonlat):
     ]
     assign_admin_areas(country="VNM")
     return made
+
+
+def test_summary_counts_women_only_of_entities_that_report_their_total_members(entities, lonlat):
+    women_only = EntityFactory(point=lonlat(107.5909, 16.4637), members_women=7)  # in Huế, no total
+    assign_admin_areas(country="VNM")
+    assert summary_counts("VNM") == live_counts("VNM")
+    hue = summary_counts("VNM")[Entity.objects.get(pk=women_only.pk).admin_area_id]
+    assert hue == (2, 5, 5, 5)  # the 7 women have no total to be a share of
+    Entity.objects.filter(pk=women_only.pk).update(members_total=10)
+    assert summary_counts("VNM") == live_counts("VNM")
+    assert summary_counts("VNM")[Entity.objects.get(pk=women_only.pk).admin_area_id] == (2, 15, 12, 15)
 
 
 def test_summary_follows_inserts_updates_and_deletes(entities, lonlat):
