@@ -5,8 +5,9 @@ updated in place. Instruments and reform processes are created when missing;
 an existing one is left as the COOP unit may have edited it (a fact verified
 in the interface must not be reverted by the next `make run`) unless
 `update=True`. Legal-form links and stage events are added when missing, never
-removed. Instruments refer to registry legal forms by (country, code): a
-missing one stops the load with a message naming it, before anything is saved.
+removed (a shipped stage is missing when its process has no stage of that kind,
+whatever the date). Instruments refer to registry legal forms by (country, code):
+a missing one stops the load with a message naming it, before anything is saved.
 """
 
 import datetime
@@ -179,11 +180,13 @@ def load_reference_data(update=False):
         if created:
             process.targets.set(instruments[code] for code in row.get("targets", []))
         for event in row.get("events", []):
+            # A shipped stage is known by its stage, not its date: one the COOP unit redated (a date verified
+            # in the interface) is the same stage and must not come back beside it as a second one.
             _, created = StageEvent.objects.get_or_create(
                 process=process,
                 stage=event["stage"],
-                occurred_on=datetime.date.fromisoformat(event["occurred_on"]),
                 defaults={
+                    "occurred_on": datetime.date.fromisoformat(event["occurred_on"]),
                     "date_confidence": event.get("date_confidence", "L"),
                     "note": event.get("note", ""),
                     "document_title": event.get("document_title", ""),

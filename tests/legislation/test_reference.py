@@ -1,5 +1,6 @@
 """The shipped reference data: 25 R193 provisions and the five countries' instruments, loaded idempotently."""
 
+import datetime
 import json
 
 import pytest
@@ -102,3 +103,16 @@ def test_instrument_page_shows_an_unconfirmed_fact_as_unverified(client):
     original = page.index("ច្បាប់ស្ដីពីសហគមន៍កសិកម្ម")
     assert "unverified" in page[original : original + 400]
     assert 'lang="km"' in page
+
+
+def test_loading_again_keeps_a_stage_date_the_coop_unit_corrected_without_adding_the_old_one_back():
+    vietnam = ReformProcess.objects.get(country_id="VNM")
+    in_force = vietnam.events.get(stage="in_force")
+    in_force.occurred_on = datetime.date(2024, 7, 2)  # as corrected in the admin
+    in_force.save()
+    report = load_reference_data()
+    assert report.events_created == 0
+    assert list(vietnam.events.values_list("stage", "occurred_on")) == [
+        ("adopted", datetime.date(2023, 6, 20)),
+        ("in_force", datetime.date(2024, 7, 2)),
+    ]
