@@ -3,7 +3,7 @@
 `before` is the older (or reference) instrument, `after` the newer. For each
 provision the change is improved / regressed / unchanged by the rank of
 legislation.rating.RANK, or not comparable when either side is unrated or
-not applicable.
+not applicable (both sides not applicable included).
 """
 
 from dataclasses import dataclass
@@ -33,7 +33,9 @@ def change_between(before_rating, after_rating):
     if before_rating is None or after_rating is None:
         return Change.NOT_COMPARABLE
     if Rating.NOT_APPLICABLE in (before_rating, after_rating):
-        return Change.UNCHANGED if before_rating == after_rating else Change.NOT_COMPARABLE
+        # Never compared (README, and the page says so), even when both sides are not applicable: "unchanged"
+        # would count a provision neither law concerns among those whose substance stayed the same.
+        return Change.NOT_COMPARABLE
     difference = RANK[Rating(after_rating)] - RANK[Rating(before_rating)]
     if difference > 0:
         return Change.IMPROVED

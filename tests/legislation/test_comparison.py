@@ -16,7 +16,8 @@ from .factories import rate
         ("aligned", "partly_aligned", Change.REGRESSED),
         ("partly_aligned", "partly_aligned", Change.UNCHANGED),
         ("not_applicable", "aligned", Change.NOT_COMPARABLE),
-        ("not_applicable", "not_applicable", Change.UNCHANGED),
+        ("not_applicable", "not_applicable", Change.NOT_COMPARABLE),
+        ("aligned", "not_applicable", Change.NOT_COMPARABLE),
         (None, "aligned", Change.NOT_COMPARABLE),
     ],
 )
@@ -46,3 +47,14 @@ def test_comparing_an_unknown_instrument_says_which(client_as, committee):
     response = client_as(committee).get("/legislation/compare/?before=vnm-coop-2012&after=nope")
     assert response.status_code == 400
     assert "No instrument with the code &#x27;nope&#x27;" in response.content.decode()
+
+
+def test_a_provision_not_applicable_to_both_laws_is_counted_not_comparable_as_the_page_says(client_as, committee):
+    old = Instrument.objects.get(code="vnm-coop-2012")
+    new = Instrument.objects.get(code="vnm-coop-2023")
+    rate(old, {"P12": "not_applicable", "P2": "aligned"})
+    rate(new, {"P12": "not_applicable", "P2": "aligned"})
+    page = client_as(committee).get("/legislation/compare/?before=vnm-coop-2012&after=vnm-coop-2023").content.decode()
+    assert "not comparable when either side is not rated or not applicable" in page
+    assert 'data-provision="P12" data-change="not_comparable"' in page
+    assert "Unchanged: <strong>1</strong>" in page  # P2 only
