@@ -126,6 +126,25 @@ class MapFilters:
             raise FilterError("outcome", f"{country.name} has no working definition to classify against")
         return filters
 
+    @classmethod
+    def stored(cls, country, query):
+        """The filters an edition was frozen with (its `filters`), as stored, to describe them.
+
+        Not checked against today's vocabularies, as parse() checks a request: a legal form or family
+        code may have changed or gone since the freeze, and a frozen edition's page and pack must still
+        show. A code no longer known is described as itself.
+        """
+        return cls(
+            country_id=country.pk,
+            families=_values(query, "family"),
+            legal_forms=_values(query, "legal_form"),
+            sectors=[value.upper() for value in _values(query, "sector")],
+            statuses=_values(query, "status"),
+            verifications=_values(query, "verification"),
+            outcomes=_values(query, "outcome"),
+            definition_version=_version(_values(query, "definition")),
+        )
+
     def _family_names(self):
         return {family.code: family.display_name for family in EntityFamily.objects.filter(code__in=self.families)}
 

@@ -446,7 +446,7 @@ def _sentences(language, edition, summary, diff, printed_at):
 def _filters_bilingual(country, filters, language):
     """The edition's filters described in English and in the country's language, like every label of the
     pack: whatever language the page that asked for it was in, two renders of one edition are the same."""
-    parsed = MapFilters.parse(country, filters)
+    parsed = MapFilters.stored(country, filters)
     with translation.override("en"):
         english = parsed.describe()
     if language == "en":

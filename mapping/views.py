@@ -314,7 +314,7 @@ def _edition_page(request, edition, typed=None, status=200):
     context = {
         "edition": edition,
         "country": edition.committee.country,
-        "filters": MapFilters.parse(edition.committee.country, edition.filters),
+        "filters": MapFilters.stored(edition.committee.country, edition.filters),
         "summary": source.summary(),
         "diff": diff,
         "diff_limit": 200,

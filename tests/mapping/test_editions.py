@@ -9,7 +9,7 @@ from django.test import Client
 from mapping import editions
 from mapping.filters import MapFilters
 from mapping.models import MapEdition
-from registry.models import Entity
+from registry.models import Entity, LegalForm
 from tests.factories import committee_member
 from tests.mapping.conftest import DA_NANG, make_entity
 
@@ -167,3 +167,14 @@ def test_edition_frozen_on_an_earlier_boundary_date_places_entities_in_that_days
     assert figures["Hà Nội"] == 5 and figures["Đà Nẵng"] == 2
     old_areas = set(edition.area_figures.values_list("admin_area_id", flat=True))
     assert set(edition.snapshot_entities.exclude(admin_area=None).values_list("admin_area_id", flat=True)) <= old_areas
+
+
+def test_edition_page_and_pack_still_show_after_a_legal_form_of_its_filters_is_recoded(client, viet_nam, vn_registry):
+    edition = freeze(viet_nam, "legal_form=cooperative&status=active")
+    LegalForm.objects.filter(country=viet_nam, code="cooperative").update(code="htx")  # recoded in the admin
+    client.force_login(committee_member("VNM"))
+    page = client.get(edition.get_absolute_url())
+    assert page.status_code == 200
+    assert "Legal form: cooperative; Status: Active" in page.content.decode()
+    pack = client.get(edition.get_absolute_url() + "pack.pdf")
+    assert pack.status_code == 200 and pack.content.startswith(b"%PDF")
