@@ -18,7 +18,7 @@ from .models import (
     LegalForm,
     WorkingDefinition,
 )
-from .permissions import editable_countries
+from .permissions import editable_countries, readable_countries
 from .services import EDITABLE_FIELDS
 from .signin import SignInCounter, minutes_until
 
@@ -207,8 +207,28 @@ class EntityFilterForm(forms.Form):
         label=_("Classification (adopted definition)"),
     )
 
+    def __init__(self, *args, user=None, **kwargs):
+        """With `user`, the countries and legal forms offered are those whose records the user may read:
+        choosing another country would only list none of its entities, as if it had none."""
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            readable = readable_countries(user)
+            self.fields["country"].queryset = Country.objects.filter(iso3__in=readable)
+            self.fields["legal_form"].queryset = LegalForm.objects.filter(country__in=readable)
+
+    def clean_area(self):
+        area = self.cleaned_data.get("area")
+        if area is not None and not AdminArea.objects.filter(pk=area).exists():
+            raise ValidationError(_("No area has the number %(value)s."), params={"value": area})
+        return area
+
+    def refused(self):
+        """[(label, messages)] of the filters refused: the list leaves them out and applies the others."""
+        return [(self.fields[name].label, errors) for name, errors in self.errors.items() if name in self.fields]
+
     def filter(self, queryset, one_country=False):
-        """Apply the valid filters through the named queryset methods.
+        """Apply the valid filters through the named queryset methods (after is_valid(): a refused
+        filter is left out, the others still apply).
 
         `one_country`: the queryset already holds a single country's entities
         (a researcher's own registry), which suits a search the way a country

@@ -39,10 +39,14 @@ def _readable_entity(request, pk):
 
 @login_required
 def entity_list(request):
-    filters = EntityFilterForm(request.GET or None)
+    filters = EntityFilterForm(request.GET or None, user=request.user)
     entities = Entity.objects.visible_to(request.user).with_labels()
     one_country = len(readable_countries(request.user)) == 1
-    entities = filters.filter(entities, one_country) if filters.is_valid() else entities.by_number()
+    if filters.is_bound:
+        filters.is_valid()  # a refused filter (?status=xyz) is named on the page; the valid ones still apply
+        entities = filters.filter(entities, one_country)
+    else:
+        entities = entities.by_number()
     paginator = CappedPaginator(entities, settings.REGISTRY_PAGE_SIZE, rows_by_key=Entity.objects.with_labels().in_bulk)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()

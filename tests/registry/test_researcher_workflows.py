@@ -181,3 +181,32 @@ def test_adoption_and_what_it_changed_read_in_the_researchers_language(client, v
     changes = content[content.index("<table", content.index("Những thay đổi do việc thông qua")) :]
     assert "Chưa phân loại" in changes and "Chưa xác định" in changes
     assert "not_classified" not in changes and "undetermined" not in changes
+
+
+def test_a_refused_filter_is_named_and_left_out_while_the_other_filters_still_apply(client):
+    EntityFactory(name="HTX Active", status="active")
+    EntityFactory(name="HTX Dormant", status="dormant")
+    client = researcher(client)
+    client.cookies["django_language"] = "vi"
+    content = client.get(reverse("registry:entities"), {"status": "dormant", "outcome": "xyz"}).content.decode()
+    assert "HTX Dormant" in content and "HTX Active" not in content
+    assert "Phân loại (định nghĩa đã thông qua): " in content and "xyz" in content
+    assert "<li>outcome" not in content
+
+
+def test_an_area_that_does_not_exist_is_named_as_such_not_listed_as_empty(client):
+    EntityFactory(name="HTX Somewhere")
+    client = researcher(client)
+    response = client.get(reverse("registry:entities"), {"area": "99999999"})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Area: No area has the number 99999999." in content and "HTX Somewhere" in content
+    assert client.get(reverse("registry:entities"), {"area": "abc", "page": "99999"}).status_code == 200
+
+
+def test_a_researcher_is_offered_only_the_countries_whose_records_they_read(client):
+    EntityFactory(name="HTX Hội An")
+    client = researcher(client, "THA")
+    content = client.get(reverse("registry:entities"), {"country": "VNM"}).content.decode()
+    assert '<option value="VNM"' not in content and '<option value="THA"' in content
+    assert "Country: Select a valid choice." in content
