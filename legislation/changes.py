@@ -83,11 +83,29 @@ def _details(model, record):
                 )
             )
             continue
+        if model_field.many_to_one:
+            # A link (supersedes, amends, implements): name the instrument, not its database id.
+            rows.append(
+                (
+                    model_field.verbose_name,
+                    _related_name(model_field, change.old),
+                    _related_name(model_field, change.new),
+                )
+            )
+            continue
         choices = dict(model_field.flatchoices)
         rows.append(
             (model_field.verbose_name, choices.get(change.old, change.old), choices.get(change.new, change.new))
         )
     return rows
+
+
+def _related_name(model_field, pk):
+    """What a changed link pointed to, as its page names it; "#id" when it has since been deleted."""
+    if pk is None:
+        return None
+    related = model_field.related_model._default_manager.filter(pk=pk).first()
+    return str(related) if related is not None else f"#{pk}"
 
 
 def changes_since(since, limit=MAX_CHANGES):

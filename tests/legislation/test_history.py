@@ -61,3 +61,14 @@ def test_dashboard_lists_what_changed_since_a_date_with_old_and_new_values(clien
 def test_a_bad_since_date_is_named_in_the_message(client_as, committee):
     page = client_as(committee).get("/legislation/?since=last-week").content.decode()
     assert "&#x27;since&#x27; must be a date as YYYY-MM-DD, got &#x27;last-week&#x27;" in page
+
+
+def test_what_changed_names_the_instrument_a_link_points_to_not_its_id(client_as, coop, committee):
+    civil_code = Instrument.objects.get(code="kgz-civil-code")
+    law = Instrument.objects.get(code="kgz-coop-2004")
+    civil_code.amends = law
+    civil_code.save()
+    page = client_as(committee).get(f"/legislation/?since={datetime.date.today()}").content.decode()
+    changes = page[page.index("What changed since") :]
+    assert "<li>amends: <del>—</del> → <ins>Law &quot;On Cooperatives&quot; (KGZ)</ins></li>" in changes
+    assert f"<ins>{law.pk}</ins>" not in changes
