@@ -210,3 +210,11 @@ def test_a_researcher_is_offered_only_the_countries_whose_records_they_read(clie
     content = client.get(reverse("registry:entities"), {"country": "VNM"}).content.decode()
     assert '<option value="VNM"' not in content and '<option value="THA"' in content
     assert "Country: Select a valid choice." in content
+
+
+def test_an_entity_page_writes_zero_workers_as_zero_not_as_unknown(client):
+    """A cooperative without employees (0) is a known fact; only an empty count is unknown (— or ?)."""
+    entity = EntityFactory(members_total=12, members_women=0, members_men=12, workers_total=0, workers_women=0)
+    content = researcher(client).get(entity.get_absolute_url()).content.decode()
+    assert "<dd>12 (0 / 12)</dd>" in content
+    assert "<dd>0 (0)</dd>" in content
