@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.gis.gdal import GDALException
 from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +36,20 @@ class LegalFormChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, legal_form):
         return f"{legal_form.display_name} ({legal_form.country_id})"
+
+
+class PointPickerWidget(LeafletWidget):
+    """django-leaflet's point picker, showing an empty map when the submitted GeoJSON cannot be read.
+
+    Django's geometry widget catches GEOS errors when it re-reads a refused value, but not GDAL's, which
+    GeoJSON such as {"type": "Point"} raises: the page that should name the error was a 500 instead.
+    """
+
+    def deserialize(self, value):
+        try:
+            return super().deserialize(value)
+        except GDALException:
+            return None
 
 
 # The form's words for the entity's fields, in the reader's language (the model keeps English names for
@@ -109,7 +124,10 @@ class EntityForm(forms.ModelForm):
         fields = list(EDITABLE_FIELDS)
         # The map's GeoJSON text stays hidden: the latitude and longitude boxes beside it
         # (static/js/point-coordinates.js) are how a researcher types a point.
-        widgets = {"point": LeafletWidget(attrs={"map_height": "360px"}), "address": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "point": PointPickerWidget(attrs={"map_height": "360px"}),
+            "address": forms.Textarea(attrs={"rows": 3}),
+        }
         field_classes = {"legal_form": LegalFormChoiceField, "registration_date": LocalDigitsDateField}
         labels = ENTITY_FIELD_LABELS
         help_texts = ENTITY_FIELD_HELP

@@ -218,3 +218,14 @@ def test_an_entity_page_writes_zero_workers_as_zero_not_as_unknown(client):
     content = researcher(client).get(entity.get_absolute_url()).content.decode()
     assert "<dd>12 (0 / 12)</dd>" in content
     assert "<dd>0 (0)</dd>" in content
+
+
+@pytest.mark.parametrize(
+    "point", ['{"type": "Point"}', '{"type": "Point", "coordinates": ["NaN", "NaN"]}', '{"type": "Point", "coordinates']
+)
+def test_an_unreadable_point_is_refused_on_the_form_not_a_server_error(client, point):
+    response = researcher(client).post(reverse("registry:entity-create"), entity_data(name="HTX Mới", point=point))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Some fields need attention" in content and 'value="HTX Mới"' in content
+    assert not Entity.objects.filter(name="HTX Mới").exists()
