@@ -4,6 +4,8 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from .models import Assessment, Provision, Rating
 
@@ -15,6 +17,18 @@ def _provision(key):
         raise ValidationError(
             {"provision": f"'{key}' is not a provision of the R193 checklist (keys such as P1, P6a, P13)."}
         ) from None
+
+
+def check_assessed_on(assessed_on):
+    """An assessment is dated the day it was made: never after today."""
+    today = datetime.date.today()
+    if assessed_on > today:
+        raise ValidationError(
+            {
+                "assessed_on": gettext("An assessment cannot be dated after today (%(today)s).")
+                % {"today": date_format(today, "DATE_FORMAT")}
+            }
+        )
 
 
 def _rating(value):
@@ -30,11 +44,13 @@ def record_assessment(
 ):
     """Create or update the assessment of `instrument` against one provision; returns it.
 
-    Bad input raises ValidationError naming the field (provision, rating) and
+    Bad input raises ValidationError naming the field (provision, rating, assessed_on) and
     nothing is saved. History (who, when, what) is written by simple_history.
     """
     provision = _provision(provision_key)
     rating = _rating(rating)
+    assessed_on = assessed_on or datetime.date.today()
+    check_assessed_on(assessed_on)
     assessment, _ = Assessment.objects.update_or_create(
         instrument=instrument,
         provision=provision,
@@ -43,7 +59,7 @@ def record_assessment(
             "evidence": evidence.strip(),
             "note": note.strip(),
             "assessor": assessor,
-            "assessed_on": assessed_on or datetime.date.today(),
+            "assessed_on": assessed_on,
             "is_demo": is_demo,
         },
     )

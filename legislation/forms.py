@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .assessments import record_assessment
+from .assessments import check_assessed_on, record_assessment
 from .models import Confidence, Instrument, Provision, Rating, ReformProcess, Stage
 from .reform import check_stage_date, record_stage, save_process
 
@@ -37,6 +37,14 @@ class AssessmentForm(forms.Form):
                 % {"key": key}
             )
         return key
+
+    def clean_assessed_on(self):
+        assessed_on = self.cleaned_data["assessed_on"]
+        try:
+            check_assessed_on(assessed_on)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["assessed_on"]) from None
+        return assessed_on
 
     def save(self, instrument, assessor):
         """Record the assessment through legislation.assessments; returns it, or None with errors on the form."""

@@ -5,6 +5,8 @@ here (a clear message, nothing saved) and again by a database trigger
 (migration 0002) so that no other path can break it.
 """
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.formats import date_format
@@ -16,6 +18,16 @@ from .models import ReformProcess, Stage, StageEvent
 def check_stage_date(process, occurred_on):
     if occurred_on is None:
         raise ValidationError({"occurred_on": gettext("The date of the stage is required.")})
+    if occurred_on > datetime.date.today():
+        # A stage in the future would also become the process's current stage (the latest by date) at once.
+        raise ValidationError(
+            {
+                "occurred_on": gettext(
+                    "The stage is dated %(date)s, after today: a stage is recorded once it has happened."
+                )
+                % {"date": date_format(occurred_on, "DATE_FORMAT")}
+            }
+        )
     if process.started_on and occurred_on < process.started_on:
         raise ValidationError(
             {

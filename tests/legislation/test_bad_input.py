@@ -118,3 +118,30 @@ def test_a_nul_character_in_a_code_or_key_is_answered_not_a_500(client_as, coop)
     assert form.status_code == 200
     assert client.get("/legislation/countries/VN%00M/").status_code == 404
     assert client.get("/legislation/countries/vnm/").status_code == 200
+
+
+def test_a_stage_dated_after_today_is_refused_and_does_not_become_the_current_stage(client_as, coop):
+    process = ReformProcessFactory()
+    record_stage(process, "drafting", datetime.date(2024, 5, 1))
+    future = datetime.date.today() + datetime.timedelta(days=1)
+    payload = {"stage": "adopted", "occurred_on": future.isoformat(), "date_confidence": "H", "note": "typo year"}
+    response = client_as(coop).post(f"/legislation/processes/{process.pk}/stages/", payload)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "after today: a stage is recorded once it has happened" in page
+    assert "typo year" in page
+    process.refresh_from_db()
+    assert process.current_stage == "drafting" and process.events.count() == 1
+
+
+def test_an_assessment_dated_after_today_is_refused_on_its_field(client_as, coop):
+    future = datetime.date.today() + datetime.timedelta(days=400)
+    payload = {"provision": "P6a", "rating": "aligned", "evidence": "Art. 9", "assessed_on": future.isoformat()}
+    response = client_as(coop).post(GRID_EDIT, payload)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "An assessment cannot be dated after today" in page and "Art. 9" in page
+    assert not Assessment.objects.exists()
+    with pytest.raises(ValidationError) as refused:
+        record_assessment(Instrument.objects.get(code="vnm-coop-2023"), "P6a", "aligned", assessed_on=future)
+    assert "assessed_on" in refused.value.message_dict
