@@ -353,3 +353,30 @@ def save_criteria(user, definition, rows):
     for criterion in definition.criteria.exclude(code__in=kept):
         criterion._history_user = user
         criterion.delete()
+    _reassess_under_new_criteria(user, definition)
+
+
+def _reassess_under_new_criteria(user, definition):
+    """Bring the assessments already made against `definition` (a draft) in line with its criteria as saved.
+
+    An entity assessed while the draft had other criteria keeps its results for the criteria still there;
+    a criterion added is unknown for it, a removed one no longer counts, and the rule decides the outcome
+    again. Otherwise an entity found to qualify under the draft's first criteria kept "qualifies" through
+    adoption (which leaves existing assessments alone), never assessed on a required criterion added since.
+    An assessment whose outcome changes this way is flagged for review.
+    """
+    criteria = list(definition.criteria.all())
+    codes = {criterion.code for criterion in criteria}
+    for record in definition.classifications.all():
+        results = {code: entry for code, entry in record.criteria_results.items() if code in codes}
+        for code in codes - set(results):
+            results[code] = {"result": UNKNOWN, "evidence": ""}
+        outcome = outcome_for(criteria, results)
+        if results == record.criteria_results and outcome == record.outcome:
+            continue
+        record.needs_review = record.needs_review or outcome != record.outcome
+        record.criteria_results = results
+        record.outcome = outcome
+        record._history_user = user
+        record._change_reason = f"criteria of v{definition.version} changed"
+        record.save()

@@ -1,5 +1,6 @@
 """A researcher's workflows as a browser sends them: the rendered pages' own forms, submitted as shown."""
 
+import datetime
 from html.parser import HTMLParser
 
 import pytest
@@ -229,3 +230,28 @@ def test_an_unreadable_point_is_refused_on_the_form_not_a_server_error(client, p
     assert response.status_code == 200
     assert "Some fields need attention" in content and 'value="HTX Mới"' in content
     assert not Entity.objects.filter(name="HTX Mới").exists()
+
+
+def test_an_assessment_made_on_a_draft_follows_the_criteria_adopted_not_those_it_was_made_under(client, vnm_draft):
+    """Assessed while the draft had criteria A and B (both met: qualifies); then the draft gains a required
+    criterion C. Adopted, the entity cannot qualify on criteria it was never assessed against."""
+    from registry import classification
+    from registry.models import Classification
+
+    user = user_with_role("researcher", "VNM")
+    entity = EntityFactory()
+    rows = [
+        {"code": "a", "statement": "A.", "principle": "autonomy", "required": True},
+        {"code": "b", "statement": "B.", "principle": "autonomy", "required": True},
+    ]
+    classification.save_criteria(user, vnm_draft, rows)
+    classification.classify(user, entity, vnm_draft, {"a": "met", "b": "met"})
+    rows = [rows[0], {"code": "c", "statement": "Registered.", "principle": "other", "required": True}]
+    classification.save_criteria(user, vnm_draft, rows)
+    classification.submit_for_review(user, vnm_draft)
+    classification.adopt(user, vnm_draft, datetime.date(2025, 3, 1), "NAC")
+    record = Classification.objects.get(entity=entity, definition=vnm_draft)
+    assert record.outcome == Classification.Outcome.UNDETERMINED and record.needs_review
+    assert set(record.criteria_results) == {"a", "c"} and record.criteria_results["c"]["result"] == "unknown"
+    content = researcher(client).get(entity.get_absolute_url()).content.decode()
+    assert "Qualifies" not in content and "needs review" in content
