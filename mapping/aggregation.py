@@ -19,6 +19,7 @@ Rules that keep the map honest and fast (PERFORMANCE.md B1-B3):
 import datetime
 import math
 import time
+import unicodedata
 from dataclasses import dataclass
 
 import orjson
@@ -220,6 +221,20 @@ def _compiled(key, rows):
     return compiled
 
 
+# Letters a reader alphabetizes as their base letter that Unicode does not decompose into it.
+_BASE_LETTERS = str.maketrans({"đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ı": "i"})
+
+
+def reading_order(name):
+    """A sort key putting area names in the order a reader looks them up: by their letters, then their marks.
+
+    Sorting the text as stored (code points, or the database's C collation) put Viet Nam's 'Huế' and
+    'Hưng Yên' before 'Hà Nội' and 'Hải Phòng', and every 'Đ...' province after 'Yên Bái'.
+    """
+    letters = unicodedata.normalize("NFD", name.translate(_BASE_LETTERS))
+    return "".join(char for char in letters if not unicodedata.combining(char)).casefold(), name
+
+
 class LiveSource:
     """The registry now, under a country's map filters."""
 
@@ -229,7 +244,8 @@ class LiveSource:
         self.day = day or datetime.date.today()
 
     def areas(self):
-        return list(AdminArea.objects.in_country(self.country).of_level(1).valid_on(self.day).order_by("name"))
+        areas = AdminArea.objects.in_country(self.country).of_level(1).valid_on(self.day)
+        return sorted(areas, key=lambda area: reading_order(area.name))
 
     def entities(self):
         return self.filters.apply(Entity.objects.all())
@@ -336,10 +352,13 @@ class EditionSource:
         self.edition = edition
         self.country = edition.committee.country
 
+    def _area_figures(self):
+        return sorted(self.edition.area_figures.all(), key=lambda figure: reading_order(figure.name))
+
     def areas(self):
         return [
             AdminArea(pk=figure.admin_area_id, code=figure.code, name=figure.name, name_local=figure.name_local)
-            for figure in self.edition.area_figures.all()
+            for figure in self._area_figures()
         ]
 
     def rows(self, bbox=None):
@@ -382,7 +401,7 @@ class EditionSource:
                 members_women=figure.members_women,
                 members_with_gender=figure.members_with_gender,
             )
-            for figure in self.edition.area_figures.all()
+            for figure in self._area_figures()
         ]
         return AreaSummary(figures, self.edition.unplaced_entities, self.edition.total_entities)
 

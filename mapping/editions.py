@@ -20,7 +20,7 @@ from registry import permissions
 from registry.models import AdminArea, CountryRole
 
 from . import sql
-from .aggregation import AREA_AGGREGATES, LiveSource
+from .aggregation import AREA_AGGREGATES, LiveSource, reading_order
 from .models import Committee, EditionArea, EditionEntity, MapEdition, ReviewComment, SignOff
 
 Status = MapEdition.Status
@@ -373,7 +373,7 @@ def edition_diff(edition, previous=None):
     before = {figure.code: figure for figure in previous.area_figures.all()}
     after = {figure.code: figure for figure in edition.area_figures.all()}
     areas = []
-    for code in sorted(set(before) | set(after), key=lambda c: (after.get(c) or before.get(c)).name):
+    for code in sorted(set(before) | set(after), key=lambda c: reading_order((after.get(c) or before.get(c)).name)):
         figure = after.get(code) or before.get(code)
         areas.append(
             AreaChange(

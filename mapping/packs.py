@@ -29,7 +29,7 @@ from matplotlib.path import Path as MplPath  # noqa: E402
 
 from registry.models import AdminArea  # noqa: E402
 
-from .aggregation import EditionSource, class_breaks  # noqa: E402
+from .aggregation import EditionSource, class_breaks, reading_order  # noqa: E402
 from .editions import edition_diff  # noqa: E402
 from .filters import MapFilters  # noqa: E402
 
@@ -377,7 +377,7 @@ def pack_context(edition, map_max_height_mm=MAP_MAX_HEIGHTS_MM[0]):
     country = edition.committee.country
     language = country.language or "en"
     summary = EditionSource(edition).summary()
-    figures = sorted(summary.areas, key=lambda figure: figure.name)
+    figures = sorted(summary.areas, key=lambda figure: reading_order(figure.name))
     breaks = class_breaks([figure.entities for figure in figures if figure.entities])
     diff = edition_diff(edition)
     labels = _bilingual(language)

@@ -169,3 +169,14 @@ def test_women_share_leaves_out_women_of_entities_with_no_total_members(viet_nam
     assert ha_noi.women_share == pytest.approx(0.6)  # 60 women of 100 members; 110 of 100 with the 50
     edition = editions.freeze_edition(editions.committee_for(viet_nam), source.filters, "")
     assert edition.area_figures.get(admin_area_id=ha_noi.area_id).women_share == pytest.approx(0.6)
+
+
+def test_area_table_lists_provinces_in_the_order_a_reader_looks_them_up(viet_nam, vn_registry):
+    live_names = [figure.name for figure in live(viet_nam).summary().areas]
+    edition = editions.freeze_edition(editions.committee_for(viet_nam), live(viet_nam).filters, "")
+    edition_names = [figure.name for figure in aggregation.EditionSource(edition).summary().areas]
+    for names in (live_names, edition_names):
+        # Not as the bytes sort: 'Huế' and 'Hưng Yên' before 'Hà Nội', every 'Đ...' province last.
+        h_names = [name for name in names if name.startswith("H")]
+        assert h_names == ["Hà Nội", "Hà Tĩnh", "Hải Phòng", "Hồ Chí Minh", "Huế", "Hưng Yên"]
+        assert names.index("Đà Nẵng") < names.index("Điện Biên") < names.index("Gia Lai")
