@@ -127,3 +127,22 @@ def test_share_aligned_rounds_a_half_up_on_the_page_and_in_the_exports(client_as
     assert "13%" in client.get("/legislation/").content.decode()
     grid = read_csv(client.get("/legislation/instruments/vnm-coop-2023/assessments.csv"))
     assert grid[-1][2:4] == ["Share aligned of applicable provisions", "13%"]
+
+
+def test_country_brief_keeps_every_column_on_the_page_when_evidence_is_one_long_word(client_as, committee):
+    """500 characters without a space (a pasted URL) widened the evidence column: the notes fell off the page."""
+    law = Instrument.objects.get(code="kgz-coop-2004")
+    record_assessment(law, "P6a", "aligned", evidence="Art." + "9" * 496, note="Registration within ten days")
+    response = client_as(committee).get("/legislation/countries/KGZ/brief.pdf")
+    outside = []
+    for page in PdfReader(io.BytesIO(response.content)).pages:
+        width = float(page.mediabox.width)
+
+        def visit(text, cm, tm, font, size, width=width):
+            x = cm[0] * tm[4] + cm[2] * tm[5] + cm[4]
+            if text.strip() and x > width:
+                outside.append(text)
+
+        page.extract_text(visitor_text=visit)
+    assert outside == []
+    assert "Registration within ten days" in brief_text(client_as(committee), "KGZ")
