@@ -255,3 +255,15 @@ def test_an_assessment_made_on_a_draft_follows_the_criteria_adopted_not_those_it
     assert set(record.criteria_results) == {"a", "c"} and record.criteria_results["c"]["result"] == "unknown"
     content = researcher(client).get(entity.get_absolute_url()).content.decode()
     assert "Qualifies" not in content and "needs review" in content
+
+
+@pytest.mark.parametrize("language", ["km", "th", "mn"])
+def test_the_entity_forms_refusals_read_in_khmer_thai_and_mongolian(client, language):
+    """Django's own catalogs lack these field refusals in Khmer (all), Thai and Mongolian (text too long)."""
+    client = researcher(client)
+    client.cookies["django_language"] = language
+    data = entity_data(name="A" * 400, members_total="-5", registration_date="2020-13-45", contact_email="x")
+    content = client.post(reverse("registry:entity-create"), data).content.decode()
+    assert "Some fields need attention" not in content  # the page is in the reader's language
+    for english in ("Ensure this value", "Enter a valid"):
+        assert english not in content
