@@ -7,9 +7,11 @@ an M or L fact as such, never as certain. Ratings are the platform's own scale
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -199,6 +201,39 @@ class Instrument(models.Model):
     @property
     def year(self):
         return self.adopted_on.year if self.adopted_on else self.adopted_year
+
+    def clean(self):
+        """Dates in their order (adopted, in force, repealed), each refusal on its field.
+
+        The CHECK constraints say the same for full dates, but as "Constraint ... is violated" and not when only
+        the year of adoption is known; a field with an error here is not checked again by its constraint.
+        """
+        errors = {}
+        adopted_year = self.adopted_on.year if self.adopted_on else self.adopted_year
+        adopted = date_format(self.adopted_on, "DATE_FORMAT") if self.adopted_on else str(adopted_year)
+
+        def before_adoption(day):
+            if self.adopted_on:
+                return day < self.adopted_on
+            return adopted_year is not None and day.year < adopted_year
+
+        if self.in_force_on and before_adoption(self.in_force_on):
+            errors["in_force_on"] = gettext("In force from %(in_force)s, before its adoption (%(adopted)s).") % {
+                "in_force": date_format(self.in_force_on, "DATE_FORMAT"),
+                "adopted": adopted,
+            }
+        if self.repealed_on and self.in_force_on and self.repealed_on < self.in_force_on:
+            errors["repealed_on"] = gettext("Repealed on %(repealed)s, before it came into force (%(in_force)s).") % {
+                "repealed": date_format(self.repealed_on, "DATE_FORMAT"),
+                "in_force": date_format(self.in_force_on, "DATE_FORMAT"),
+            }
+        elif self.repealed_on and before_adoption(self.repealed_on):
+            errors["repealed_on"] = gettext("Repealed on %(repealed)s, before its adoption (%(adopted)s).") % {
+                "repealed": date_format(self.repealed_on, "DATE_FORMAT"),
+                "adopted": adopted,
+            }
+        if errors:
+            raise ValidationError(errors)
 
     def facts(self):
         """(label, value, confidence) of each fact shown on the instrument page, with its mark (labels translated)."""

@@ -123,3 +123,46 @@ def test_admin_stages_keep_the_current_stage_in_step(coop_admin):
     assert process.current_stage == "submitted"
     assert ReformProcess.objects.get(pk=process.pk).get_current_stage_display() == "Submitted to the legislature"
     assert Assessment.objects.count() == 0
+
+
+def instrument_change_data(instrument, **changes):
+    data = {
+        field.name: getattr(instrument, field.attname)
+        for field in Instrument._meta.concrete_fields
+        if field.name not in ("id", "supersedes", "amends", "implements")
+    }
+    data = {name: "" if value is None else value for name, value in data.items()}
+    data.update(changes)
+    data.update(
+        {
+            "legal_form_links-TOTAL_FORMS": "0",
+            "legal_form_links-INITIAL_FORMS": "0",
+            "legal_form_links-MIN_NUM_FORMS": "0",
+            "legal_form_links-MAX_NUM_FORMS": "1000",
+        }
+    )
+    return data
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"in_force_on": "2020-01-01"}, "In force from 1 January 2020, before its adoption (20 June 2023)."),
+        ({"adopted_on": "", "adopted_year": "2030"}, "In force from 1 July 2024, before its adoption (2030)."),
+        ({"repealed_on": "2024-01-01"}, "Repealed on 1 January 2024, before it came into force (1 July 2024)."),
+    ],
+)
+def test_admin_refuses_instrument_dates_out_of_order_naming_the_field(coop_admin, changes, message):
+    instrument = Instrument.objects.get(code="vnm-coop-2023")
+    url = f"/admin/legislation/instrument/{instrument.pk}/change/"
+    response = coop_admin.post(url, instrument_change_data(instrument, **changes))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert message in page
+    assert "is violated" not in page
+    instrument.refresh_from_db()
+    assert (instrument.adopted_year, instrument.in_force_on, instrument.repealed_on) == (
+        2023,
+        datetime.date(2024, 7, 1),
+        None,
+    )
