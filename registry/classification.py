@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 
 from . import sql
@@ -184,6 +184,12 @@ def adopt(user, definition, adopted_on, adopted_by):
         ]
     if not adopted_on:
         errors["adopted_on"] = [gettext("Give the date of adoption.")]
+    elif adopted_on > timezone.localdate():
+        # Adopted now, whatever the date typed: a date to come would be a typing slip (2205 for 2025).
+        errors["adopted_on"] = [
+            gettext("The date %(date)s is after today: record an adoption once it has happened.")
+            % {"date": date_format(adopted_on, "DATE_FORMAT")}
+        ]
     if not (adopted_by or "").strip():
         errors["adopted_by"] = [gettext("Name the body that adopted it (e.g. the national advisory committee).")]
     if not definition.criteria.filter(required=True).exists():

@@ -267,3 +267,16 @@ def test_the_entity_forms_refusals_read_in_khmer_thai_and_mongolian(client, lang
     assert "Some fields need attention" not in content  # the page is in the reader's language
     for english in ("Ensure this value", "Enter a valid"):
         assert english not in content
+
+
+def test_an_adoption_dated_after_today_is_refused_on_its_date_with_what_was_typed_kept(client, vnm_draft):
+    client = researcher(client)
+    url = reverse("registry:definition", args=[vnm_draft.pk])
+    client.post(url, {"action": "submit"})
+    response = client.post(url, {"action": "adopt", "adopted_on": "2205-03-01", "adopted_by": "National committee"})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Adopted on: The date 1 March 2205 is after today" in content
+    assert 'value="2205-03-01"' in content and 'value="National committee"' in content
+    vnm_draft.refresh_from_db()
+    assert vnm_draft.status == "under_review" and vnm_draft.adopted_on is None
