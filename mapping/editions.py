@@ -214,6 +214,26 @@ def add_comment(edition, author, text, area_id=None, entity_id=None):
     )
 
 
+def review_comments(edition):
+    """The edition's comments, each with `entity`: the snapshot row it is about (None for the edition or an
+    area), so that the page names the entity by its number and name rather than its id. Two queries."""
+    comments = list(edition.comments.select_related("author", "admin_area", "resolved_by").defer("admin_area__geom"))
+    entity_ids = {comment.entity_id for comment in comments if comment.entity_id}
+    entities = (
+        {
+            row.entity_id: row
+            for row in edition.snapshot_entities.filter(entity_id__in=entity_ids).only(
+                "entity_id", "registry_number", "name"
+            )
+        }
+        if entity_ids
+        else {}
+    )
+    for comment in comments:
+        comment.entity = entities.get(comment.entity_id)
+    return comments
+
+
 def entity_numbered(edition, registry_number):
     """The edition's snapshot row of the entity numbered `registry_number` (any case), or None."""
     return edition.snapshot_entities.filter(registry_number=_typed_text(registry_number).upper()).first()

@@ -310,7 +310,6 @@ def _edition_page(request, edition, typed=None, status=200):
     source = EditionSource(edition)
     diff = workflow.edition_diff(edition)
     can_review = workflow.can_review(request.user, edition)
-    comments = edition.comments.select_related("author", "admin_area", "resolved_by").defer("admin_area__geom")
     context = {
         "edition": edition,
         "country": edition.committee.country,
@@ -318,7 +317,7 @@ def _edition_page(request, edition, typed=None, status=200):
         "summary": source.summary(),
         "diff": diff,
         "diff_limit": 200,
-        "comments": comments if can_review else [],
+        "comments": workflow.review_comments(edition) if can_review else [],
         "signoffs": edition.signoffs.select_related("member") if can_review else [],
         "can_review": can_review,
         "next_statuses": [MapEdition.Status(s) for s in workflow.TRANSITIONS[edition.status]] if can_review else [],

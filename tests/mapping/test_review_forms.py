@@ -88,3 +88,12 @@ def test_a_nul_character_in_an_edition_title_is_dropped(client, viet_nam, vn_reg
     response = client.post("/maps/VNM/editions/new", {"query": "", "title": "Họp\x00 tháng 3"})
     assert response.status_code == 302
     assert MapEdition.objects.get().title == "Họp tháng 3"
+
+
+def test_a_comment_on_an_entity_names_it_by_number_and_name_with_a_link_not_by_its_id(client, edition, vn_registry):
+    entity = vn_registry[0]
+    client.post(edition.get_absolute_url() + "comments", {"text": "Closed in 2024?", "entity": entity.registry_number})
+    page = client.get(edition.get_absolute_url()).content.decode()
+    link = f'<a href="{edition.get_absolute_url()}entities/{entity.pk}/">'
+    assert f'{link}<span class="nowrap">{entity.registry_number}</span> {escape(entity.name)}</a>' in page
+    assert str(entity.pk) not in page.replace(link, "")
