@@ -209,7 +209,10 @@ class Instrument(models.Model):
         the year of adoption is known; a field with an error here is not checked again by its constraint.
         """
         errors = {}
-        adopted_year = self.adopted_on.year if self.adopted_on else self.adopted_year
+        if self.adopted_on:
+            # As save() does, before the constraint compares them: the full date decides the year.
+            self.adopted_year = self.adopted_on.year
+        adopted_year = self.adopted_year
         adopted = date_format(self.adopted_on, "DATE_FORMAT") if self.adopted_on else str(adopted_year)
 
         def before_adoption(day):

@@ -166,3 +166,12 @@ def test_admin_refuses_instrument_dates_out_of_order_naming_the_field(coop_admin
         datetime.date(2024, 7, 1),
         None,
     )
+
+
+def test_admin_takes_the_year_of_adoption_from_the_full_date(coop_admin):
+    instrument = Instrument.objects.get(code="vnm-coop-2023")
+    url = f"/admin/legislation/instrument/{instrument.pk}/change/"
+    response = coop_admin.post(url, instrument_change_data(instrument, adopted_year="2022"))
+    assert response.status_code == 302  # was the form again with 'Constraint ... is violated'
+    instrument.refresh_from_db()
+    assert (instrument.adopted_on, instrument.adopted_year) == (datetime.date(2023, 6, 20), 2023)
