@@ -333,6 +333,13 @@ class Assessment(models.Model):
     def __str__(self):
         return f"{self.instrument} / {self.provision.key}: {self.get_rating_display()}"
 
+    def clean(self):
+        # The rating form's rule (legislation.assessments), here for the admin too.
+        from .assessments import check_assessed_on
+
+        if self.assessed_on:
+            check_assessed_on(self.assessed_on)
+
 
 class ReformProcess(models.Model):
     """A country's reform of its cooperative (or SSE) legislation, followed stage by stage.

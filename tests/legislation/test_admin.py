@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from legislation.models import Assessment, Instrument, ReformProcess
+from legislation.models import Assessment, Instrument, Provision, ReformProcess
 from registry.models import CountryRole
 from tests.factories import user_with_role
 
@@ -175,3 +175,21 @@ def test_admin_takes_the_year_of_adoption_from_the_full_date(coop_admin):
     assert response.status_code == 302  # was the form again with 'Constraint ... is violated'
     instrument.refresh_from_db()
     assert (instrument.adopted_on, instrument.adopted_year) == (datetime.date(2023, 6, 20), 2023)
+
+
+def test_admin_refuses_an_assessment_dated_after_today(coop_admin):
+    instrument = Instrument.objects.get(code="vnm-coop-2023")
+    future = datetime.date.today() + datetime.timedelta(days=30)
+    response = coop_admin.post(
+        "/admin/legislation/assessment/add/",
+        {
+            "instrument": instrument.pk,
+            "provision": Provision.objects.get(key="P6a").pk,
+            "rating": "aligned",
+            "evidence": "Art. 21",
+            "assessed_on": future.isoformat(),
+        },
+    )
+    assert response.status_code == 200
+    assert "An assessment cannot be dated after today" in response.content.decode()
+    assert not Assessment.objects.exists()
