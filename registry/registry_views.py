@@ -110,8 +110,7 @@ def entity_edit(request, pk=None):
                     )
                 return redirect(saved)
             except StaleEntityError as error:
-                stale = error
-                form.add_error(None, str(error))
+                stale = error  # said once, above the form: no field of the form is wrong
             except ValidationError as error:
                 for field, errors in error.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)

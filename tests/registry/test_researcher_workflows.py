@@ -280,3 +280,16 @@ def test_an_adoption_dated_after_today_is_refused_on_its_date_with_what_was_type
     assert 'value="2205-03-01"' in content and 'value="National committee"' in content
     vnm_draft.refresh_from_db()
     assert vnm_draft.status == "under_review" and vnm_draft.adopted_on is None
+
+
+def test_a_save_from_a_stale_tab_says_so_once_and_blames_no_field(client):
+    entity = EntityFactory(name="HTX Hội An")
+    client = researcher(client)
+    url = reverse("registry:entity-edit", args=[entity.pk])
+    first_tab, second_tab = rendered_form(client.get(url), "entity-form"), rendered_form(client.get(url), "entity-form")
+    assert client.post(url, {**first_tab.fields, "name": "HTX Hội An (first tab)"}).status_code == 302
+    content = client.post(url, {**second_tab.fields, "name": "HTX Hội An (second tab)"}).content.decode()
+    assert content.count("was changed by someone else") == 1
+    assert "Some fields need attention" not in content and 'value="HTX Hội An (second tab)"' in content
+    entity.refresh_from_db()
+    assert entity.name == "HTX Hội An (first tab)" and entity.version == 2
