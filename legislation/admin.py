@@ -36,7 +36,7 @@ class LegislationAdminMixin:
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # django-simple-history hides the Revert button from readers but saves whatever is posted to this page
         # when they may view the history: a reader must not be able to revert (change) a rating or a stage.
-        if request.method == "POST" and not can_edit_legislation(request.user):
+        if request.method == "POST" and not self.has_change_permission(request):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 
@@ -57,7 +57,19 @@ class InstrumentAdmin(LegislationAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(Provision)
 class ProvisionAdmin(LegislationAdminMixin, SimpleHistoryAdmin):
+    """The R193 checklist is read here: fixtures/legislation/provisions.json owns it and every load of the
+    reference data (each `make run`) writes it back, so an edit made here would be lost without a word."""
+
     list_display = ["key", "paragraph", "part", "text"]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Assessment)

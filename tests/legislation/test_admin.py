@@ -193,3 +193,18 @@ def test_admin_refuses_an_assessment_dated_after_today(coop_admin):
     assert response.status_code == 200
     assert "An assessment cannot be dated after today" in response.content.decode()
     assert not Assessment.objects.exists()
+
+
+def test_the_r193_checklist_is_read_only_in_the_admin_since_each_load_writes_it_back(coop_admin):
+    provision = Provision.objects.get(key="P4")
+    url = f"/admin/legislation/provision/{provision.pk}/change/"
+    assert coop_admin.get(url).status_code == 200
+    payload = {"key": "P4", "paragraph": "4", "part": "I", "text": "edited", "confidence": "M", "sort_order": 5}
+    assert coop_admin.post(url, payload).status_code == 403
+    assert coop_admin.post("/admin/legislation/provision/add/", payload | {"key": "P99"}).status_code == 403
+    assert coop_admin.post(f"/admin/legislation/provision/{provision.pk}/delete/", {"post": "yes"}).status_code == 403
+    version = provision.history.first()
+    history_url = f"/admin/legislation/provision/{provision.pk}/history/{version.history_id}/"
+    assert coop_admin.post(history_url, payload).status_code == 403
+    provision.refresh_from_db()
+    assert provision.text.startswith("pursues the objectives listed") and Provision.objects.count() == 25
