@@ -1,7 +1,8 @@
 """Classifying entities against a working definition, and the definition's life cycle.
 
 THE RULE (one rule, used by the form, the API and re-classification on adoption):
-  - every required criterion met                -> qualifies;
+  - every required criterion met                -> qualifies (a version without required criteria decides
+                                                   nothing: undetermined);
   - any required criterion not met              -> does not qualify;
   - otherwise (some required criterion unknown) -> undetermined.
 Criteria that are not required are recorded but never decide the outcome.
@@ -46,7 +47,9 @@ def outcome_for(criteria, results):
     values = [_result_of(results.get(code)) for code in required]
     if NOT_MET in values:
         return Outcome.DOES_NOT_QUALIFY
-    if all(value == MET for value in values):
+    # A draft without any required criterion decides nothing: "every required criterion met" would be
+    # true of no criteria at all, and an entity assessed on nothing would qualify.
+    if values and all(value == MET for value in values):
         return Outcome.QUALIFIES
     return Outcome.UNDETERMINED
 

@@ -293,3 +293,15 @@ def test_a_save_from_a_stale_tab_says_so_once_and_blames_no_field(client):
     assert "Some fields need attention" not in content and 'value="HTX Hội An (second tab)"' in content
     entity.refresh_from_db()
     assert entity.name == "HTX Hội An (first tab)" and entity.version == 2
+
+
+def test_a_draft_without_required_criteria_does_not_make_an_entity_qualify(client, vnm_draft):
+    """Only optional criteria, nothing assessed: 'every required criterion met' holds of none, vacuously."""
+    entity = EntityFactory()
+    rows = [("reinvests", "Reinvests its surplus.", "primacy_of_people", False)]
+    client = researcher(client)
+    client.post(reverse("registry:definition", args=[vnm_draft.pk]), criteria_post(rows=rows))
+    assert not vnm_draft.criteria.filter(required=True).exists()
+    client.post(reverse("registry:entity-classify", args=[entity.pk, vnm_draft.pk]), {"result-reinvests": "unknown"})
+    content = client.get(entity.get_absolute_url()).content.decode()
+    assert "<td>Undetermined</td>" in content and "<td>Qualifies</td>" not in content
