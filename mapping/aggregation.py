@@ -122,6 +122,15 @@ class AreaFigure:
     def women_share(self):
         return self.members_women / self.members_with_gender if self.members_with_gender else None
 
+    @property
+    def women_percent(self):
+        """The women share as a whole percentage, halves rounded up (12.5% reads 13%), by integer arithmetic:
+        the page's table, its redrawn table and the printed pack all print this one figure (Python's round()
+        and the browser's Math.round() had disagreed on halves: 12% in the pack, 13% on the page)."""
+        if not self.members_with_gender:
+            return None
+        return (200 * self.members_women + self.members_with_gender) // (2 * self.members_with_gender)
+
     def value(self, measure):
         if measure == "members":
             return self.members_total
@@ -140,6 +149,7 @@ class AreaFigure:
             "members": self.members_total,
             "women": self.members_women,
             "women_share": None if share is None else round(share, 4),
+            "women_percent": self.women_percent,
         }
 
 

@@ -394,7 +394,7 @@ def pack_context(edition, map_max_height_mm=MAP_MAX_HEIGHTS_MM[0]):
             "figure": figure,
             "entities": _grouped(figure.entities),
             "members": _grouped(figure.members_total),
-            "women_pct": None if figure.women_share is None else round(figure.women_share * 100),
+            "women_pct": figure.women_percent,
             "change": changes[figure.code].change if figure.code in changes else None,
         }
         for number, figure in enumerate(figures, start=1)

@@ -177,7 +177,7 @@
           "<span class='local'" + langAttribute(localLanguage) + ">" + escapeHtml(area.name_local) + "</span>" : "";
         return "<tr data-area-id='" + area.id + "'><td>" + escapeHtml(area.name) + local +
           "</td><td class='num'>" + formatValue(area.entities, "entities") + "</td><td class='num'>" + formatValue(area.members, "members") +
-          "</td><td class='num'>" + formatValue(area.women_share, "women_share") + "</td>" + change + "</tr>";
+          "</td><td class='num'>" + (area.women_percent != null ? area.women_percent + "%" : "–") + "</td>" + change + "</tr>";
       });
       table.tBodies[0].innerHTML = rows.join("");
       var total = table.querySelector("[data-total]");

@@ -6,11 +6,12 @@ import orjson
 import pytest
 from django.http import QueryDict
 
-from mapping import aggregation, editions
+from mapping import aggregation, editions, packs
 from mapping.aggregation import LiveSource, class_breaks, entity_layer, parse_bbox
 from mapping.filters import MapFilters
 from registry.location import assign_admin_areas
 from registry.models import Classification
+from tests.factories import committee_member
 from tests.mapping.conftest import HANOI, make_entity
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +181,20 @@ def test_area_table_lists_provinces_in_the_order_a_reader_looks_them_up(viet_nam
         h_names = [name for name in names if name.startswith("H")]
         assert h_names == ["Hà Nội", "Hà Tĩnh", "Hải Phòng", "Hồ Chí Minh", "Huế", "Hưng Yên"]
         assert names.index("Đà Nẵng") < names.index("Điện Biên") < names.index("Gia Lai")
+
+
+def test_a_half_percent_women_share_reads_the_same_on_the_page_its_data_and_the_printed_pack(
+    client, viet_nam, vn_registry
+):
+    make_entity(CAN_THO, family=vn_registry[0].family, members_total=8, members_women=1, members_men=7)  # 12.5%
+    assign_admin_areas(country=viet_nam)
+    client.force_login(committee_member("VNM"))
+    data = client.get("/maps/VNM/areas.json").json()
+    can_tho = next(area for area in data["areas"] if area["members"] == 8)
+    assert can_tho["women_percent"] == 13
+    page = client.get("/maps/VNM/").content.decode()
+    row = page[page.index(f'data-area-id="{can_tho["id"]}"') :].split("</tr>")[0]
+    assert '<td class="num">13%</td>' in row
+    edition = editions.freeze_edition(editions.committee_for(viet_nam), live(viet_nam).filters, "")
+    rows = packs.pack_context(edition)["rows"]
+    assert next(row["women_pct"] for row in rows if row["figure"].area_id == can_tho["id"]) == 13
