@@ -6,6 +6,7 @@ legislation.rating.RANK, or not comparable when either side is unrated or
 not applicable (both sides not applicable included).
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.utils.translation import pgettext_lazy
@@ -84,3 +85,26 @@ def compare(before, after):
         change = change_between(old.rating if old else None, new.rating if new else None)
         rows.append(ComparisonRow(provision, old, new, change))
     return Comparison(before, after, rows)
+
+
+def _adoption(instrument):
+    """When an instrument was adopted, for ordering; an unknown date sorts first (such texts are the old ones)."""
+    if instrument.adopted_on:
+        return instrument.adopted_on
+    if instrument.adopted_year:
+        return datetime.date(instrument.adopted_year, 1, 1)
+    return datetime.date.min
+
+
+def in_date_order(first, second):
+    """(before, after) of two instruments: the one a text supersedes comes first, else the earlier adopted."""
+    if first.supersedes_id == second.pk:
+        return second, first
+    if second.supersedes_id == first.pk:
+        return first, second
+    return (first, second) if _adoption(first) <= _adoption(second) else (second, first)
+
+
+def comparison_links(instrument, others):
+    """(other, before, after) for comparing `instrument` with each of `others`, the older always as "before"."""
+    return [(other, *in_date_order(other, instrument)) for other in others]

@@ -21,7 +21,7 @@ from registry.permissions import can_edit_legislation, require
 from . import exports
 from .access import can_read_assessments
 from .changes import changes_since
-from .comparison import compare
+from .comparison import compare, comparison_links
 from .forms import AssessmentForm, ReformProcessForm, StageEventForm
 from .matrix import build_matrix, grid_for, instruments_in_force_by_country
 from .models import Instrument, Provision, ReformProcess
@@ -163,7 +163,9 @@ def assessment_grid(request, code):
             "summary": summary_for(instrument),
             "scale": scale_rows(),
             "can_edit": can_edit_legislation(request.user),
-            "others": Instrument.objects.in_country(instrument.country).exclude(pk=instrument.pk),
+            "comparisons": comparison_links(
+                instrument, Instrument.objects.in_country(instrument.country).exclude(pk=instrument.pk)
+            ),
         },
     )
 

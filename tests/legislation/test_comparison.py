@@ -58,3 +58,13 @@ def test_a_provision_not_applicable_to_both_laws_is_counted_not_comparable_as_th
     assert "not comparable when either side is not rated or not applicable" in page
     assert 'data-provision="P12" data-change="not_comparable"' in page
     assert "Unchanged: <strong>1</strong>" in page  # P2 only
+
+
+def test_the_grid_compares_with_the_older_instrument_as_before_whichever_page_it_is_on(client_as, committee):
+    """From the 2012 law's grid, "compare with" the 2023 law put 2023 first: every improvement read as a regression."""
+    client = client_as(committee)
+    old_grid = client.get("/legislation/instruments/vnm-coop-2012/assessments/").content.decode()
+    new_grid = client.get("/legislation/instruments/vnm-coop-2023/assessments/").content.decode()
+    link = "/legislation/compare/?before=vnm-coop-2012&amp;after=vnm-coop-2023"
+    assert link in old_grid and link in new_grid
+    assert "?before=vnm-coop-2023&amp;after=vnm-coop-2012" not in old_grid
