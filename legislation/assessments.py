@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from .models import Assessment, Provision, Rating
+from .models import Assessment, Provision, Rating, today_anywhere
 
 
 def _provision(key):
@@ -21,7 +21,7 @@ def _provision(key):
 
 def check_assessed_on(assessed_on):
     """An assessment is dated the day it was made: never after today."""
-    today = datetime.date.today()
+    today = today_anywhere()
     if assessed_on > today:
         raise ValidationError(
             {

@@ -6,11 +6,14 @@ an M or L fact as such, never as certain. Ratings are the platform's own scale
 (documented in legislation.rating): a design choice, not an ILO scoring tool.
 """
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +22,15 @@ from simple_history.models import HistoricalRecords
 from registry.models import Country, LegalForm
 
 from .managers import InstrumentQuerySet, ProvisionQuerySet
+
+
+def today_anywhere():
+    """The date it is now where it is latest (UTC+14): what a user anywhere may call "today".
+
+    The server keeps UTC; at 06:00 in Hà Nội (UTC+7) it is still yesterday there, so refusing a date after the
+    server's today would refuse the users' own today every morning.
+    """
+    return (timezone.now() + datetime.timedelta(hours=14)).date()
 
 
 class Confidence(models.TextChoices):

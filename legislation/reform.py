@@ -5,20 +5,18 @@ here (a clear message, nothing saved) and again by a database trigger
 (migration 0002) so that no other path can break it.
 """
 
-import datetime
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from .models import ReformProcess, Stage, StageEvent
+from .models import ReformProcess, Stage, StageEvent, today_anywhere
 
 
 def check_stage_date(process, occurred_on):
     if occurred_on is None:
         raise ValidationError({"occurred_on": gettext("The date of the stage is required.")})
-    if occurred_on > datetime.date.today():
+    if occurred_on > today_anywhere():
         # A stage in the future would also become the process's current stage (the latest by date) at once.
         raise ValidationError(
             {

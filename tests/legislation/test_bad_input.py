@@ -123,7 +123,7 @@ def test_a_nul_character_in_a_code_or_key_is_answered_not_a_500(client_as, coop)
 def test_a_stage_dated_after_today_is_refused_and_does_not_become_the_current_stage(client_as, coop):
     process = ReformProcessFactory()
     record_stage(process, "drafting", datetime.date(2024, 5, 1))
-    future = datetime.date.today() + datetime.timedelta(days=1)
+    future = datetime.date.today() + datetime.timedelta(days=2)
     payload = {"stage": "adopted", "occurred_on": future.isoformat(), "date_confidence": "H", "note": "typo year"}
     response = client_as(coop).post(f"/legislation/processes/{process.pk}/stages/", payload)
     assert response.status_code == 400
@@ -145,3 +145,16 @@ def test_an_assessment_dated_after_today_is_refused_on_its_field(client_as, coop
     with pytest.raises(ValidationError) as refused:
         record_assessment(Instrument.objects.get(code="vnm-coop-2023"), "P6a", "aligned", assessed_on=future)
     assert "assessed_on" in refused.value.message_dict
+
+
+def test_today_in_asia_is_not_refused_as_a_future_date_while_the_server_is_still_on_yesterday(monkeypatch, coop):
+    """At 20:00 UTC on 7 December it is 03:00 on 8 December in Hà Nội: a stage or rating of that day is accepted."""
+    evening_utc = datetime.datetime(2026, 12, 7, 20, 0, tzinfo=datetime.UTC)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: evening_utc)
+    hanoi_today = datetime.date(2026, 12, 8)
+    process = ReformProcessFactory()
+    assert record_stage(process, "drafting", hanoi_today).occurred_on == hanoi_today
+    law = Instrument.objects.get(code="vnm-coop-2023")
+    assert record_assessment(law, "P6a", "aligned", assessed_on=hanoi_today).assessed_on == hanoi_today
+    with pytest.raises(ValidationError):
+        record_stage(process, "submitted", datetime.date(2026, 12, 9))
