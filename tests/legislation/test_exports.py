@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from legislation.assessments import record_assessment
-from legislation.models import Instrument
+from legislation.models import Instrument, ReformProcess
 
 from .factories import rate
 
@@ -100,6 +100,13 @@ def test_country_brief_marks_every_fact_from_a_secondary_source(client_as, commi
     )
     law.legal_form_links.update(confidence="M")
     assert brief_text(client, "KGZ").count("secondary source") == before + 5
+
+
+def test_country_brief_marks_a_stage_date_that_is_not_confirmed(client_as, committee):
+    client = client_as(committee)
+    before = brief_text(client, "MNG").count("unverified")
+    ReformProcess.objects.get(country_id="MNG").events.update(date_confidence="L")
+    assert brief_text(client, "MNG").count("unverified") == before + 1
 
 
 def test_matrix_xlsx_counts_and_share_are_numbers_a_spreadsheet_can_add_up(client_as, committee):
