@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import classification as classifying
+from .digits import ascii_digits
 from .forms import AdoptionForm, DefinitionForm, EntityFilterForm, EntityForm
 from .history import entity_history
 from .models import Classification, Country, Criterion, Entity, WorkingDefinition
@@ -216,20 +217,31 @@ def definition_detail(request, pk):
 
 
 def _typed_criteria(post):
-    """The criteria editor's rows as typed (a row whose code box is empty is left out: that removes it)."""
+    """The criteria editor's rows as typed, in the order of their positions (a row whose code box is empty
+    is left out: that removes it). Of two rows given one position, the row moved there comes first: typing
+    1 beside the last criterion puts it before the one that was first."""
     statements = post.getlist("criterion-statement")
     principles = post.getlist("criterion-principle")
+    orders = post.getlist("criterion-order")
     required = set(post.getlist("criterion-required"))
-    return [
-        {
-            "code": code.strip(),
-            "statement": statements[i].strip() if i < len(statements) else "",
-            "principle": principles[i] if i < len(principles) else "",
-            "required": str(i) in required,
-        }
-        for i, code in enumerate(post.getlist("criterion-code"))
-        if code.strip()
-    ]
+    rows, moved = [], {}
+    for i, code in enumerate(post.getlist("criterion-code")):
+        if not code.strip():
+            continue
+        order = ascii_digits(orders[i].strip()) if i < len(orders) else ""
+        rows.append(
+            {
+                "code": code.strip(),
+                "statement": statements[i].strip() if i < len(statements) else "",
+                "principle": principles[i] if i < len(principles) else "",
+                "required": str(i) in required,
+                # A position left empty or not a whole number keeps the row where it is shown.
+                "sort_order": int(order) if order.isdigit() else i + 1,
+            }
+        )
+        moved[id(rows[-1])] = rows[-1]["sort_order"] != i + 1
+    rows.sort(key=lambda row: (row["sort_order"], not moved[id(row)]))
+    return rows
 
 
 def _refusal_text(error, *forms):

@@ -305,3 +305,18 @@ def test_a_draft_without_required_criteria_does_not_make_an_entity_qualify(clien
     client.post(reverse("registry:entity-classify", args=[entity.pk, vnm_draft.pk]), {"result-reinvests": "unknown"})
     content = client.get(entity.get_absolute_url()).content.decode()
     assert "<td>Undetermined</td>" in content and "<td>Qualifies</td>" not in content
+
+
+def test_criteria_are_reordered_by_their_positions_and_removed_by_emptying_their_code(client, vnm_draft):
+    client = researcher(client)
+    url = reverse("registry:definition", args=[vnm_draft.pk])
+    page = client.get(url).content.decode()
+    assert "To reorder the criteria, change their positions" in page
+    codes = list(vnm_draft.criteria.values_list("code", flat=True))
+    data = criteria_post(rows=[(code, f"Statement {code}.", "other", True) for code in codes])
+    data["criterion-order"] = [str(position) for position in range(1, len(codes) + 1)]
+    data["criterion-order"][-1] = "1"  # the last criterion first
+    data["criterion-code"][1] = ""  # the second removed
+    assert client.post(url, data).status_code == 302
+    saved = list(vnm_draft.criteria.order_by("sort_order").values_list("code", flat=True))
+    assert saved == [codes[-1], codes[0], *codes[2:-1]]
