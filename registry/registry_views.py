@@ -49,15 +49,24 @@ def entity_list(request):
     else:
         entities = entities.by_number()
     paginator = CappedPaginator(entities, settings.REGISTRY_PAGE_SIZE, rows_by_key=Entity.objects.with_labels().in_bulk)
-    page = paginator.get_page(request.GET.get("page"))
+    asked = request.GET.get("page", "").strip()
+    page = paginator.get_page(asked)
     query = request.GET.copy()
     query.pop("page", None)
+    # ?page=99999 or ?page=abc shows the last or the first page: said so, not silently.
+    page_notice = (
+        _("There is no page %(asked)s: this is page %(page)s of %(total)s.")
+        % {"asked": asked[:20], "page": page.number, "total": paginator.num_pages}
+        if asked and asked != str(page.number)
+        else ""
+    )
     return render(
         request,
         "registry/entity_list.html",
         {
             "filters": filters,
             "page": page,
+            "page_notice": page_notice,
             "query": query.urlencode(),
             "can_create": bool(editable_countries(request.user)),
         },

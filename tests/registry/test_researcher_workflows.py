@@ -320,3 +320,13 @@ def test_criteria_are_reordered_by_their_positions_and_removed_by_emptying_their
     assert client.post(url, data).status_code == 302
     saved = list(vnm_draft.criteria.order_by("sort_order").values_list("code", flat=True))
     assert saved == [codes[-1], codes[0], *codes[2:-1]]
+
+
+def test_a_page_past_the_end_or_not_a_number_says_which_page_is_shown(client):
+    EntityFactory(name="HTX Hội An")
+    client = researcher(client)
+    past = client.get(reverse("registry:entities"), {"page": "99999"})
+    assert past.status_code == 200
+    assert "There is no page 99999: this is page 1 of 1." in past.content.decode()
+    assert "There is no page abc" in client.get(reverse("registry:entities"), {"page": "abc"}).content.decode()
+    assert "There is no page" not in client.get(reverse("registry:entities"), {"page": "1"}).content.decode()
