@@ -215,7 +215,8 @@ class Instrument(models.Model):
         return self.adopted_on.year if self.adopted_on else self.adopted_year
 
     def clean(self):
-        """Dates in their order (adopted, in force, repealed), each refusal on its field.
+        """Dates in their order (adopted, in force, repealed), links to other instruments of the same country,
+        each refusal on its field.
 
         The CHECK constraints say the same for full dates, but as "Constraint ... is violated" and not when only
         the year of adoption is known; a field with an error here is not checked again by its constraint.
@@ -247,6 +248,19 @@ class Instrument(models.Model):
                 "repealed": date_format(self.repealed_on, "DATE_FORMAT"),
                 "adopted": adopted,
             }
+        for name in ("supersedes", "amends", "implements"):
+            # An instrument amending itself, or another country's law, would drop the country's law from the
+            # dashboard (rated_in_dashboard leaves amendments and implementing texts out).
+            linked = getattr(self, name)
+            if linked is None:
+                continue
+            if self.pk is not None and linked.pk == self.pk:
+                errors[name] = gettext("Choose another instrument: this is the instrument itself.")
+            elif self.country_id and linked.country_id != self.country_id:
+                errors[name] = gettext("Choose an instrument of the same country; %(title)s is of %(country)s.") % {
+                    "title": linked.title,
+                    "country": linked.country_id,
+                }
         if errors:
             raise ValidationError(errors)
 

@@ -208,3 +208,22 @@ def test_the_r193_checklist_is_read_only_in_the_admin_since_each_load_writes_it_
     assert coop_admin.post(history_url, payload).status_code == 403
     provision.refresh_from_db()
     assert provision.text.startswith("pursues the objectives listed") and Provision.objects.count() == 25
+
+
+@pytest.mark.parametrize(
+    ("link", "target", "message"),
+    [
+        ("amends", "vnm-coop-2023", "Choose another instrument: this is the instrument itself."),
+        ("implements", "tha-coop-1999", "Choose an instrument of the same country; Cooperatives Act B.E. 2542 (1999)"),
+    ],
+)
+def test_admin_refuses_a_link_to_itself_or_to_another_countrys_law(coop_admin, link, target, message):
+    """Saved, either made Viet Nam's 2023 law an amendment or implementing text: it left the dashboard's matrix."""
+    instrument = Instrument.objects.get(code="vnm-coop-2023")
+    data = instrument_change_data(instrument, **{link: Instrument.objects.get(code=target).pk})
+    data["supersedes"] = instrument.supersedes_id
+    response = coop_admin.post(f"/admin/legislation/instrument/{instrument.pk}/change/", data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    instrument.refresh_from_db()
+    assert instrument.amends_id is None and instrument.implements_id is None
