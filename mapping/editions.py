@@ -11,6 +11,7 @@ from functools import cached_property
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -386,9 +387,14 @@ def edition_diff(edition, previous=None):
     same_entity_old = old.filter(entity_id=OuterRef("entity_id"))
     added = new.filter(~Exists(same_entity_old)).order_by("registry_number")
     removed = old.filter(~Exists(new.filter(entity_id=OuterRef("entity_id")))).order_by("registry_number")
-    changed = new.filter(Exists(same_entity_old.exclude(fingerprint=OuterRef("fingerprint")))).order_by(
-        "registry_number"
+    # The fingerprint hashes the fields joined by concat_ws, which skips NULLs: members (12, none) and
+    # (none, 12) hash alike, so the two member counts are compared too (mapping.sql's sheet does the same).
+    differs = same_entity_old.alias(total=Coalesce("members_total", -1), women=Coalesce("members_women", -1)).exclude(
+        fingerprint=OuterRef("fingerprint"),
+        total=Coalesce(OuterRef("members_total"), -1),
+        women=Coalesce(OuterRef("members_women"), -1),
     )
+    changed = new.filter(Exists(differs)).order_by("registry_number")
     # Areas are matched by code so that editions on different boundary sets still compare.
     before = {figure.code: figure for figure in previous.area_figures.all()}
     after = {figure.code: figure for figure in edition.area_figures.all()}

@@ -304,8 +304,10 @@ WHERE e.edition_id = %s {condition}
 ORDER BY e.registry_number
 """
 _SHEET_MARKED = _SHEET.format(
-    mark="CASE WHEN p.fingerprint IS NULL THEN 'added' WHEN p.fingerprint = e.fingerprint THEN 'unchanged' "
-    "ELSE 'changed' END",
+    # The member counts compared as well as the fingerprint: see mapping.editions.edition_diff.
+    mark="CASE WHEN p.fingerprint IS NULL THEN 'added' WHEN p.fingerprint = e.fingerprint "
+    "AND p.members_total IS NOT DISTINCT FROM e.members_total AND p.members_women IS NOT DISTINCT FROM e.members_women "
+    "THEN 'unchanged' ELSE 'changed' END",
     join="LEFT JOIN mapping_editionentity p ON p.edition_id = %s AND p.entity_id = e.entity_id",
     condition="",
 )

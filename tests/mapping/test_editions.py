@@ -6,7 +6,7 @@ import pytest
 from django.http import QueryDict
 from django.test import Client
 
-from mapping import editions
+from mapping import edition_sheets, editions
 from mapping.filters import MapFilters
 from mapping.models import MapEdition
 from registry.models import Entity, LegalForm
@@ -178,3 +178,16 @@ def test_edition_page_and_pack_still_show_after_a_legal_form_of_its_filters_is_r
     assert "Legal form: cooperative; Status: Active" in page.content.decode()
     pack = client.get(edition.get_absolute_url() + "pack.pdf")
     assert pack.status_code == 200 and pack.content.startswith(b"%PDF")
+
+
+def test_members_moved_between_total_and_women_count_as_a_change_on_the_page_and_in_the_sheet(viet_nam, vn_registry):
+    entity = vn_registry[5]  # Hồ Chí Minh: 10 members, women not reported
+    Entity.objects.filter(pk=entity.pk).update(members_total=12, members_women=None)
+    first = freeze(viet_nam)
+    Entity.objects.filter(pk=entity.pk).update(members_total=None, members_women=12)  # 12 was the women
+    second = freeze(viet_nam)
+    diff = editions.edition_diff(second, first)
+    assert list(diff.changed.values_list("entity_id", flat=True)) == [entity.pk]
+    marks = {row[1]: row[0] for row in edition_sheets.sheet_rows(second) if row[1] != "Registry number"}
+    assert marks[entity.registry_number] == "changed"
+    assert sorted(set(marks.values())) == ["changed", "unchanged"]
