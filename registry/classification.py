@@ -74,6 +74,17 @@ def classify(user, entity, definition, results, note=""):
                 % {"version": definition.version, "country": entity.country.display_name}
             }
         )
+    if definition.status == Status.SUPERSEDED:
+        # Its assessments are the record of what it decided (and the "before" of what adoption changed).
+        raise ValidationError(
+            {
+                "definition": gettext(
+                    "v%(version)s is superseded: its assessments are kept as they were. Assess the entity "
+                    "against the version in force."
+                )
+                % {"version": definition.version}
+            }
+        )
     criteria = list(definition.criteria.all())
     codes = {criterion.code for criterion in criteria}
     errors = {}

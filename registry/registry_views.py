@@ -151,7 +151,11 @@ def entity_classify(request, pk, definition_pk):
         try:
             record = classifying.classify(request.user, entity, definition, results, request.POST.get("note", ""))
         except ValidationError as error:
-            messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items()))
+            codes = {criterion.code for criterion in criteria}  # a refusal about one criterion is named by its code
+            messages.error(
+                request,
+                "; ".join(f"{k}: {' '.join(v)}" if k in codes else " ".join(v) for k, v in error.message_dict.items()),
+            )
             current = results
         else:
             messages.success(request, _("Classified: %(outcome)s.") % {"outcome": record.get_outcome_display()})

@@ -330,3 +330,26 @@ def test_a_page_past_the_end_or_not_a_number_says_which_page_is_shown(client):
     assert "There is no page 99999: this is page 1 of 1." in past.content.decode()
     assert "There is no page abc" in client.get(reverse("registry:entities"), {"page": "abc"}).content.decode()
     assert "There is no page" not in client.get(reverse("registry:entities"), {"page": "1"}).content.decode()
+
+
+def test_a_superseded_version_keeps_its_assessments_as_they_were(client, vnm_draft):
+    """Re-assessing under a superseded version would rewrite the 'before' of what adoption changed."""
+    from registry import classification
+    from registry.models import Classification
+
+    user = user_with_role("researcher", "VNM", username="researcher-vnm-2")
+    entity = EntityFactory()
+    classification.submit_for_review(user, vnm_draft)
+    classification.adopt(user, vnm_draft, datetime.date(2025, 3, 1), "NAC")
+    second = classification.new_version(user, vnm_draft.country, copy_from=vnm_draft)
+    classification.submit_for_review(user, second)
+    classification.adopt(user, second, datetime.date(2025, 6, 1), "NAC")
+    client = researcher(client)
+    url = reverse("registry:entity-classify", args=[entity.pk, vnm_draft.pk])
+    codes = vnm_draft.criteria.filter(required=True).values_list("code", flat=True)
+    page = client.post(url, {f"result-{code}": "met" for code in codes}, follow=True).content.decode()
+    assert "v1 is superseded: its assessments are kept as they were." in page and "definition:" not in page
+    assert Classification.objects.get(entity=entity, definition=vnm_draft).outcome == "undetermined"
+    entity_page = client.get(entity.get_absolute_url()).content.decode()
+    assert url not in entity_page
+    assert reverse("registry:entity-classify", args=[entity.pk, second.pk]) in entity_page
