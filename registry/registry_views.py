@@ -29,7 +29,7 @@ from .permissions import (
     require,
 )
 from .reference import create_definition_from_template
-from .services import StaleEntityError, create_entity, likely_duplicates, update_entity
+from .services import StaleEntityError, create_entity, duplicates_to_confirm, update_entity
 
 
 def _readable_entity(request, pk):
@@ -103,7 +103,7 @@ def entity_edit(request, pk=None):
     duplicates, stale = [], None
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
-        duplicates = likely_duplicates(data.get("name"), data.get("point"), data.get("country"), exclude=entity)
+        duplicates = duplicates_to_confirm(data, entity)
         if duplicates and not form.cleaned_data["confirm_not_duplicate"]:
             form.add_error(None, _("Possible duplicates nearby: check them before saving."))
         else:

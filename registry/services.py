@@ -381,6 +381,20 @@ def _save_with_history(entity, user, reason):
     entity.save()
 
 
+def duplicates_to_confirm(data, entity=None):
+    """likely_duplicates() of what the form is about to save, when they are worth asking about again.
+
+    A new entity is checked; an edit only when it changes the name, the point or the country: editing the
+    members of a cooperative whose similarly named neighbour was confirmed as a different entity when it
+    was registered must not ask again on every save.
+    """
+    if entity is not None and not any(
+        field in data and data[field] != getattr(entity, field) for field in ("name", "point", "country")
+    ):
+        return []
+    return likely_duplicates(data.get("name"), data.get("point"), data.get("country"), exclude=entity)
+
+
 def likely_duplicates(name, point, country, exclude=None, distance_m=None, threshold=None):
     """Entities of `country` with a similar name (any script, diacritics ignored) within `distance_m` of `point`.
 

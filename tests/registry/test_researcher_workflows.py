@@ -353,3 +353,21 @@ def test_a_superseded_version_keeps_its_assessments_as_they_were(client, vnm_dra
     entity_page = client.get(entity.get_absolute_url()).content.decode()
     assert url not in entity_page
     assert reverse("registry:entity-classify", args=[entity.pk, second.pk]) in entity_page
+
+
+def test_editing_the_members_of_a_confirmed_namesake_does_not_ask_again_but_renaming_it_does(client):
+    EntityFactory(name="Hợp tác xã Chè Thái Nguyên", point=Point(105.845, 21.593, srid=4326))
+    client = researcher(client)
+    created = client.post(
+        reverse("registry:entity-create"), entity_data(name="HTX Che Thai Nguyen", confirm_not_duplicate="on")
+    )
+    assert created.status_code == 302
+    second = Entity.objects.get(name="HTX Che Thai Nguyen")
+    url = reverse("registry:entity-edit", args=[second.pk])
+    form = rendered_form(client.get(url), "entity-form")
+    assert client.post(url, {**form.fields, "members_total": "40"}).status_code == 302
+    second.refresh_from_db()
+    assert second.members_total == 40
+    form = rendered_form(client.get(url), "entity-form")
+    renamed = client.post(url, {**form.fields, "name": "HTX Chè Thái Nguyên"})
+    assert renamed.status_code == 200 and "Possible duplicates nearby" in renamed.content.decode()
