@@ -97,3 +97,10 @@ def test_a_comment_on_an_entity_names_it_by_number_and_name_with_a_link_not_by_i
     link = f'<a href="{edition.get_absolute_url()}entities/{entity.pk}/">'
     assert f'{link}<span class="nowrap">{entity.registry_number}</span> {escape(entity.name)}</a>' in page
     assert str(entity.pk) not in page.replace(link, "")
+
+
+def test_a_comment_on_an_area_names_it_in_the_countrys_language_too(client, edition, vn_registry):
+    area = vn_registry[0].admin_area  # Hà Nội, 'Thành phố Hà Nội' in Vietnamese
+    client.post(edition.get_absolute_url() + "comments", {"text": "Check", "area": str(area.pk)})
+    page = client.get(edition.get_absolute_url()).content.decode()
+    assert f'{area.name} · <span lang="vi">{area.name_local}</span>' in page
