@@ -65,7 +65,9 @@
       }
 
       function placeTyped() {
-        if (latitude.value.trim() === "" || longitude.value.trim() === "") { return; }
+        var latitudeEmpty = latitude.value.trim() === "", longitudeEmpty = longitude.value.trim() === "";
+        if (latitudeEmpty && longitudeEmpty) { showError(null); return; }
+        if (latitudeEmpty || longitudeEmpty) { showError("number"); return; }  // one of the two is not a point
         var lat = number(latitude.value), lon = number(longitude.value);
         if (isNaN(lat) || isNaN(lon)) { showError("number"); return; }
         if (Math.abs(lat) > 90 && Math.abs(lon) <= 90) { showError("swapped"); return; }
@@ -81,6 +83,20 @@
       map.on("draw:created draw:edited draw:deleted", function () { setTimeout(showPoint, 0); });
       latitude.addEventListener("change", placeTyped);
       longitude.addEventListener("change", placeTyped);
+      // While the boxes hold coordinates that could not be placed, the map still holds the previous point
+      // (or none): saving then would store a point the researcher did not type. The form is not sent; the
+      // message beside the boxes says why, and everything typed stays.
+      var form = holder.closest("form");
+      if (form) {
+        form.addEventListener("submit", function (submitted) {
+          placeTyped();
+          var refused = Array.prototype.some.call(errors, function (element) { return !element.hidden; });
+          if (refused) {
+            submitted.preventDefault();
+            latitude.focus();
+          }
+        });
+      }
       holder.dataset.coordinatesReady = "true";  // the boxes answer from now on (end-to-end tests wait for it)
     });
   });

@@ -159,3 +159,35 @@ def test_a_researcher_registers_an_entity_by_typing_its_coordinates(
     assert float(page.locator("#point-longitude").input_value()) == pytest.approx(clicked[0], abs=1e-6)
     assert clicked[0] < 105.8542 and clicked[1] < 21.0285  # left of and below the old point
     assert page.console_errors == []
+
+
+def test_coordinates_that_cannot_be_placed_keep_the_form_from_saving_the_old_point(
+    registry_data, page, live_server, login
+):
+    """Editing, a latitude typed as 21.03N cannot be placed: the map keeps the stored point. Saving then
+    stored that point as if the researcher had typed it; the form now stays, with the reason beside the boxes."""
+    from registry.models import Entity
+
+    entity = Entity.objects.filter(country_id="VNM").first()
+    login("researcher-vnm")
+    page.goto(live_server.url + f"/registry/entities/{entity.pk}/edit/")
+    page.wait_for_selector(".point-picker[data-coordinates-ready] .leaflet-marker-icon")
+    page.fill("#point-latitude", "21.03N")
+    page.locator("#point-latitude").dispatch_event("change")
+    assert page.locator("[data-coordinates-error=number]").is_visible()
+    page.locator("form.entity-form button[type=submit]").click()
+    page.wait_for_timeout(500)
+    assert page.url.endswith("/edit/") and page.locator("#point-latitude").input_value() == "21.03N"
+    # One box emptied is not a point either.
+    page.fill("#point-latitude", "")
+    page.locator("#point-latitude").dispatch_event("change")
+    assert page.locator("[data-coordinates-error=number]").is_visible()
+    page.fill("#point-latitude", "21.0285")
+    page.fill("#point-longitude", "105.8542")
+    page.locator("#point-longitude").dispatch_event("change")
+    assert not page.locator("[data-coordinates-error=number]").is_visible()
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        page.locator("form.entity-form button[type=submit]").click()
+    entity.refresh_from_db()
+    assert (entity.point.x, entity.point.y) == pytest.approx((105.8542, 21.0285))
+    assert page.console_errors == []
