@@ -42,6 +42,9 @@ POINTS_MAX = 1500
 MAX_ZOOM = 20
 # Cluster cells are about this many screen pixels wide at the requested zoom.
 CLUSTER_CELL_PIXELS = 80
+# ...and no narrower than a view's width (or height) over this: 128 cells of 80 px span 10,240 px, wider than
+# any screen even at a fractional zoom (the map asks for the whole level below), so real views never reach it.
+CLUSTER_CELLS_ACROSS = 128
 
 # The point column as PostgreSQL stores it. GeoDjango would select a geometry
 # field as `::bytea` for Python to parse; these sources are only ever embedded
@@ -504,10 +507,17 @@ def entity_layer(source, zoom, bbox):
 
 
 def grid_cluster_layer(source, zoom, bbox):
-    """entity_layer() as grid clusters, whatever the number of points in view (above AREA_CLUSTER_MAX_ZOOM)."""
+    """entity_layer() as grid clusters, whatever the number of points in view (above AREA_CLUSTER_MAX_ZOOM).
+
+    At most about CLUSTER_CELLS_ACROSS cells across the view: a bbox far wider than a screen at its zoom (a
+    careless or hostile client's zoom=20 over a whole country) would otherwise get cells a few metres wide,
+    one cluster per entity, hundreds of thousands of them.
+    """
     envelope = bbox if bbox is not None else sql.WHOLE_WORLD
-    geojson, total = sql.grid_clusters(source.compiled_cluster_rows(), cell_degrees(zoom), envelope)
-    return {"mode": "clusters", "zoom": zoom, "total": total, "cell_degrees": cell_degrees(zoom)}, geojson
+    west, south, east, north = envelope
+    cell = max(cell_degrees(zoom), (east - west) / CLUSTER_CELLS_ACROSS, (north - south) / CLUSTER_CELLS_ACROSS)
+    geojson, total = sql.grid_clusters(source.compiled_cluster_rows(), cell, envelope)
+    return {"mode": "clusters", "zoom": zoom, "total": total, "cell_degrees": cell}, geojson
 
 
 @dataclass

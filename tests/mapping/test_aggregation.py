@@ -198,3 +198,16 @@ def test_a_half_percent_women_share_reads_the_same_on_the_page_its_data_and_the_
     edition = editions.freeze_edition(editions.committee_for(viet_nam), live(viet_nam).filters, "")
     rows = packs.pack_context(edition)["rows"]
     assert next(row["women_pct"] for row in rows if row["figure"].area_id == can_tho["id"]) == 13
+
+
+def test_a_closest_zoom_over_a_whole_country_gets_a_bounded_number_of_clusters_not_one_per_entity(
+    viet_nam, vn_registry, monkeypatch
+):
+    monkeypatch.setattr(aggregation, "POINTS_MAX", 4)  # more entities in view than points are sent for
+    header, geojson = entity_layer(live(viet_nam), 20, parse_bbox(VIET_NAM_AND_SEA, False))
+    counts = [feature["properties"]["count"] for feature in orjson.loads(geojson)["features"]]
+    assert header["mode"] == "clusters" and sum(counts) == 11 == header["total"]
+    # Cells 1/128 of the view's 20 degrees, not zoom 20's 0.0001 degrees: Hà Nội's five entities, 1 km
+    # apart, are one cluster, as a screen-sized view would group them.
+    assert 5 in counts and len(counts) < 11
+    assert header["cell_degrees"] == pytest.approx(20 / aggregation.CLUSTER_CELLS_ACROSS)
