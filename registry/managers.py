@@ -225,8 +225,13 @@ class EntityQuerySet(models.QuerySet):
         return self.filter(country__in=editable_countries(user))
 
     def search(self, text):
-        """Entities whose names (any script) or registry number contain `text`, ignoring case and diacritics."""
-        folded = fold(" ".join(str(text).split()))
+        """Entities whose names (any script) or registry number contain `text`, ignoring case and diacritics.
+
+        A zero-width space in the query reads as a space: Khmer keyboards and word processors put one
+        between words where the registry's names (typed or imported) mostly have a space, and it is
+        invisible in the search box.
+        """
+        folded = fold(" ".join(str(text).replace("\u200b", " ").split()))
         if not folded:
             return self
         return self.filter(search_text__contains=folded)

@@ -371,3 +371,15 @@ def test_editing_the_members_of_a_confirmed_namesake_does_not_ask_again_but_rena
     form = rendered_form(client.get(url), "entity-form")
     renamed = client.post(url, {**form.fields, "name": "HTX Chè Thái Nguyên"})
     assert renamed.status_code == 200 and "Possible duplicates nearby" in renamed.content.decode()
+
+
+def test_a_khmer_search_typed_with_a_zero_width_space_finds_the_name_written_with_a_space(client):
+    EntityFactory(
+        country_id="KHM",
+        name="Sahakum Kasekam Prey Veng",
+        name_local="សហគមន៍កសិកម្ម ព្រៃវែង",
+        point=Point(105.3, 11.5, srid=4326),
+    )
+    client = researcher(client, "KHM")
+    content = client.get(reverse("registry:entities"), {"q": "សហគមន៍កសិកម្ម\u200bព្រៃវែង"}).content.decode()
+    assert "Sahakum Kasekam Prey Veng" in content
