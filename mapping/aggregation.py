@@ -565,8 +565,14 @@ def _area_clusters(source):
     ]
     if summary.unplaced:
         # In no area of the map: no area, or one not in force (a stale area, or another boundary set), as
-        # the summary counts them. exclude() keeps the rows with no area.
-        rows = source.cluster_rows().exclude(admin_area__in=[figure.area_id for figure in summary.areas])
+        # the summary counts them. Asked as two halves that the (country, area) index answers: "not one of
+        # the map's areas" read every entity of the country (60 ms for Viet Nam's 350,000 of 1M, B1).
+        on_map = [figure.area_id for figure in summary.areas]
+        elsewhere = AdminArea.objects.filter(country_id=source.country.pk).exclude(pk__in=on_map)
+        rows = source.cluster_rows()
+        rows = rows.filter(admin_area__isnull=True).union(
+            rows.filter(admin_area__in=list(elsewhere.values_list("pk", flat=True))), all=True
+        )
         geojson, _ = sql.grid_clusters(sql.compile_source(rows), cell_degrees(AREA_CLUSTER_MAX_ZOOM))
         features.extend(orjson.loads(geojson)["features"])
     collection = orjson.dumps({"type": "FeatureCollection", "features": features})
