@@ -209,7 +209,10 @@ def definition_detail(request, pk):
         criteria = [Criterion(definition=definition, **row) for row in typed_criteria]
     else:
         criteria = definition.criteria.all()
-    previous, changes = classifying.outcome_changes(definition)
+    previous, changes = None, []
+    if definition.status in (WorkingDefinition.Status.ADOPTED, WorkingDefinition.Status.SUPERSEDED):
+        # A draft's or a reviewed version's trial assessments are not what adoption changed.
+        previous, changes = classifying.outcome_changes(definition)
     label = classifying.outcome_label
     changes = [(label(before), label(after), review, count) for before, after, review, count in changes]
     return render(

@@ -383,3 +383,14 @@ def test_a_khmer_search_typed_with_a_zero_width_space_finds_the_name_written_wit
     client = researcher(client, "KHM")
     content = client.get(reverse("registry:entities"), {"q": "សហគមន៍កសិកម្ម\u200bព្រៃវែង"}).content.decode()
     assert "Sahakum Kasekam Prey Veng" in content
+
+
+def test_a_drafts_trial_assessments_are_not_shown_as_what_adoption_changed(client, vnm_draft):
+    entity = EntityFactory()
+    client = researcher(client)
+    codes = vnm_draft.criteria.filter(required=True).values_list("code", flat=True)
+    client.post(
+        reverse("registry:entity-classify", args=[entity.pk, vnm_draft.pk]), {f"result-{c}": "met" for c in codes}
+    )
+    content = client.get(reverse("registry:definition", args=[vnm_draft.pk])).content.decode()
+    assert "What adoption changed" not in content
