@@ -248,6 +248,11 @@ class Instrument(models.Model):
                 "repealed": date_format(self.repealed_on, "DATE_FORMAT"),
                 "adopted": adopted,
             }
+        if self.status == self.Status.IN_FORCE and self.repealed_on and self.repealed_on <= today_anywhere():
+            # The dashboard rates the law marked in force: a repealed one would be rated as the law in force.
+            errors["status"] = gettext("Marked in force, but repealed or replaced on %(repealed)s.") % {
+                "repealed": date_format(self.repealed_on, "DATE_FORMAT")
+            }
         for name in ("supersedes", "amends", "implements"):
             # An instrument amending itself, or another country's law, would drop the country's law from the
             # dashboard (rated_in_dashboard leaves amendments and implementing texts out).

@@ -227,3 +227,16 @@ def test_admin_refuses_a_link_to_itself_or_to_another_countrys_law(coop_admin, l
     assert message in response.content.decode()
     instrument.refresh_from_db()
     assert instrument.amends_id is None and instrument.implements_id is None
+
+
+def test_admin_refuses_a_law_marked_in_force_after_its_repeal_date(coop_admin, client):
+    """Saved, the dashboard went on rating Viet Nam's 2023 law as the law in force after its recorded repeal."""
+    instrument = Instrument.objects.get(code="vnm-coop-2023")
+    url = f"/admin/legislation/instrument/{instrument.pk}/change/"
+    data = instrument_change_data(instrument, repealed_on="2025-01-01")
+    data["supersedes"] = instrument.supersedes_id
+    response = coop_admin.post(url, data)
+    assert response.status_code == 200
+    assert "Marked in force, but repealed or replaced on 1 January 2025." in response.content.decode()
+    data["status"] = "repealed"
+    assert coop_admin.post(url, data).status_code == 302
