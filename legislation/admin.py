@@ -1,10 +1,9 @@
 """Admin for staff. Only the COOP unit and administrators change legislation data (registry.permissions)."""
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db import models
-from simple_history.admin import SimpleHistoryAdmin
 
+from registry.admin import HistoryAdmin
 from registry.permissions import can_edit_legislation
 
 from .access import can_read_assessments
@@ -33,13 +32,6 @@ class LegislationAdminMixin:
     def has_delete_permission(self, request, obj=None):
         return can_edit_legislation(request.user)
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        # django-simple-history hides the Revert button from readers but saves whatever is posted to this page
-        # when they may view the history: a reader must not be able to revert (change) a rating or a stage.
-        if request.method == "POST" and not self.has_change_permission(request):
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
 
 class LegalFormInline(LegislationAdminMixin, admin.TabularInline):
     model = InstrumentLegalForm
@@ -48,7 +40,7 @@ class LegalFormInline(LegislationAdminMixin, admin.TabularInline):
 
 
 @admin.register(Instrument)
-class InstrumentAdmin(LegislationAdminMixin, SimpleHistoryAdmin):
+class InstrumentAdmin(LegislationAdminMixin, HistoryAdmin):
     list_display = ["title", "country", "number", "kind", "subject", "status", "adopted_year"]
     list_filter = ["country", "kind", "subject", "status"]
     search_fields = ["title", "title_original", "number", "code"]
@@ -56,7 +48,7 @@ class InstrumentAdmin(LegislationAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Provision)
-class ProvisionAdmin(LegislationAdminMixin, SimpleHistoryAdmin):
+class ProvisionAdmin(LegislationAdminMixin, HistoryAdmin):
     """The R193 checklist is read here: fixtures/legislation/provisions.json owns it and every load of the
     reference data (each `make run`) writes it back, so an edit made here would be lost without a word."""
 
@@ -73,7 +65,7 @@ class ProvisionAdmin(LegislationAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(LegislationAdminMixin, SimpleHistoryAdmin):
+class AssessmentAdmin(LegislationAdminMixin, HistoryAdmin):
     list_display = ["instrument", "provision", "rating", "assessor", "assessed_on", "is_demo"]
     list_filter = ["rating", "is_demo", "instrument__country"]
 
@@ -84,7 +76,7 @@ class StageEventInline(LegislationAdminMixin, admin.TabularInline):
 
 
 @admin.register(ReformProcess)
-class ReformProcessAdmin(LegislationAdminMixin, SimpleHistoryAdmin):
+class ReformProcessAdmin(LegislationAdminMixin, HistoryAdmin):
     list_display = ["title", "country", "started_on", "current_stage", "is_demo"]
     list_filter = ["country", "current_stage"]
     readonly_fields = ["current_stage"]

@@ -7,7 +7,7 @@ to the countries the user may edit.
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from leaflet.admin import LeafletGeoAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -57,8 +57,26 @@ def _service_form(base, user):
     return EntityServiceAdminForm
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    """django-simple-history's admin, whose revert needs the right to change the row.
+
+    Its history page hides the Revert button from a reader, yet saves whatever is posted to it by anyone who
+    may view the history: a committee member or researcher could change (revert) a working definition, a
+    classification or a rating by posting to /admin/.../history/<id>/. Every history admin of the platform
+    (registry's and legislation's) is built on this one.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            history = getattr(self.model, self.model._meta.simple_history_manager_attribute)
+            record = history.filter(**{self.model._meta.pk.attname: object_id, "history_id": version_id}).first()
+            if not self.has_change_permission(request, record.instance if record else None):
+                raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 @admin.register(Entity)
-class EntityAdmin(SimpleHistoryAdmin, LeafletGeoAdmin):
+class EntityAdmin(HistoryAdmin, LeafletGeoAdmin):
     """Entities in the admin: read where the user may read, change only through the entity service."""
 
     list_display = ["registry_number", "name", "country", "admin_area", "status", "is_demo"]
@@ -103,7 +121,7 @@ class EntityAdmin(SimpleHistoryAdmin, LeafletGeoAdmin):
         pass
 
 
-class ReadableByCountryAdmin(SimpleHistoryAdmin):
+class ReadableByCountryAdmin(HistoryAdmin):
     """Reference and definition rows: staff read them; only administrators change them here.
 
     A row of one country (country_of() says which) is read only by those who may read that country's

@@ -50,3 +50,17 @@ def test_admin_history_of_an_own_countrys_classification_is_shown(client, vnm_cl
     client.force_login(user_with_role("researcher", "VNM", is_staff=True))
     response = client.get(reverse("admin:registry_classification_history", args=[vnm_classification.pk]))
     assert response.status_code == 200
+
+
+def test_a_reader_cannot_revert_a_definition_by_posting_to_its_history_page(client, vnm_classification):
+    """The history page hides its Revert button from readers, but django-simple-history saved what was posted."""
+    definition = vnm_classification.definition
+    version = definition.history.first().history_id
+    original_title = definition.title
+    client.force_login(user_with_role("researcher", "VNM", is_staff=True))
+    url = reverse("admin:registry_workingdefinition_simple_history", args=[definition.pk, version])
+    assert client.get(url).status_code == 200  # reading the old version stays open to readers
+    response = client.post(url, {"title": "Changed by a reader", "country": "VNM", "version": definition.version})
+    assert response.status_code == 403
+    definition.refresh_from_db()
+    assert definition.title == original_title
