@@ -1128,14 +1128,23 @@ def resolve_held_row(user, row, decision):
     from django.core.exceptions import PermissionDenied
 
     from registry.permissions import can_edit_registry
-    from registry.services import create_entity
 
     if not can_edit_registry(user, row.batch.country_id):
         raise PermissionDenied("Only researchers of the country decide on held rows.")
-    if row.outcome != ImportRow.Outcome.HELD or row.resolution:
-        raise ValueError(f"Row {row.row_number} is not waiting for a decision.")
-    if row.batch.dry_run:
-        raise ValueError("This was a dry run: import the file for real to register its rows.")
+    with transaction.atomic():
+        # Read again under a lock: a second click, or a colleague deciding the same row at the same moment,
+        # waits here and then finds it decided, instead of registering the entity a second time.
+        decided = ImportRow.objects.select_for_update().values("outcome", "resolution").get(pk=row.pk)
+        if decided["outcome"] != ImportRow.Outcome.HELD or decided["resolution"]:
+            raise ValueError(gettext("This row is not waiting for a decision."))
+        if row.batch.dry_run:
+            raise ValueError(gettext("This was a dry run: import the file for real to register its rows."))
+        return _record_decision(user, row, decision)
+
+
+def _record_decision(user, row, decision):
+    from registry.services import create_entity
+
     if decision == "new":
         values = held_row_entity_data(row)
         data = {
@@ -1156,7 +1165,9 @@ def resolve_held_row(user, row, decision):
     elif decision == "duplicate":
         row.resolution = ImportRow.Resolution.DUPLICATE
     else:
-        raise ValueError(f"Unknown decision {decision!r}: 'new' or 'duplicate'.")
+        raise ValueError(
+            gettext("Unknown decision %(decision)s: 'new' or 'duplicate'.") % {"decision": repr(decision)}
+        )
     row.resolved_by = user
     row.resolved_at = timezone.now()
     row.save()

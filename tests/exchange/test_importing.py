@@ -150,6 +150,24 @@ def test_similar_name_nearby_is_held_and_a_researcher_confirms_or_rejects(run_im
 
 
 @pytest.mark.django_db
+def test_a_held_row_decided_meanwhile_elsewhere_is_not_registered_twice(run_import, researcher):
+    """A double click, or two researchers on one batch: the second request loaded the row before the first
+    decided it. It is refused, and the registry holds the entity once."""
+    from exchange.importing import resolve_held_row
+
+    row = ["Hợp tác xã Bình Minh", "cooperative", "21.0285", "105.8542", "", "", "", ""]
+    run_import(csv_bytes([HEADER, row]))
+    batch = run_import(csv_bytes([HEADER, [row[0] + " 2", *row[1:2], "21.0290", "105.8545", *row[4:]]]))
+    first_click = batch.rows.get(outcome="held")
+    second_click = batch.rows.get(outcome="held")  # loaded before the first click's decision was saved
+    before = Entity.objects.count()
+    resolve_held_row(researcher, first_click, "new")
+    with pytest.raises(ValueError, match="is not waiting for a decision"):
+        resolve_held_row(researcher, second_click, "new")
+    assert Entity.objects.count() == before + 1
+
+
+@pytest.mark.django_db
 def test_dry_run_writes_nothing_to_the_registry(run_import):
     batch = run_import(
         csv_bytes([HEADER, ["HTX Khô", "cooperative", "21.0285", "105.8542", "", "", "", "d1"]]), dry_run=True
