@@ -1165,9 +1165,7 @@ def _record_decision(user, row, decision):
     elif decision == "duplicate":
         row.resolution = ImportRow.Resolution.DUPLICATE
     else:
-        raise ValueError(
-            gettext("Unknown decision %(decision)s: 'new' or 'duplicate'.") % {"decision": repr(decision)}
-        )
+        raise ValueError(gettext("Unknown decision %(decision)s: 'new' or 'duplicate'.") % {"decision": repr(decision)})
     row.resolved_by = user
     row.resolved_at = timezone.now()
     row.save()
