@@ -43,7 +43,7 @@ from registry.spreadsheets import safe_cell
 from . import sql
 from .columns import FIELDS_BY_NAME, MappingError, resolve_mapping
 from .models import ImportBatch, ImportRow
-from .reading import ImportFileError, looks_like_geopoint, read_table
+from .reading import ImportFileError, looks_like_geopoint, read_table, shown_list
 
 logger = logging.getLogger(__name__)
 
@@ -813,7 +813,7 @@ class Importer:
                     "A Shapefile holds at most %(limit)s bytes of text in a field: these texts reach it and may have "
                     "been cut (row and field): %(rows)s. A GeoPackage or CSV holds the whole text."
                 )
-                % {"limit": DBF_TEXT_BYTES, "rows": ", ".join(doubtful[:20]) + (", ..." if len(doubtful) > 20 else "")}
+                % {"limit": DBF_TEXT_BYTES, "rows": shown_list(doubtful)}
             )
 
     def _check_locations(self, cursor, frame, outcome, reason, field_name):

@@ -220,7 +220,7 @@ def _mostly_utf8(raw, country):
     for number in bad:
         good[number - 1] = _nfc_if_legacy(lines[number - 1].decode(encoding, errors="replace"), encoding)
     text = "".join(line if line is not None else lines[index].decode("ascii") for index, line in enumerate(good))
-    shown = ", ".join(str(number) for number in bad[:20]) + (", ..." if len(bad) > 20 else "")
+    shown = shown_list(bad)
     warning = gettext(
         "Line(s) %(lines)s are not UTF-8 like the rest of the file; they were read as %(encoding)s. "
         "Check that their names look right."
@@ -349,7 +349,7 @@ class CsvParser(Parser):
             lines = sorted({text.count("\n", 0, found.start()) + 1 for found in re.finditer("\x00", text)})
             warnings.append(
                 gettext("NUL characters (bytes 0, which no text holds) were removed from line(s) %(lines)s.")
-                % {"lines": _number_list(lines)}
+                % {"lines": shown_list(lines)}
             )
             text = text.replace("\x00", "")
         controls = sum(1 for char in text[:5000] if ord(char) < 32 and char not in "\r\n\t")
@@ -374,9 +374,10 @@ class CsvParser(Parser):
         return _table_from_records(records, "csv", encoding, delimiter, warnings)
 
 
-def _number_list(numbers, shown=20):
-    """'3, 7, 12' of line or feature numbers, the first `shown` of them and '...' for the rest."""
-    return ", ".join(str(number) for number in numbers[:shown]) + (", ..." if len(numbers) > shown else "")
+def shown_list(items, shown=20):
+    """'3, 7, 12' of line numbers, features or rows named in a warning: the first `shown` of them, '...' for
+    the rest."""
+    return ", ".join(str(item) for item in items[:shown]) + (", ..." if len(items) > shown else "")
 
 
 DELIMITERS = [",", ";", "\t", "|"]
@@ -579,7 +580,7 @@ class GeoParser(Parser):
                                 "NUL characters (bytes 0, which no text holds) were removed from feature(s) "
                                 "%(features)s."
                             )
-                            % {"features": _number_list(removed_from)}
+                            % {"features": shown_list(removed_from)}
                         )
                 layer = _entity_layer(raw)
                 frame = pyogrio.read_dataframe(io.BytesIO(raw), layer=layer[0] if layer else None)
